@@ -1,0 +1,365 @@
+"""``sedflow``: start, inspect and advance cases from a terminal.
+
+Each command maps onto one library call of the same name (``case start`` → ``Engine.start_case``,
+``case tasks`` → ``Engine.list_tasks`` …). The library is imported inside the commands so that
+``sedflow --help`` stays fast. Errors print one line to stderr and exit with the error's code
+(see ``sedflow --help``); ``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+EXIT_CODES = """Exit codes: 0 ok, 1 other error, 2 usage, 3 invalid diagram or expression, 4 unknown
+process/case/task, 5 invalid task data, 6 case has ended, 7 conflict (someone else changed the case
+first: reload and retry), 8 store problem, 9 engine failure."""
+
+
+class _Group(click.Group):
+    """Turns SedflowError into one line on stderr and its exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from sedflow.errors import DefinitionError, SedflowError
+        try:
+            return super().invoke(ctx)
+        except SedflowError as exc:
+            if ctx.find_root().params.get("debug"):
+                raise
+            if isinstance(exc, DefinitionError) and len(exc.problems) > 1:
+                for problem in exc.problems:
+                    click.echo(f"error: {problem}", err=True)
+            else:
+                click.echo(f"error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+class _Settings:
+    def __init__(self, store: str | None, processes: str | None):
+        self.store_url = store
+        self.processes = processes
+
+    def engine(self, *, create: bool = False, clock: Any = None) -> Any:
+        from sedflow import Engine, load_directory, open_store
+        return Engine(open_store(self.store_url, create=create), load_directory(self.processes_dir()), clock=clock)
+
+    def processes_dir(self) -> Path:
+        from sedflow import PROCESSES_DIR
+        return Path(self.processes) if self.processes else PROCESSES_DIR
+
+
+pass_settings = click.make_pass_decorator(_Settings)
+
+
+def _out(value: Any, as_json: bool, render: Any) -> None:
+    if as_json:
+        click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+    else:
+        render()
+
+
+def _parse_sets(pairs: tuple[str, ...], data_file: str | None) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    if data_file:
+        try:
+            data.update(json.loads(Path(data_file).read_text(encoding="utf-8")))
+        except (OSError, ValueError) as exc:
+            raise click.BadParameter(f"cannot read JSON from {data_file}: {exc}", param_hint="--data") from None
+        if not isinstance(data, dict):
+            raise click.BadParameter("the JSON must be an object of field: value", param_hint="--data")
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"'{pair}' is not key=value", param_hint="--set")
+        data[key.strip()] = value
+    return data
+
+
+@click.group(cls=_Group, epilog=EXIT_CODES)
+@click.option("--store", envvar="SEDFLOW_STORE", metavar="PATH|URL",
+              help="Store path or sqlite:/// URL [env SEDFLOW_STORE; default ./sedflow.db].")
+@click.option("--processes", envvar="SEDFLOW_PROCESSES", metavar="DIR",
+              help="Directory of .bpmn diagrams [env SEDFLOW_PROCESSES; default: the shipped ones].")
+@click.option("--debug", is_flag=True, help="Show tracebacks.")
+@click.version_option(package_name="sedflow")
+@click.pass_context
+def main(ctx: click.Context, store: str | None, processes: str | None, debug: bool) -> None:
+    """Supported Employment programmes as BPMN processes: one case per participant."""
+    ctx.obj = _Settings(store, processes)
+
+
+@main.command()
+@pass_settings
+def init(settings: _Settings) -> None:
+    """Create the store (default ./sedflow.db)."""
+    from sedflow import open_store
+    store = open_store(settings.store_url, create=True)
+    click.echo(f"store ready: {store.url}")
+    store.close()
+
+
+# ------------------------------------------------------------------------------------------ processes
+
+@main.group()
+def processes() -> None:
+    """The process definitions (diagrams)."""
+
+
+@processes.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@pass_settings
+def processes_list(settings: _Settings, as_json: bool) -> None:
+    """List the loaded processes with their version hashes."""
+    from sedflow import load_directory
+    defs = load_directory(settings.processes_dir())
+    rows = [{"process_id": d.process_id, "name": d.name, "version": d.version, "user_tasks": len(d.user_tasks()),
+             "files": sorted(Path(f).name for f in d.sources)} for d in defs]
+    _out(rows, as_json, lambda: [click.echo(f"{r['process_id']:<24} {r['version']}  {r['name']} "
+                                            f"({r['user_tasks']} user tasks; {', '.join(r['files'])})") for r in rows])
+
+
+@processes.command("show")
+@click.argument("process_id")
+@click.option("--json", "as_json", is_flag=True)
+@pass_settings
+def processes_show(settings: _Settings, process_id: str, as_json: bool) -> None:
+    """Show a process's elements: tasks with lanes, stages and form fields."""
+    from sedflow import load_directory
+    d = load_directory(settings.processes_dir()).get(process_id)
+    elements = [{"process_id": e.process_id, "id": e.id, "name": e.name, "kind": e.kind, "lane": e.lane,
+                 "stage": e.stage, "properties": dict(e.properties),
+                 "fields": [f.describe() for f in e.form.fields] if e.form else []}
+                for e in sorted(d.elements.values(), key=lambda e: (e.process_id != d.process_id, e.line))]
+
+    def render() -> None:
+        click.echo(f"{d.process_id}  {d.name}  version {d.version}")
+        for e in elements:
+            extra = f" [{e['lane']}]" if e["lane"] else ""
+            extra += f" stage={e['stage']}" if e["stage"] else ""
+            click.echo(f"  {e['kind']:<22} {e['process_id']}:{e['id']:<28} {e['name']}{extra}")
+            for f in e["fields"]:
+                click.echo(f"      - {f}")
+    _out({"process_id": d.process_id, "name": d.name, "version": d.version, "elements": elements}, as_json, render)
+
+
+@processes.command("validate")
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
+@pass_settings
+def processes_validate(settings: _Settings, files: tuple[str, ...]) -> None:
+    """Check diagrams: XML safety, XSD, SpiffWorkflow semantics, expression safety, layout.
+
+    Without FILES, checks every diagram in the processes directory.
+    """
+    from sedflow import load_directory, load_files
+    defs = load_files(files) if files else load_directory(settings.processes_dir())
+    for warning in defs.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    for d in defs:
+        click.echo(f"ok  {d.process_id} {d.version}")
+
+
+# ---------------------------------------------------------------------------------------------- cases
+
+@main.group()
+def case() -> None:
+    """Start, inspect and advance cases."""
+
+
+def _render_case(c: Any) -> None:
+    click.echo(f"case {c.case_id}  participant {c.participant}  {c.process_id}@{c.definition_version}")
+    click.echo(f"  status {c.status}  revision {c.revision}  stages {', '.join(c.stages) or '-'}")
+    if c.outcome:
+        click.echo(f"  outcome {c.outcome}  end reason {c.end_reason}  ended {c.ended_at:%Y-%m-%d}")
+    for t in c.tasks:
+        click.echo(f"  ready: {t.element_id} ({t.name}) [{t.lane or '-'}] task id {t.task_id}")
+
+
+def _render_tasks(tasks: list[Any]) -> None:
+    if not tasks:
+        click.echo("no tasks ready")
+    for t in tasks:
+        click.echo(f"{t.case_id}  {t.element_id:<26} {t.name}  [{t.lane or '-'} / {t.stage or '-'}]  "
+                   f"since {t.since:%Y-%m-%d}  participant {t.participant}")
+        for f in (t.form.fields if t.form else ()):
+            click.echo(f"    - {f.id}: {f.describe()}")
+
+
+@case.command("start")
+@click.argument("process_id")
+@click.option("--participant", required=True, help="Pseudonymous participant key (never a personnummer).")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Start form field (repeatable).")
+@click.option("--data", "data_file", type=click.Path(exists=True, dir_okay=False), help="JSON object of fields.")
+@click.option("--actor", help="Who does this (recorded in the journal).")
+@click.option("--json", "as_json", is_flag=True)
+@pass_settings
+def case_start(settings: _Settings, process_id: str, participant: str, sets: tuple[str, ...], data_file: str | None,
+               actor: str | None, as_json: bool) -> None:
+    """Start a case of PROCESS_ID for a participant."""
+    c = settings.engine().start_case(process_id, participant, _parse_sets(sets, data_file), actor=actor)
+    _out(c.to_dict(), as_json, lambda: _render_case(c))
+
+
+@case.command("list")
+@click.option("--status", type=click.Choice(["active", "completed", "withdrawn", "cancelled"]))
+@click.option("--stage")
+@click.option("--task", help="Cases with this task (element id) ready.")
+@click.option("--lane", help="Cases with a task ready in this lane.")
+@click.option("--process", "process_id")
+@click.option("--participant")
+@click.option("--limit", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@pass_settings
+def case_list(settings: _Settings, as_json: bool, **filters: Any) -> None:
+    """List cases."""
+    cases = settings.engine().list_cases(**filters)
+
+    def render() -> None:
+        for c in cases:
+            click.echo(f"{c.case_id}  {c.participant:<16} {c.process_id:<22} {c.status:<9} "
+                       f"{','.join(c.stages) or (c.outcome or '-')}")
+        click.echo(f"{len(cases)} case(s)")
+    _out([c.to_dict() for c in cases], as_json, render)
+
+
+@case.command("show")
+@click.argument("case_id")
+@click.option("--json", "as_json", is_flag=True)
+@pass_settings
+def case_show(settings: _Settings, case_id: str, as_json: bool) -> None:
+    """Show a case: status, stages, data, outcome and ready tasks."""
+    c = settings.engine().show_case(case_id)
+
+    def render() -> None:
+        _render_case(c)
+        for key, value in sorted(c.data.items()):
+            click.echo(f"  {key} = {value}")
+    _out(c.to_dict(), as_json, render)
+
+
+@case.command("tasks")
+@click.argument("case_id")
+@click.option("--json", "as_json", is_flag=True)
+@pass_settings
+def case_tasks(settings: _Settings, case_id: str, as_json: bool) -> None:
+    """The tasks ready in a case, with their form fields."""
+    tasks = settings.engine().list_tasks(case_id=case_id)
+    _out([t.to_dict() for t in tasks], as_json, lambda: _render_tasks(tasks))
+
+
+@main.command("tasks")
+@click.option("--lane")
+@click.option("--task")
+@click.option("--stage")
+@click.option("--process", "process_id")
+@click.option("--json", "as_json", is_flag=True)
+@pass_settings
+def tasks_queue(settings: _Settings, as_json: bool, **filters: Any) -> None:
+    """The work queue: ready tasks across all cases."""
+    tasks = settings.engine().list_tasks(**filters)
+    _out([t.to_dict() for t in tasks], as_json, lambda: _render_tasks(tasks))
+
+
+def _prompt_form(form: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for f in form.fields:
+        if f.readonly:
+            continue
+        if f.type == "enum":
+            for code, label in f.options:
+                click.echo(f"    {code}: {label}")
+            kind: Any = click.Choice([code for code, _ in f.options])
+        else:
+            kind = {"long": int, "boolean": bool}.get(f.type, str)
+        suffix = "" if f.required else " (optional, Enter to skip)"
+        value = click.prompt(f"{f.label} [{f.id}, {f.type}]{suffix}", type=kind,
+                             default=None if f.required else "", show_default=False)
+        if value != "":
+            data[f.id] = value
+    return data
+
+
+@case.command("complete")
+@click.argument("case_id")
+@click.argument("task")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Form field (repeatable).")
+@click.option("--data", "data_file", type=click.Path(exists=True, dir_okay=False), help="JSON object of fields.")
+@click.option("--actor", help="Who does this (recorded in the journal).")
+@click.option("--expect-revision", type=int, help="Fail with a conflict (exit 7) if the case moved past this revision.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_settings
+def case_complete(settings: _Settings, case_id: str, task: str, sets: tuple[str, ...], data_file: str | None,
+                  actor: str | None, expect_revision: int | None, as_json: bool) -> None:
+    """Complete TASK (element id or task id) of a case. In a terminal without data, prompts for the form."""
+    engine = settings.engine()
+    data = _parse_sets(sets, data_file)
+    if not data and sys.stdin.isatty():
+        match = [t for t in engine.list_tasks(case_id=case_id) if task in (t.task_id, t.element_id)]
+        if len(match) == 1 and match[0].form is not None:
+            click.echo(f"{match[0].name}: {match[0].documentation}".rstrip(": "))
+            data = _prompt_form(match[0].form)
+    c = engine.complete_task(case_id, task, data, actor=actor or os.environ.get("USER"),
+                             expected_revision=expect_revision)
+    _out(c.to_dict(), as_json, lambda: _render_case(c))
+
+
+@case.command("withdraw")
+@click.argument("case_id")
+@click.option("--reason", required=True, help="End reason code, e.g. PARTICIPANT_CHOICE, HEALTH, MOVED.")
+@click.option("--actor")
+@click.option("--json", "as_json", is_flag=True)
+@pass_settings
+def case_withdraw(settings: _Settings, case_id: str, reason: str, actor: str | None, as_json: bool) -> None:
+    """The participant leaves the programme (from any stage)."""
+    c = settings.engine().withdraw_case(case_id, reason, actor=actor)
+    _out(c.to_dict(), as_json, lambda: _render_case(c))
+
+
+@case.command("cancel")
+@click.argument("case_id")
+@click.option("--reason", required=True, help="End reason code, e.g. REGISTRATION_ERROR.")
+@click.option("--actor")
+@click.option("--json", "as_json", is_flag=True)
+@pass_settings
+def case_cancel(settings: _Settings, case_id: str, reason: str, actor: str | None, as_json: bool) -> None:
+    """Administrative stop of a case (e.g. registered by mistake)."""
+    c = settings.engine().cancel_case(case_id, reason, actor=actor)
+    _out(c.to_dict(), as_json, lambda: _render_case(c))
+
+
+@case.command("history")
+@click.argument("case_id")
+@click.option("--json", "as_json", is_flag=True)
+@pass_settings
+def case_history(settings: _Settings, case_id: str, as_json: bool) -> None:
+    """The case's journal: every transition, oldest first."""
+    entries = settings.engine().case_history(case_id)
+
+    def render() -> None:
+        for e in entries:
+            extra = f" {e.outcome}/{e.end_reason}" if e.outcome else ""
+            fields = " " + json.dumps(e.data, ensure_ascii=False) if e.data else ""
+            click.echo(f"{e.seq:>6} {e.at:%Y-%m-%d %H:%M} {e.kind:<18} {e.element_id or '-':<26} "
+                       f"{e.actor or ''}{extra}{fields}")
+    _out([e.to_dict() for e in entries], as_json, render)
+
+
+# ----------------------------------------------------------------------------------------------- demo
+
+@main.command()
+@click.option("--participants", default=50, show_default=True, help="How many synthetic participants.")
+@click.option("--seed", default=1, show_default=True)
+@pass_settings
+def demo(settings: _Settings, participants: int, seed: int) -> None:
+    """Run synthetic participants through the SE process into the store (created if missing)."""
+    from sedflow import ManualClock
+    from sedflow.demo import run_demo
+    engine = settings.engine(create=True, clock=ManualClock("2025-01-06T08:00:00+00:00"))
+    result = run_demo(engine, participants=participants, seed=seed)
+    click.echo(f"{participants} participants, {result.steps} steps, store {engine.store.url}")
+    click.echo("cases by status:  " + ", ".join(f"{k} {v}" for k, v in sorted(result.by_status.items())))
+    click.echo("cases by outcome: " + ", ".join(f"{k} {v}" for k, v in sorted(result.by_outcome.items())))

@@ -1,0 +1,60 @@
+"""The journal: an append-only record of every transition of every case.
+
+Rows are shaped like XES events (case, activity, timestamp, lifecycle, resource) so that reports and
+process-mining exports read them directly. Entries are produced by :mod:`sedflow.journal.transitions`
+from a before/after diff of task states, so they also catch what the engine did on its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+CASE_STARTED = "case_started"
+CASE_ENDED = "case_ended"
+TASK_READY = "task_ready"
+TASK_COMPLETED = "task_completed"
+TASK_CANCELLED = "task_cancelled"
+GATEWAY_TAKEN = "gateway_taken"
+EVENT_REACHED = "event_reached"
+ACTIVITY_STARTED = "activity_started"
+ACTIVITY_COMPLETED = "activity_completed"
+TIMER_WAITING = "timer_waiting"
+TIMER_FIRED = "timer_fired"
+
+KINDS = (CASE_STARTED, CASE_ENDED, TASK_READY, TASK_COMPLETED, TASK_CANCELLED, GATEWAY_TAKEN, EVENT_REACHED,
+         ACTIVITY_STARTED, ACTIVITY_COMPLETED, TIMER_WAITING, TIMER_FIRED)
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    """One transition. ``seq`` is assigned by the store when the entry is committed."""
+
+    case_id: str
+    at: datetime
+    kind: str
+    process_id: str
+    definition_version: str
+    element_id: str | None = None
+    element_name: str | None = None
+    element_type: str | None = None
+    lane: str | None = None
+    actor: str | None = None
+    task_id: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    outcome: str | None = None
+    end_reason: str | None = None
+    seq: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq, "case_id": self.case_id, "at": self.at.isoformat(timespec="microseconds"),
+            "kind": self.kind, "process_id": self.process_id, "definition_version": self.definition_version,
+            "element_id": self.element_id, "element_name": self.element_name, "element_type": self.element_type,
+            "lane": self.lane, "actor": self.actor, "task_id": self.task_id, "data": self.data,
+            "outcome": self.outcome, "end_reason": self.end_reason,
+        }
+
+
+__all__ = ["JournalEntry", "KINDS", *[k.upper() for k in KINDS]]

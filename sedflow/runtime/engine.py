@@ -1,0 +1,335 @@
+"""The engine: one SpiffWorkflow instance per participant (a *case*), run durably over a store.
+
+Every call that changes a case follows one path: read the committed case, rebuild its workflow on the
+cached spec of its definition version, act, let the engine run, diff task states into journal entries,
+prune finished history, then write state + summary + open tasks + journal in one transaction guarded
+by the revision read at the start. Work is done outside the write lock; a concurrent writer makes the
+later commit fail with RecordConflictError and nothing of it is written.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
+from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+
+from ..clock import Clock, SystemClock
+from ..definitions import Definitions, ElementInfo, Form, ProcessDefinition, load_sources
+from ..definitions.forms import PERSONAL_NUMBER
+from ..errors import (CaseStateError, EngineError, ExpressionError, RecordConflictError, SedflowError, StoreError,
+                      TaskDataError, UnknownTaskError)
+from ..expressions.engine import SafeScriptEngine
+from ..journal import CASE_ENDED, CASE_STARTED, EVENT_REACHED, TASK_COMPLETED, JournalEntry
+from ..journal.transitions import StepContext, live_elements, open_human_tasks, snapshot, transitions
+from ..store import ACTIVE, CANCELLED, COMPLETED, WITHDRAWN, CaseFilter, CaseRecord, OpenTask, Store
+from ..vocabulary import END_REASONS
+from .state import dump_state, load_state, new_workflow, prune
+
+#: The BPMN message a diagram catches (event sub-process or boundary event) to model withdrawal.
+WITHDRAWAL_MESSAGE = "participant_withdrawal"
+
+_PARTICIPANT_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class TaskView:
+    """A task waiting for a person, with what they need to do it."""
+
+    case_id: str
+    task_id: str
+    element_id: str
+    name: str
+    process_id: str
+    lane: str | None
+    stage: str | None
+    since: datetime
+    participant: str | None = None
+    documentation: str = ""
+    form: Form | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        fields = [] if self.form is None else [
+            {"id": f.id, "label": f.label, "type": f.type, "required": f.required,
+             "options": [code for code, _ in f.options] or None} for f in self.form.fields]
+        return {"case_id": self.case_id, "task_id": self.task_id, "task": self.element_id, "name": self.name,
+                "process_id": self.process_id, "lane": self.lane, "stage": self.stage,
+                "since": self.since.isoformat(timespec="seconds"), "participant": self.participant, "fields": fields}
+
+
+@dataclass(frozen=True)
+class Case:
+    """A participant's case as a reader sees it (no workflow state)."""
+
+    case_id: str
+    participant: str
+    process_id: str
+    definition_version: str
+    status: str
+    revision: int
+    stages: list[str]
+    data: dict[str, Any]
+    milestones: dict[str, str]
+    outcome: str | None
+    end_reason: str | None
+    started_at: datetime
+    updated_at: datetime
+    ended_at: datetime | None
+    tasks: list[TaskView] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        for key in ("started_at", "updated_at", "ended_at"):
+            out[key] = out[key].isoformat(timespec="seconds") if out[key] else None
+        out["tasks"] = [t.to_dict() for t in self.tasks]
+        return out
+
+
+class Engine:
+    """Runs cases of the loaded definitions over a store, with an injectable clock."""
+
+    def __init__(self, store: Store, definitions: Definitions, *, clock: Clock | None = None):
+        self.store = store
+        self.definitions = definitions
+        self.clock = clock or SystemClock()
+        self._script_engine = SafeScriptEngine(self.clock)
+        self._versions: dict[str, ProcessDefinition] = {d.version: d for d in definitions}
+
+    # ----------------------------------------------------------------------------------------- reads
+
+    def show_case(self, case_id: str) -> Case:
+        record = self.store.get_case(case_id, with_state=False)
+        return self._view(record, self.list_tasks(case_id=case_id))
+
+    def list_cases(self, *, status: str | None = None, process_id: str | None = None, stage: str | None = None,
+                   task: str | None = None, lane: str | None = None, participant: str | None = None,
+                   limit: int | None = None) -> list[Case]:
+        filters = CaseFilter(status=status, process_id=process_id, participant=participant, stage=stage, task=task,
+                             lane=lane, limit=limit)
+        return [self._view(r) for r in self.store.list_cases(filters)]
+
+    def list_tasks(self, *, case_id: str | None = None, lane: str | None = None, task: str | None = None,
+                   stage: str | None = None, process_id: str | None = None) -> list[TaskView]:
+        """Tasks waiting for a person: one case's, or the work queue across cases."""
+        if case_id is not None:
+            self.store.get_case(case_id, with_state=False)  # UnknownCaseError for a wrong id
+        rows = self.store.list_open_tasks(case_id=case_id, lane=lane, element_id=task, stage=stage,
+                                          process_id=process_id)
+        views = []
+        for row in rows:
+            info = self.definition(row.definition_version).element(row.process_id, row.element_id)
+            views.append(TaskView(case_id=row.case_id, task_id=row.task_id, element_id=row.element_id, name=row.name,
+                                  process_id=row.process_id, lane=row.lane, stage=row.stage, since=row.since,
+                                  participant=row.participant, documentation=info.documentation if info else "",
+                                  form=info.form if info else None))
+        return views
+
+    def case_history(self, case_id: str) -> list[JournalEntry]:
+        self.store.get_case(case_id, with_state=False)
+        return self.store.read_journal(case_id)
+
+    def definition(self, version: str) -> ProcessDefinition:
+        """The definition a case runs on: loaded now, or rebuilt from the sources the store kept."""
+        if version not in self._versions:
+            sources = self.store.definition_sources(version)
+            found = load_sources(sources).by_version(version) if sources else None
+            if found is None:
+                raise StoreError(f"definition version {version} is not in the store")
+            self._versions[version] = found
+        return self._versions[version]
+
+    # ---------------------------------------------------------------------------------------- writes
+
+    def start_case(self, process_id: str, participant: str, data: Mapping[str, Any] | None = None, *,
+                   actor: str | None = None, case_id: str | None = None) -> Case:
+        """Start a case for a participant (a pseudonymous key), with the start event's form data."""
+        definition = self.definitions.get(process_id)
+        if not _PARTICIPANT_KEY.match(participant or "") or PERSONAL_NUMBER.search(participant):
+            raise TaskDataError("participant must be a pseudonymous key (letters, digits, . _ : -; at most 64; "
+                                "never a personal identity number)", field="participant")
+        start_form = definition.start_form
+        start_data = _validate(start_form, data or {}, element=process_id)
+        now = self.clock.now()
+        record = CaseRecord(case_id=case_id or uuid.uuid4().hex[:12], participant=participant, process_id=process_id,
+                            definition_version=definition.version, status=ACTIVE, started_at=now, updated_at=now,
+                            revision=0, data=dict(start_data))
+        workflow = new_workflow(definition, self._script_engine)
+        workflow.task_tree.data.update(start_data)
+        ctx = StepContext(case_id=record.case_id, at=now, definition=definition, actor=actor, submitted=start_data)
+        started = JournalEntry(case_id=record.case_id, at=now, kind=CASE_STARTED, process_id=process_id,
+                               definition_version=definition.version, actor=actor, data=dict(start_data))
+        entries = self._run(workflow, ctx, workflow.do_engine_steps)
+        return self._commit(record, workflow, definition, ctx, [started, *entries], {}, new=True)
+
+    def complete_task(self, case_id: str, task: str, data: Mapping[str, Any] | None = None, *,
+                      actor: str | None = None, expected_revision: int | None = None) -> Case:
+        """Complete a ready task (by task id, or by element id when unambiguous) with its form data."""
+        record, definition, workflow, extra = self._load(case_id, expected_revision)
+        target, info = _resolve(workflow, definition, case_id, task)
+        submitted = _validate(info.form, data or {}, element=info.id)
+        ctx = StepContext(case_id=case_id, at=self.clock.now(), definition=definition, actor=actor,
+                          completed_task=target.id, submitted=submitted)
+
+        def act() -> None:
+            target.data.update(submitted)
+            workflow.run_task_from_id(target.id)
+            workflow.do_engine_steps()
+
+        entries = self._run(workflow, ctx, act)
+        return self._commit(record, workflow, definition, ctx, entries, extra)
+
+    def withdraw_case(self, case_id: str, reason: str, *, actor: str | None = None,
+                      expected_revision: int | None = None) -> Case:
+        """The participant leaves, from whatever stage: sends the diagram's withdrawal message."""
+        _check_reason(reason)
+        record, definition, workflow, extra = self._load(case_id, expected_revision)
+        ctx = StepContext(case_id=case_id, at=self.clock.now(), definition=definition, actor=actor,
+                          submitted={"end_reason": reason})
+
+        def act() -> None:
+            event = BpmnEvent(MessageEventDefinition(WITHDRAWAL_MESSAGE), payload={"end_reason": reason})
+            workflow.catch(event)
+            workflow.do_engine_steps()
+            if not workflow.is_completed():
+                raise CaseStateError(
+                    f"process '{record.process_id}' models no withdrawal that ends the case here (an interrupting "
+                    f"event catching message '{WITHDRAWAL_MESSAGE}'); use cancel_case for an administrative stop")
+
+        entries = self._run(workflow, ctx, act)
+        return self._commit(record, workflow, definition, ctx, entries, extra, status=WITHDRAWN, end_reason=reason)
+
+    def cancel_case(self, case_id: str, reason: str, *, actor: str | None = None,
+                    expected_revision: int | None = None) -> Case:
+        """Administrative stop (e.g. a registration error): cancels every open task without a BPMN path."""
+        _check_reason(reason)
+        record, definition, workflow, extra = self._load(case_id, expected_revision)
+        ctx = StepContext(case_id=case_id, at=self.clock.now(), definition=definition, actor=actor,
+                          submitted={"end_reason": reason})
+        entries = self._run(workflow, ctx, workflow.cancel)
+        return self._commit(record, workflow, definition, ctx, entries, extra, status=CANCELLED,
+                            outcome="NO_OUTCOME", end_reason=reason)
+
+    # -------------------------------------------------------------------------------------- internals
+
+    def _load(self, case_id: str, expected_revision: int | None) -> tuple[CaseRecord, ProcessDefinition, Any, dict]:
+        record = self.store.get_case(case_id)
+        if expected_revision is not None and record.revision != expected_revision:
+            raise RecordConflictError(f"case '{case_id}' is at revision {record.revision}, not {expected_revision}: "
+                                      "someone changed it since you read it; nothing was written")
+        if record.status != ACTIVE:
+            raise CaseStateError(f"case '{case_id}' has ended ({record.status}, outcome {record.outcome}); "
+                                 "it takes no more changes")
+        definition = self.definition(record.definition_version)
+        workflow, extra = load_state(record.state, definition, self._script_engine)
+        return record, definition, workflow, extra
+
+    def _run(self, workflow: Any, ctx: StepContext, act: Callable[[], Any]) -> list[JournalEntry]:
+        before = snapshot(workflow)
+        try:
+            act()
+        except SedflowError:
+            raise
+        except SpiffWorkflowException as exc:
+            cause = getattr(exc, "exception", None)
+            element = getattr(getattr(exc, "task_spec", None), "bpmn_id", None) or \
+                getattr(getattr(getattr(exc, "task", None), "task_spec", None), "bpmn_id", None)
+            where = f" at element '{element}'" if element else ""
+            detail = str(cause) if isinstance(cause, ExpressionError) else str(exc)
+            raise EngineError(f"case '{ctx.case_id}' cannot advance{where}: {detail}; nothing was written") from exc
+        except Exception as exc:  # a SpiffWorkflow bug must not leave a half-written case
+            raise EngineError(f"case '{ctx.case_id}' cannot advance: {type(exc).__name__}: {exc}; "
+                              "nothing was written") from exc
+        return transitions(before, workflow, ctx)
+
+    def _commit(self, record: CaseRecord, workflow: Any, definition: ProcessDefinition, ctx: StepContext,
+                entries: list[JournalEntry], extra: dict[str, Any], *, new: bool = False, status: str = COMPLETED,
+                outcome: str | None = None, end_reason: str | None = None) -> Case:
+        now = ctx.at
+        record.data.update(ctx.submitted if ctx.completed_task is not None else {})
+        for e in entries:
+            if e.kind == TASK_COMPLETED:
+                info = definition.element(e.process_id, e.element_id)
+                if info is not None and info.milestone:
+                    record.milestones.setdefault(info.milestone, now.isoformat(timespec="seconds"))
+        if workflow.is_completed():
+            entries.append(self._ended(record, definition, ctx, entries, status, outcome, end_reason))
+        live = live_elements(workflow, definition)
+        record.stages = sorted({i.stage for i in live.values() if i.stage})
+        ready_since = extra.get("ready_since", {})
+        open_tasks = []
+        for task, info in open_human_tasks(workflow, definition):
+            since = ready_since.get(str(task.id), now.isoformat())
+            open_tasks.append(OpenTask(case_id=record.case_id, task_id=str(task.id), element_id=info.id,
+                                       name=info.label, process_id=info.process_id,
+                                       definition_version=definition.version, lane=info.lane, stage=info.stage,
+                                       since=datetime.fromisoformat(since)))
+        prune(workflow)
+        record.state = dump_state(workflow, {"ready_since": {t.task_id: t.since.isoformat() for t in open_tasks}})
+        expected = record.revision
+        record.revision += 1
+        record.updated_at = now
+        with self.store.transaction() as tx:
+            if new:
+                tx.save_definition(definition.version, definition.process_id, definition.name, definition.sources, now)
+                tx.insert_case(record)
+            else:
+                tx.update_case(record, expected_revision=expected)
+            tx.replace_open_tasks(record.case_id, open_tasks)
+            tx.append_journal(entries)
+        return self._view(record, [TaskView(case_id=t.case_id, task_id=t.task_id, element_id=t.element_id,
+                                            name=t.name, process_id=t.process_id, lane=t.lane, stage=t.stage,
+                                            since=t.since, participant=record.participant) for t in open_tasks])
+
+    def _ended(self, record: CaseRecord, definition: ProcessDefinition, ctx: StepContext,
+               entries: list[JournalEntry], status: str, outcome: str | None, end_reason: str | None) -> JournalEntry:
+        """Close the case on the end event it reached: the event's properties give outcome and end reason."""
+        ends = [e for e in entries if e.kind == EVENT_REACHED and e.element_type == "endEvent"
+                and e.process_id == definition.process_id]
+        info = definition.element(definition.process_id, ends[-1].element_id) if ends else None
+        props = info.properties if info else {}
+        record.status = status
+        record.outcome = outcome or props.get("outcome") or "NO_OUTCOME"
+        record.end_reason = end_reason or props.get("end_reason") or record.data.get("end_reason") or "OTHER"
+        record.ended_at = ctx.at
+        return JournalEntry(case_id=record.case_id, at=ctx.at, kind=CASE_ENDED, process_id=definition.process_id,
+                            definition_version=definition.version, element_id=info.id if info else None,
+                            element_name=info.label if info else None, element_type=info.kind if info else None,
+                            lane=info.lane if info else None, actor=ctx.actor, outcome=record.outcome,
+                            end_reason=record.end_reason, data={"status": status})
+
+    def _view(self, r: CaseRecord, tasks: list[TaskView] | None = None) -> Case:
+        return Case(case_id=r.case_id, participant=r.participant, process_id=r.process_id,
+                    definition_version=r.definition_version, status=r.status, revision=r.revision, stages=r.stages,
+                    data=r.data, milestones=r.milestones, outcome=r.outcome, end_reason=r.end_reason,
+                    started_at=r.started_at, updated_at=r.updated_at, ended_at=r.ended_at, tasks=tasks or [])
+
+
+def _validate(form: Form | None, data: Mapping[str, Any], *, element: str) -> dict[str, Any]:
+    if form is None:
+        if data:
+            raise TaskDataError(f"'{element}' has no form, so it takes no data (got {', '.join(sorted(data))})",
+                                field=sorted(data)[0], element=element)
+        return {}
+    return form.validate(data, element=element)
+
+
+def _check_reason(reason: str) -> None:
+    if reason not in END_REASONS:
+        raise TaskDataError(f"end reason '{reason}' is not one of {', '.join(sorted(END_REASONS))}", field="reason")
+
+
+def _resolve(workflow: Any, definition: ProcessDefinition, case_id: str, ref: str) -> tuple[Any, ElementInfo]:
+    ready = open_human_tasks(workflow, definition)
+    matches = [(t, i) for t, i in ready if str(t.id) == ref] or [(t, i) for t, i in ready if i.id == ref]
+    if len(matches) == 1:
+        return matches[0]
+    names = ", ".join(sorted(i.id for _, i in ready)) or "none"
+    if not matches:
+        raise UnknownTaskError(f"task '{ref}' is not ready in case '{case_id}' (ready: {names})")
+    raise UnknownTaskError(f"task '{ref}' is ready more than once in case '{case_id}'; name it by task id")

@@ -1,0 +1,115 @@
+"""Workflow state without the spec, and a task tree that stays small for cases that run for years.
+
+SpiffWorkflow embeds the whole spec (4–12 KB) in every serialization; sedflow stores the state only
+and rebuilds the workflow on the cached, parsed spec of the case's definition version.
+
+SpiffWorkflow's task tree also keeps every task ever run: each loop iteration adds tasks, state and
+step cost grow without bound, and beyond iteration depth 1000 the engine silently stops advancing
+(its iterators' ``max_depth``). ``prune`` therefore drops finished history after every step: a
+finished task whose only child is also finished is spliced out of the chain, and finished leaves under
+a finished parent (cancelled boundary events, closed branches) are removed. Live tasks, the last
+finished task before each live one, multi-child splits (which boundary events and event-based joins
+look up) and join tasks (whose data a later join merges) are kept. The journal keeps the full history,
+so nothing is lost for reporting.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.specs.mixins.unstructured_join import UnstructuredJoin
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
+from SpiffWorkflow.task import TaskState
+
+from ..definitions import ProcessDefinition
+from ..errors import StoreError, TaskDataError
+
+STATE_FORMAT = 1
+
+
+class _SpecByReference(BpmnWorkflowConverter):
+    """Top-level workflow converter that leaves the specs out and takes them back from the definition."""
+
+    def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
+        dct = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def restore(self, dct: dict[str, Any], definition: ProcessDefinition, script_engine: Any) -> BpmnWorkflow:
+        workflow = BpmnWorkflow(definition.spec, dict(definition.subprocess_specs), script_engine=script_engine,
+                                deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.get("bpmn_events", []))
+        return workflow
+
+
+_registry = BpmnWorkflowSerializer.configure(CAMUNDA_CONFIG)
+_converter = _SpecByReference(BpmnWorkflow, _registry)
+
+
+def new_workflow(definition: ProcessDefinition, script_engine: Any) -> BpmnWorkflow:
+    return BpmnWorkflow(definition.spec, dict(definition.subprocess_specs), script_engine=script_engine)
+
+
+def dump_state(workflow: BpmnWorkflow, extra: dict[str, Any]) -> str:
+    """Serialize the workflow (no spec) plus sedflow's own per-case bookkeeping."""
+    dct = _converter.to_dict(workflow)
+    dct["sedflow"] = {"format": STATE_FORMAT, **extra}
+    try:
+        return json.dumps(dct, separators=(",", ":"), ensure_ascii=False)
+    except TypeError as exc:
+        raise TaskDataError(f"case data cannot be stored: {exc}") from None
+
+
+def load_state(text: str, definition: ProcessDefinition, script_engine: Any) -> tuple[BpmnWorkflow, dict[str, Any]]:
+    dct = json.loads(text)
+    extra = dct.pop("sedflow", {})
+    if extra.get("format") != STATE_FORMAT:
+        raise StoreError(f"case state has format {extra.get('format')}, this sedflow reads {STATE_FORMAT}")
+    return _converter.restore(dct, definition, script_engine), extra
+
+
+def prune(workflow: BpmnWorkflow) -> int:
+    """Drop finished history from the workflow's and its subprocesses' task trees; return tasks removed."""
+    removed = 0
+    for wf in (workflow, *workflow.subprocesses.values()):
+        if not wf.completed:
+            removed += _prune_tree(wf)
+    return removed
+
+
+def _prune_tree(wf: Any) -> int:
+    finished = TaskState.FINISHED_MASK
+    keep = {wf.task_tree.id, wf.last_task.id if wf.last_task is not None else None}
+    removed = 0
+    changed = True
+    while changed:
+        changed = False
+        for task in list(wf.tasks.values()):
+            if task.id in keep or not task.has_state(finished) or isinstance(task.task_spec, UnstructuredJoin):
+                continue
+            parent = task.parent
+            if parent is None or task.id in wf.top_workflow.subprocesses:
+                continue
+            children = task._children
+            if not children and parent.has_state(finished):
+                parent._children.remove(task.id)
+            elif len(children) == 1 and wf.tasks[children[0]].has_state(finished):
+                child = wf.tasks[children[0]]
+                parent._children[parent._children.index(task.id)] = child.id
+                child._parent = parent.id
+            else:
+                continue
+            del wf.tasks[task.id]
+            removed += 1
+            changed = True
+    return removed

@@ -1,0 +1,137 @@
+"""The store interface: what the runtime needs from a database, and nothing more.
+
+One small abstract recorder with one module per backend (``sqlite.py`` now, ``postgres.py`` next),
+backend errors mapped to sedflow's own exceptions, and writes grouped in a transaction context
+manager: a case's new state, its summary, its open tasks and its journal rows commit together or not
+at all. Optimistic concurrency lives here too: ``update_case`` only succeeds against the revision the
+writer read.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ..journal import JournalEntry
+
+SCHEMA_VERSION = 1
+
+ACTIVE, COMPLETED, WITHDRAWN, CANCELLED = "active", "completed", "withdrawn", "cancelled"
+STATUSES = (ACTIVE, COMPLETED, WITHDRAWN, CANCELLED)
+
+
+@dataclass
+class CaseRecord:
+    """A case row. ``state`` is the serialized workflow (spec by reference); ``data`` the latest value of
+    every field recorded so far (a summary for queries, the journal keeps the history)."""
+
+    case_id: str
+    participant: str
+    process_id: str
+    definition_version: str
+    status: str
+    started_at: datetime
+    updated_at: datetime
+    revision: int = 1
+    stages: list[str] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict)
+    milestones: dict[str, str] = field(default_factory=dict)
+    outcome: str | None = None
+    end_reason: str | None = None
+    ended_at: datetime | None = None
+    next_due_at: datetime | None = None
+    state: str | None = None
+
+
+@dataclass(frozen=True)
+class OpenTask:
+    """A task waiting for a person: the coach's work queue is a query over these rows."""
+
+    case_id: str
+    task_id: str
+    element_id: str
+    name: str
+    process_id: str
+    definition_version: str
+    lane: str | None
+    stage: str | None
+    since: datetime
+    participant: str | None = None
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    status: str | None = None
+    process_id: str | None = None
+    participant: str | None = None
+    stage: str | None = None
+    task: str | None = None
+    lane: str | None = None
+    limit: int | None = None
+
+
+class Transaction(ABC):
+    """Writes inside one store transaction (see :meth:`Store.transaction`)."""
+
+    @abstractmethod
+    def insert_case(self, case: CaseRecord) -> None: ...
+
+    @abstractmethod
+    def update_case(self, case: CaseRecord, expected_revision: int) -> None:
+        """Write ``case`` (with ``case.revision`` = expected + 1) or raise RecordConflictError."""
+
+    @abstractmethod
+    def replace_open_tasks(self, case_id: str, tasks: Iterable[OpenTask]) -> None: ...
+
+    @abstractmethod
+    def append_journal(self, entries: Iterable[JournalEntry]) -> None: ...
+
+    @abstractmethod
+    def save_definition(self, version: str, process_id: str, name: str, sources: Mapping[str, bytes],
+                        at: datetime) -> None:
+        """Record a definition version (idempotent) so that cases can be resumed on it later."""
+
+
+class Store(ABC):
+    url: str
+
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager[Transaction]:
+        """A write transaction: commits on normal exit, rolls back on any exception."""
+
+    @abstractmethod
+    def get_case(self, case_id: str, *, with_state: bool = True) -> CaseRecord:
+        """The committed case, or UnknownCaseError."""
+
+    @abstractmethod
+    def list_cases(self, filters: CaseFilter = CaseFilter()) -> list[CaseRecord]:
+        """Cases (without state) matching the filters, oldest first."""
+
+    @abstractmethod
+    def list_open_tasks(self, *, case_id: str | None = None, lane: str | None = None, element_id: str | None = None,
+                        stage: str | None = None, process_id: str | None = None) -> list[OpenTask]: ...
+
+    @abstractmethod
+    def read_journal(self, case_id: str | None = None, *, after_seq: int = 0,
+                     limit: int | None = None) -> list[JournalEntry]: ...
+
+    @abstractmethod
+    def definition_sources(self, version: str) -> dict[str, bytes] | None: ...
+
+    @abstractmethod
+    def count_cases(self) -> dict[tuple[str, str | None], int]:
+        """Number of cases per (status, outcome)."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+

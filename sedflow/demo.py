@@ -92,7 +92,7 @@ def _pick(rng: random.Random, choices: list[tuple[Any, float]]) -> Any:
 def _closure_outcome(data: dict[str, Any], rng: random.Random) -> str:
     if data.get("support_status") == "STABLE":
         # Whichever start came last is what the participant is in now.
-        job, study = data.get("employment_start") or "", data.get("study_start") or ""
+        job, study = data.get("employment_start_date") or "", data.get("study_start_date") or ""
         return "EMPLOYMENT" if job >= study else "STUDIES"
     return rng.choice(["OTHER_PLAN", "CONTINUED_AF_SUPPORT"])
 

@@ -363,3 +363,7 @@ def demo(settings: _Settings, participants: int, seed: int) -> None:
     click.echo(f"{participants} participants, {result.steps} steps, store {engine.store.url}")
     click.echo("cases by status:  " + ", ".join(f"{k} {v}" for k, v in sorted(result.by_status.items())))
     click.echo("cases by outcome: " + ", ".join(f"{k} {v}" for k, v in sorted(result.by_outcome.items())))
+
+
+if __name__ == "__main__":
+    main()

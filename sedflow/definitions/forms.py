@@ -100,15 +100,16 @@ class FormField:
 class Form:
     fields: tuple[FormField, ...]
 
+    def blanks(self, data: Mapping[str, Any]) -> dict[str, None]:
+        """None for every field not yet in ``data``: keeps conditions such as ``complement == 'PRAKTIK'``
+        well-defined when an optional field was left empty, without erasing an earlier value."""
+        return {f.id: None for f in self.fields if f.id not in data}
+
     def field(self, field_id: str) -> FormField | None:
         return next((f for f in self.fields if f.id == field_id), None)
 
     def validate(self, data: Mapping[str, Any], *, element: str) -> dict[str, Any]:
-        """Check submitted data and return it typed; optional fields not given are set to None.
-
-        Setting absent optional fields keeps gateway conditions such as ``complement == 'PRAKTIK'``
-        well-defined when the field was left empty.
-        """
+        """Check submitted data and return the fields given (and declared defaults), typed."""
         known = {f.id for f in self.fields}
         for key in data:
             if key not in known:
@@ -122,7 +123,8 @@ class Form:
                 if f.required:
                     raise TaskDataError(f"task '{element}', field '{f.id}' ({f.label}) is required",
                                         field=f.id, element=element)
-                result[f.id] = f.coerce(f.default, element) if f.default is not None else None
+                if f.default is not None:
+                    result[f.id] = f.coerce(f.default, element)
                 continue
             if f.readonly:
                 raise TaskDataError(f"task '{element}', field '{f.id}' ({f.label}) is read-only",

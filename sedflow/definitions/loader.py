@@ -19,6 +19,8 @@ from typing import Any
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import XSD_PATH
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.control import BpmnStartTask
+from SpiffWorkflow.task import TaskState
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 
 from ..errors import DefinitionError, ExpressionError, UnknownProcessError
@@ -54,6 +56,8 @@ class ElementInfo:
     file: str
     line: int
     lane: str | None = None  # lane code: the lane id without its "lane_" prefix
+    parent: str | None = None  # the enclosing sub-process, if any
+    interrupting: bool = False  # an interrupting start event, or an event sub-process that has one
     documentation: str = ""
     properties: Mapping[str, str] = field(default_factory=dict)
     form: Form | None = None
@@ -98,6 +102,10 @@ class ProcessDefinition:
             if info.process_id == self.process_id and info.kind == "startEvent" and info.form is not None:
                 return info.form
         return None
+
+    @property
+    def interrupting_event_subprocesses(self) -> frozenset[str]:
+        return frozenset(e.id for e in self.elements.values() if e.kind == "subProcess" and e.interrupting)
 
     def user_tasks(self) -> list[ElementInfo]:
         return [e for e in self.elements.values() if e.kind == "userTask"]
@@ -208,6 +216,8 @@ def load_sources(sources: Mapping[str, bytes]) -> Definitions:
             problems.append(DefinitionError(f"SpiffWorkflow cannot build it: {type(exc).__name__}: {exc}",
                                             file=name, element=pid))
             continue
+        for process_spec in (spec, *subprocess_specs.values()):
+            _freeze_event_subprocesses(process_spec)
         needed = sorted({name} | {process_files[c] for c in _closure(pid, calls)})
         used = {pid, *_closure(pid, calls)}
         definitions.append(ProcessDefinition(
@@ -223,6 +233,34 @@ def load_sources(sources: Mapping[str, bytes]) -> Definitions:
     if problems:
         raise _collect(problems)
     return Definitions(definitions, warnings)
+
+
+class _SharedSpecStart(BpmnStartTask):
+    """A start task that starts event sub-processes without rewiring the spec.
+
+    SpiffWorkflow 3.2 connects ``Start -> event sub-process -> End`` into the *spec* the first time an
+    event sub-process is triggered; with a spec shared by many cases (and cached by version), every
+    later case would then run that sub-process as soon as it starts. Instead the links are made once at
+    load: ``-> End`` fully (so a triggered sub-process can finish its process) and ``Start ->`` on the
+    sub-process's side only, so that it has an input but ``Start`` never spawns it.
+    """
+
+    def trigger_wf(self, my_task: Any, spec_name: str) -> Any:
+        child = my_task._add_child(self._wf_spec.task_specs[spec_name], TaskState.FUTURE)
+        child.triggered = True
+        child.task_spec._update(child)
+        return child.id
+
+
+def _freeze_event_subprocesses(process_spec: Any) -> None:
+    start = process_spec.start
+    for name in start.trigger_specs:
+        task_spec = process_spec.task_specs[name]
+        if process_spec.end not in task_spec.outputs:
+            task_spec.connect(process_spec.end)
+        if start not in task_spec.inputs:
+            task_spec._connect_notify(start)
+    start.__class__ = _SharedSpecStart
 
 
 def _version(files: Mapping[str, bytes]) -> str:
@@ -346,9 +384,12 @@ def _index_process(process: etree._Element, pid: str, file: str, tree: etree._El
             problems.extend(_check_end_event(props, eid, file, el.sourceline))
         lane_id = lanes.get(eid)
         doc = el.find("bpmn:documentation", NS)
+        parent = el.getparent()
         index[(pid, eid)] = ElementInfo(
             id=eid, name=(el.get("name") or "").strip(), kind=kind, process_id=pid, file=file,
             line=el.sourceline, lane=lane_id.removeprefix("lane_") if lane_id else None,
+            parent=parent.get("id") if _local(parent.tag) == "subProcess" else None,
+            interrupting=_interrupting(el, kind),
             documentation=(doc.text or "").strip() if doc is not None else "", properties=props, form=form)
     for flow in process.iter(f"{{{BPMN_NS}}}sequenceFlow"):
         for end in ("sourceRef", "targetRef"):
@@ -366,6 +407,14 @@ def _index_process(process: etree._Element, pid: str, file: str, tree: etree._El
             except ExpressionError as exc:
                 problems.append(DefinitionError(str(exc), file=file, element=owner.get("id"), line=el.sourceline))
     return problems
+
+
+def _interrupting(el: etree._Element, kind: str) -> bool:
+    if kind == "subProcess":
+        return el.get("triggeredByEvent") == "true" and any(
+            _interrupting(start, "startEvent") for start in el.iterfind("bpmn:startEvent", NS))
+    return kind == "startEvent" and el.getparent().get("triggeredByEvent") == "true" and \
+        el.get("isInterrupting", "true") == "true"
 
 
 def _check_end_event(props: Mapping[str, str], eid: str, file: str, line: int) -> list[DefinitionError]:

@@ -67,13 +67,22 @@ def transitions(before: Snapshot, workflow: Any, ctx: StepContext) -> list[Journ
         old = before[tid][0] if tid in before else None
         if old != new:
             changed.append((task, old, new))
-    changed.sort(key=lambda c: c[0].last_state_change)
-    entries = []
+    keyed = []
     for task, old, new in changed:
         info = element_of(task, ctx.definition)
-        if info is not None:
-            entries.extend(_entries(task, info, old, new, ctx))
-    return entries
+        if info is None:
+            continue
+        for entry in _entries(task, info, old, new, ctx):
+            keyed.append((_started_at(task, workflow) if entry.kind == ACTIVITY_STARTED else task.last_state_change,
+                          len(keyed), entry))
+    return [entry for *_, entry in sorted(keyed, key=lambda k: k[:2])]
+
+
+def _started_at(task: Task, workflow: Any) -> float:
+    """An activity that started and ended within one step: order its start before what ran inside it."""
+    sub = workflow.subprocesses.get(task.id)
+    inner = [t.last_state_change for t in sub.tasks.values()] if sub is not None else []
+    return min(inner, default=task.last_state_change) - 1e-6
 
 
 def _entries(task: Task, info: ElementInfo, old: int | None, new: int, ctx: StepContext) -> Iterator[JournalEntry]:

@@ -30,6 +30,7 @@ from ..journal import CASE_ENDED, CASE_STARTED, EVENT_REACHED, TASK_COMPLETED, J
 from ..journal.transitions import StepContext, live_elements, open_human_tasks, snapshot, transitions
 from ..store import ACTIVE, CANCELLED, COMPLETED, WITHDRAWN, CaseFilter, CaseRecord, OpenTask, Store
 from ..vocabulary import END_REASONS
+from .events import interrupt
 from .state import dump_state, load_state, new_workflow, prune
 
 #: The BPMN message a diagram catches (event sub-process or boundary event) to model withdrawal.
@@ -161,6 +162,8 @@ class Engine:
                             revision=0, data=dict(start_data))
         workflow = new_workflow(definition, self._script_engine)
         workflow.task_tree.data.update(start_data)
+        if start_form is not None:
+            workflow.task_tree.data.update(start_form.blanks(start_data))
         ctx = StepContext(case_id=record.case_id, at=now, definition=definition, actor=actor, submitted=start_data)
         started = JournalEntry(case_id=record.case_id, at=now, kind=CASE_STARTED, process_id=process_id,
                                definition_version=definition.version, actor=actor, data=dict(start_data))
@@ -178,6 +181,8 @@ class Engine:
 
         def act() -> None:
             target.data.update(submitted)
+            if info.form is not None:
+                target.data.update(info.form.blanks(target.data))
             workflow.run_task_from_id(target.id)
             workflow.do_engine_steps()
 
@@ -191,10 +196,14 @@ class Engine:
         record, definition, workflow, extra = self._load(case_id, expected_revision)
         ctx = StepContext(case_id=case_id, at=self.clock.now(), definition=definition, actor=actor,
                           submitted={"end_reason": reason})
+        subprocesses = set(workflow.subprocesses)
 
         def act() -> None:
-            event = BpmnEvent(MessageEventDefinition(WITHDRAWAL_MESSAGE), payload={"end_reason": reason})
+            # Camunda message payloads name the variable they set.
+            event = BpmnEvent(MessageEventDefinition(WITHDRAWAL_MESSAGE),
+                              payload={"payload": reason, "result_var": "end_reason"})
             workflow.catch(event)
+            interrupt(workflow, subprocesses, definition)
             workflow.do_engine_steps()
             if not workflow.is_completed():
                 raise CaseStateError(
@@ -231,8 +240,11 @@ class Engine:
 
     def _run(self, workflow: Any, ctx: StepContext, act: Callable[[], Any]) -> list[JournalEntry]:
         before = snapshot(workflow)
+        subprocesses = set(workflow.subprocesses)
         try:
             act()
+            if interrupt(workflow, subprocesses, ctx.definition):
+                workflow.do_engine_steps()
         except SedflowError:
             raise
         except SpiffWorkflowException as exc:

@@ -264,22 +264,26 @@ def tasks_queue(settings: _Settings, as_json: bool, **filters: Any) -> None:
     _out([t.to_dict() for t in tasks], as_json, lambda: _render_tasks(tasks))
 
 
-def _prompt_form(form: Any) -> dict[str, Any]:
+def _prompt_form(form: Any, element: str) -> dict[str, Any]:
+    """Ask for each field with its label, type and choices; re-ask until the value fits the field."""
+    from sedflow import TaskDataError
     data: dict[str, Any] = {}
     for f in form.fields:
         if f.readonly:
             continue
-        if f.type == "enum":
-            for code, label in f.options:
-                click.echo(f"    {code}: {label}")
-            kind: Any = click.Choice([code for code, _ in f.options])
-        else:
-            kind = {"long": int, "boolean": bool}.get(f.type, str)
-        suffix = "" if f.required else " (optional, Enter to skip)"
-        value = click.prompt(f"{f.label} [{f.id}, {f.type}]{suffix}", type=kind,
-                             default=None if f.required else "", show_default=False)
-        if value != "":
-            data[f.id] = value
+        for code, label in f.options:
+            click.echo(f"    {code}: {label}")
+        suffix = "" if f.required else ", optional: Enter to skip"
+        while True:
+            raw = click.prompt(f"{f.label} [{f.id}: {f.type}{suffix}]", default="" if not f.required else None,
+                               show_default=False)
+            if raw == "" and not f.required:
+                break
+            try:
+                data[f.id] = f.coerce(raw, element)
+                break
+            except TaskDataError as exc:
+                click.echo(f"  {exc}", err=True)
     return data
 
 
@@ -301,7 +305,7 @@ def case_complete(settings: _Settings, case_id: str, task: str, sets: tuple[str,
         match = [t for t in engine.list_tasks(case_id=case_id) if task in (t.task_id, t.element_id)]
         if len(match) == 1 and match[0].form is not None:
             click.echo(f"{match[0].name}: {match[0].documentation}".rstrip(": "))
-            data = _prompt_form(match[0].form)
+            data = _prompt_form(match[0].form, match[0].element_id)
     c = engine.complete_task(case_id, task, data, actor=actor or os.environ.get("USER"),
                              expected_revision=expect_revision)
     _out(c.to_dict(), as_json, lambda: _render_case(c))

@@ -96,12 +96,14 @@ class ProcessDefinition:
         return self.elements.get((process_id, element_id))
 
     @property
+    def start_event(self) -> ElementInfo | None:
+        """The process's start event that carries a form: what `start_case` data must fit."""
+        return next((e for e in self.elements.values() if e.process_id == self.process_id and e.kind == "startEvent"
+                     and e.parent is None and e.form is not None), None)
+
+    @property
     def start_form(self) -> Form | None:
-        """The form on the process's blank start event: what `start_case` data must fit."""
-        for info in self.elements.values():
-            if info.process_id == self.process_id and info.kind == "startEvent" and info.form is not None:
-                return info.form
-        return None
+        return self.start_event.form if self.start_event else None
 
     @property
     def interrupting_event_subprocesses(self) -> frozenset[str]:

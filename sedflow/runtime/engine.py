@@ -155,7 +155,7 @@ class Engine:
             raise TaskDataError("participant must be a pseudonymous key (letters, digits, . _ : -; at most 64; "
                                 "never a personal identity number)", field="participant")
         start_form = definition.start_form
-        start_data = _validate(start_form, data or {}, element=process_id)
+        start_data = _validate(start_form, data or {}, element=definition.start_event.id if start_form else process_id)
         now = self.clock.now()
         record = CaseRecord(case_id=case_id or uuid.uuid4().hex[:12], participant=participant, process_id=process_id,
                             definition_version=definition.version, status=ACTIVE, started_at=now, updated_at=now,

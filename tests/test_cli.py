@@ -1,0 +1,174 @@
+"""The real CLI: click's runner for most commands, a subprocess on a pseudo-terminal for prompting."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+from click.testing import CliRunner
+from conftest import REFERRAL, fill
+from journals import JOURNALS
+from paths import OUTCOMES, PATHS
+
+from sedflow import PROCESSES_DIR, load_directory
+from sedflow_cli.main import main
+
+DEFS = load_directory(PROCESSES_DIR)
+SE = DEFS.get("supported_employment")
+ST = DEFS.get("supported_training")
+
+
+@pytest.fixture
+def cli(tmp_path):
+    runner = CliRunner()
+    store = str(tmp_path / "cli.db")
+
+    def run(*args, code=0):
+        result = runner.invoke(main, ["--store", store, *map(str, args)])
+        assert result.exit_code == code, (result.output, result.stderr if hasattr(result, "stderr") else "")
+        return result
+    run("init")
+    return run
+
+
+def sets(data):
+    return [arg for k, v in data.items() for arg in ("--set", f"{k}={str(v).lower() if isinstance(v, bool) else v}")]
+
+
+def form_of(element_id):
+    info = SE.element("supported_employment", element_id) or ST.element("supported_training", element_id)
+    return info.form
+
+
+def start(cli):
+    out = json.loads(cli("case", "start", "supported_employment", "--participant", "p-cli", *sets(REFERRAL),
+                         "--actor", "coach-9", "--json").output)
+    return out["case_id"]
+
+
+@pytest.mark.parametrize("path", sorted(PATHS))
+def test_every_end_event_through_the_cli(cli, path):
+    case_id = start(cli)
+    for element_id, choices in PATHS[path]:
+        tasks = json.loads(cli("case", "tasks", case_id, "--json").output)
+        assert [t["task"] for t in tasks] == [element_id]
+        cli("case", "complete", case_id, element_id, *sets(fill(form_of(element_id), choices)), "--actor", "coach-9")
+    shown = json.loads(cli("case", "show", case_id, "--json").output)
+    assert (shown["status"], shown["outcome"], shown["end_reason"]) == ("completed", *OUTCOMES[path])
+    history = json.loads(cli("case", "history", case_id, "--json").output)
+    compact = [f"{e['kind']} {e['element_id']}".removesuffix(" None")
+               + (f" ->{','.join(e['data']['to'])}" if e["kind"] == "gateway_taken" else "") for e in history]
+    assert compact == [line.strip() for line in JOURNALS[path].strip().splitlines()]
+    assert {e["actor"] for e in history if e["kind"] == "task_completed"} == {"coach-9"}
+    assert history[0]["data"] == REFERRAL  # typed from the --set strings by the start form
+
+
+def test_withdraw_and_lists(cli):
+    first, second = start(cli), start(cli)
+    cli("case", "complete", first, "first_contact", "--set", "first_contact_date=2026-02-03")
+    listed = cli("case", "list", "--stage", "agreement").output
+    assert first in listed and second in listed and "2 case(s)" in listed
+    queue = json.loads(cli("tasks", "--lane", "coach", "--json").output)
+    assert {(t["case_id"], t["task"]) for t in queue} == {(first, "information_dialogue"), (second, "first_contact")}
+    out = cli("case", "withdraw", second, "--reason", "HEALTH").output
+    assert "status withdrawn" in out and "end reason HEALTH" in out
+    assert second not in cli("case", "list", "--status", "active").output
+    history = cli("case", "history", second).output
+    assert "task_cancelled" in history and "case_ended" in history and "NO_OUTCOME/HEALTH" in history
+    assert "Första kontakt" in cli("case", "tasks", first).output or "information_dialogue" in cli("case", "tasks", first).output
+
+
+def test_processes_commands(cli):
+    listed = cli("processes", "list").output
+    assert f"supported_employment     {SE.version}" in listed
+    shown = json.loads(cli("processes", "show", "supported_employment", "--json").output)
+    ids = {e["id"] for e in shown["elements"]}
+    assert {"agreement", "st_followup", "end_withdrawn"} <= ids
+    assert "Överenskommelse med klient" in cli("processes", "show", "supported_employment").output
+
+
+@pytest.mark.parametrize("args, code, message", [
+    (["case", "show", "nope"], 4, "error: unknown case 'nope'"),
+    (["case", "start", "nope", "--participant", "p-1"], 4, "error: unknown process 'nope'"),
+    (["case", "start", "supported_employment", "--participant", "19980101-1234"], 5, "pseudonymous"),
+    (["case", "start", "supported_employment", "--participant", "p-1", *sets({**REFERRAL, "gender": "Q"})], 5,
+     "task 'referral_received', field 'gender' (Kön): 'Q' is not one of F, M, X"),
+    (["case", "start", "supported_employment", "--participant", "p-1", "--set", "nokey"], 2, "is not key=value"),
+    (["case", "withdraw", "nope", "--reason", "MOVED"], 4, "unknown case"),
+])
+def test_errors_are_one_line_with_an_exit_code(cli, args, code, message):
+    result = cli(*args, code=code)
+    assert message in result.output and "Traceback" not in result.output
+
+
+def test_conflict_exit_code(cli):
+    case_id = start(cli)
+    revision = json.loads(cli("case", "show", case_id, "--json").output)["revision"]
+    cli("case", "complete", case_id, "first_contact", "--set", "first_contact_date=2026-02-03",
+        "--expect-revision", revision)
+    result = cli("case", "complete", case_id, "information_dialogue", "--set", "needs_more_information=false",
+                 "--expect-revision", revision, code=7)
+    assert f"is at revision {revision + 1}, not {revision}" in result.output
+
+
+def test_bad_task_data_exits_5_and_writes_nothing(cli):
+    case_id = start(cli)
+    before = cli("case", "history", case_id, "--json").output
+    result = cli("case", "complete", case_id, "first_contact", "--set", "first_contact_date=yesterday", code=5)
+    assert "field 'first_contact_date'" in result.output
+    assert cli("case", "history", case_id, "--json").output == before
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    result = CliRunner().invoke(main, ["--store", str(tmp_path / "x.db"), "--debug", "case", "show", "nope"])
+    assert result.exit_code != 0 and result.exception is not None
+
+
+def test_missing_store_is_a_clear_error(tmp_path):
+    result = CliRunner().invoke(main, ["--store", str(tmp_path / "none.db"), "case", "list"])
+    assert result.exit_code == 8 and "sedflow init" in result.output
+
+
+def test_demo_runs_synthetic_participants_to_their_end(tmp_path):
+    result = CliRunner().invoke(main, ["--store", str(tmp_path / "demo.db"), "demo", "--participants", "30",
+                                       "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    assert "30 participants" in result.output and "cases by outcome:" in result.output
+    statuses = dict(part.rsplit(" ", 1) for part in
+                    result.output.split("cases by status:  ")[1].splitlines()[0].split(", "))
+    assert sum(map(int, statuses.values())) == 30 and "active" not in statuses
+
+
+def test_complete_prompts_for_the_form_in_a_terminal(tmp_path):
+    store = str(tmp_path / "tty.db")
+    base = [sys.executable, "-m", "sedflow_cli.main", "--store", store]
+    subprocess.run(base + ["init"], check=True, capture_output=True)
+    started = subprocess.run(base + ["case", "start", "supported_employment", "--participant", "p-tty", *sets(REFERRAL),
+                                     "--json"], check=True, capture_output=True, text=True)
+    case_id = json.loads(started.stdout)["case_id"]
+    master, slave = os.openpty()
+    proc = subprocess.Popen(base + ["case", "complete", case_id, "first_contact"], stdin=slave, stdout=slave,
+                            stderr=slave, close_fds=True)
+    os.close(slave)
+    # a wrong date first (re-asked), then the date, then Enter for each optional field
+    os.write(master, b"2026-13-01\n2026-02-03\nPHONE\n\n\n")
+    output = b""
+    deadline = time.time() + 60
+    while proc.poll() is None and time.time() < deadline:
+        try:
+            output += os.read(master, 4096)
+        except OSError:
+            break
+    proc.wait(timeout=60)
+    os.close(master)
+    text = output.decode()
+    assert proc.returncode == 0, text
+    assert "Datum för första kontakt" in text or "first_contact_date" in text
+    assert "expected a date" in text and "PHONE" in text
+    history = subprocess.run(base + ["case", "history", case_id, "--json"], check=True, capture_output=True, text=True)
+    done = [e for e in json.loads(history.stdout) if e["kind"] == "task_completed"]
+    assert done[0]["data"] == {"first_contact_date": "2026-02-03", "contact_mode": "PHONE"}

@@ -1,0 +1,129 @@
+"""The shipped diagrams meet the bar process owners rely on in Camunda Modeler and bpmn.io."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from sedflow import PROCESSES_DIR
+from sedflow.vocabulary import END_REASONS, OUTCOMES
+
+NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL", "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
+      "dc": "http://www.omg.org/spec/DD/20100524/DC", "camunda": "http://camunda.org/schema/1.0/bpmn"}
+FLOW_NODES = {"startEvent", "endEvent", "userTask", "exclusiveGateway", "parallelGateway", "callActivity",
+              "subProcess", "intermediateCatchEvent", "boundaryEvent"}
+STAGES = {"referral", "agreement", "vocational_profile", "supported_training", "job_search", "employer_engagement",
+          "support", "closure"}
+FILES = sorted(PROCESSES_DIR.glob("*.bpmn"))
+
+
+def local(el):
+    return etree.QName(el).localname
+
+
+def props(el):
+    return {p.get("name"): p.get("value")
+            for p in el.findall("bpmn:extensionElements/camunda:properties/camunda:property", NS)}
+
+
+@pytest.fixture(params=FILES, ids=lambda p: p.name)
+def diagram(request):
+    return etree.parse(str(request.param)).getroot()
+
+
+def test_shipped_files(diagram):
+    assert {p.name for p in FILES} >= {"supported_employment.bpmn", "supported_training.bpmn"}
+
+
+def test_nodes_have_swedish_names_english_ids_documentation_and_one_lane(diagram):
+    process = diagram.find("bpmn:process", NS)
+    lane_of = {}
+    for lane in process.iterfind("bpmn:laneSet/bpmn:lane", NS):
+        for ref in lane.iterfind("bpmn:flowNodeRef", NS):
+            assert ref.text not in lane_of, f"{ref.text} is in two lanes"
+            lane_of[ref.text] = lane.get("id")
+    nodes = [el for el in process.iter() if local(el) in FLOW_NODES]
+    assert nodes
+    for el in nodes:
+        eid = el.get("id")
+        assert re.fullmatch(r"[a-z][a-z0-9_]*", eid), eid
+        assert el.get("name"), f"{eid} has no name"
+        assert (el.findtext("bpmn:documentation", namespaces=NS) or "").strip(), f"{eid} has no documentation"
+        assert eid in lane_of, f"{eid} is in no lane"
+
+
+def test_incoming_and_outgoing_match_the_flows(diagram):
+    process = diagram.find("bpmn:process", NS)
+    flows = list(process.iter("{%s}sequenceFlow" % NS["bpmn"]))
+    for el in process.iter():
+        if local(el) in FLOW_NODES - {"subProcess"} or (local(el) == "subProcess" and el.get("triggeredByEvent") != "true"):
+            eid = el.get("id")
+            assert sorted(i.text for i in el.iterfind("bpmn:incoming", NS)) == \
+                sorted(f.get("id") for f in flows if f.get("targetRef") == eid), eid
+            assert sorted(o.text for o in el.iterfind("bpmn:outgoing", NS)) == \
+                sorted(f.get("id") for f in flows if f.get("sourceRef") == eid), eid
+
+
+def test_gateway_splits_are_conditional_or_default(diagram):
+    process = diagram.find("bpmn:process", NS)
+    flows = {f.get("id"): f for f in process.iter("{%s}sequenceFlow" % NS["bpmn"])}
+    for gw in process.iter("{%s}exclusiveGateway" % NS["bpmn"]):
+        out = [o.text for o in gw.iterfind("bpmn:outgoing", NS)]
+        if len(out) > 1:
+            for fid in out:
+                assert fid == gw.get("default") or flows[fid].find("bpmn:conditionExpression", NS) is not None, fid
+                assert flows[fid].get("name"), f"{fid} out of {gw.get('id')} has no label"
+
+
+def test_user_tasks_have_forms_and_stages(diagram):
+    for task in diagram.iter("{%s}userTask" % NS["bpmn"]):
+        fields = task.findall("bpmn:extensionElements/camunda:formData/camunda:formField", NS)
+        assert fields, f"{task.get('id')} has no form"
+        assert props(task).get("stage") in STAGES, task.get("id")
+
+
+def test_se_end_events_record_outcome_and_end_reason():
+    root = etree.parse(str(PROCESSES_DIR / "supported_employment.bpmn")).getroot()
+    ends = {e.get("id"): props(e) for e in root.iter("{%s}endEvent" % NS["bpmn"])}
+    assert set(ends) == {"end_not_enrolled", "end_employment", "end_studies", "end_continued_af", "end_other_plan",
+                         "end_withdrawn"}
+    for eid, p in ends.items():
+        assert p["outcome"] in OUTCOMES
+        assert ("end_reason" not in p) if eid == "end_withdrawn" else p["end_reason"] in END_REASONS
+
+
+def test_every_element_is_laid_out_without_overlaps(diagram):
+    process = diagram.find("bpmn:process", NS)
+    shapes = {s.get("bpmnElement"): s.find("dc:Bounds", NS) for s in diagram.iter("{%s}BPMNShape" % NS["bpmndi"])}
+    edges = {e.get("bpmnElement"): e for e in diagram.iter("{%s}BPMNEdge" % NS["bpmndi"])}
+    boxes = {}
+    for el in process.iter():
+        if local(el) in FLOW_NODES:
+            assert el.get("id") in shapes, f"{el.get('id')} has no shape"
+            b = shapes[el.get("id")]
+            boxes[el.get("id")] = (el.getparent().get("id"), *(float(b.get(k)) for k in ("x", "y", "width", "height")))
+        elif local(el) == "sequenceFlow":
+            assert len(edges[el.get("id")].findall("{http://www.omg.org/spec/DD/20100524/DI}waypoint")) >= 2
+    items = list(boxes.items())
+    for i, (a, (pa, ax, ay, aw, ah)) in enumerate(items):
+        for b, (pb, bx, by, bw, bh) in items[i + 1:]:
+            if pa == pb:  # siblings; children sit inside their sub-process
+                assert ax + aw <= bx or bx + bw <= ax or ay + ah <= by or by + bh <= ay, f"{a} overlaps {b}"
+
+
+def _bpmnlint() -> str | None:
+    return os.environ.get("BPMNLINT") or shutil.which("bpmnlint")
+
+
+@pytest.mark.skipif(_bpmnlint() is None, reason="bpmnlint is not installed (set BPMNLINT; .ci/run installs it)")
+def test_bpmnlint_recommended_has_no_errors(tmp_path):
+    (tmp_path / ".bpmnlintrc").write_text('{"extends": "bpmnlint:recommended"}')
+    for path in FILES:
+        result = subprocess.run([_bpmnlint(), str(path)], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0 and "error" not in result.stdout, result.stdout + result.stderr

@@ -296,3 +296,32 @@ def test_500_follow_ups_stay_flat(engine, store):
     journal = engine.case_history(case.case_id)
     assert sum(e.kind == "task_completed" and e.element_id == "support_followup" for e in journal) == 501
     assert case.data["work_pct"] == 99  # the summary holds the latest value; the journal holds every one
+
+
+LOOP = (__import__("pathlib").Path(__file__).parent / "diagrams" / "loop.bpmn").read_bytes()
+
+
+def loop_engine(store, clock, source=LOOP):
+    from sedflow.definitions import load_sources
+    return Engine(store, load_sources({"loop.bpmn": source}), clock=clock)
+
+
+def test_withdrawal_needs_a_modelled_withdrawal(store, clock):
+    engine = loop_engine(store, clock)
+    case = engine.start_case("loop", "p-0019", {"gender": "M"})
+    before = table_counts(store)
+    with pytest.raises(CaseStateError, match="models no withdrawal"):
+        engine.withdraw_case(case.case_id, "MOVED")
+    assert table_counts(store) == before
+    assert engine.cancel_case(case.case_id, "MOVED").status == "cancelled"
+
+
+def test_a_failing_condition_names_the_element_and_writes_nothing(store, clock):
+    from sedflow import EngineError
+    engine = loop_engine(store, clock, LOOP.replace(b"${again}", b"${again and months > 3}"))
+    case = engine.start_case("loop", "p-0020", {"gender": "F"})
+    before = table_counts(store)
+    with pytest.raises(EngineError, match="at element 'split'.*unknown name 'months'"):
+        engine.complete_task(case.case_id, "follow_up", {"again": True})
+    assert table_counts(store) == before and store.get_case(case.case_id).revision == case.revision
+    assert engine.complete_task(case.case_id, "follow_up", {"again": False}).status == "completed"

@@ -167,7 +167,7 @@ class Engine:
         ctx = StepContext(case_id=record.case_id, at=now, definition=definition, actor=actor, submitted=start_data)
         started = JournalEntry(case_id=record.case_id, at=now, kind=CASE_STARTED, process_id=process_id,
                                definition_version=definition.version, actor=actor, data=dict(start_data))
-        entries = self._run(workflow, ctx, workflow.do_engine_steps)
+        entries = self._run(workflow, ctx, lambda: None)
         return self._commit(record, workflow, definition, ctx, [started, *entries], {}, new=True)
 
     def complete_task(self, case_id: str, task: str, data: Mapping[str, Any] | None = None, *,
@@ -184,7 +184,6 @@ class Engine:
             if info.form is not None:
                 target.data.update(info.form.blanks(target.data))
             workflow.run_task_from_id(target.id)
-            workflow.do_engine_steps()
 
         entries = self._run(workflow, ctx, act)
         return self._commit(record, workflow, definition, ctx, entries, extra)
@@ -192,34 +191,20 @@ class Engine:
     def withdraw_case(self, case_id: str, reason: str, *, actor: str | None = None,
                       expected_revision: int | None = None) -> Case:
         """The participant leaves, from whatever stage: sends the diagram's withdrawal message."""
-        _check_reason(reason)
-        record, definition, workflow, extra = self._load(case_id, expected_revision)
-        ctx = StepContext(case_id=case_id, at=self.clock.now(), definition=definition, actor=actor,
-                          submitted={"end_reason": reason})
-        subprocesses = set(workflow.subprocesses)
-
-        def act() -> None:
-            # Camunda message payloads name the variable they set.
-            event = BpmnEvent(MessageEventDefinition(WITHDRAWAL_MESSAGE),
-                              payload={"payload": reason, "result_var": "end_reason"})
-            workflow.catch(event)
-            interrupt(workflow, subprocesses, definition)
-            workflow.do_engine_steps()
-            if not workflow.is_completed():
-                raise CaseStateError(
-                    f"process '{record.process_id}' models no withdrawal that ends the case here (an interrupting "
-                    f"event catching message '{WITHDRAWAL_MESSAGE}'); use cancel_case for an administrative stop")
-
-        entries = self._run(workflow, ctx, act)
+        record, definition, workflow, extra, ctx = self._load_to_stop(case_id, reason, actor, expected_revision)
+        # Camunda message payloads name the variable they set.
+        event = BpmnEvent(MessageEventDefinition(WITHDRAWAL_MESSAGE), payload={"payload": reason, "result_var": "end_reason"})
+        entries = self._run(workflow, ctx, lambda: workflow.catch(event))
+        if not workflow.is_completed():
+            raise CaseStateError(
+                f"process '{record.process_id}' models no withdrawal that ends the case here (an interrupting event "
+                f"catching message '{WITHDRAWAL_MESSAGE}'); use cancel_case for an administrative stop")
         return self._commit(record, workflow, definition, ctx, entries, extra, status=WITHDRAWN, end_reason=reason)
 
     def cancel_case(self, case_id: str, reason: str, *, actor: str | None = None,
                     expected_revision: int | None = None) -> Case:
         """Administrative stop (e.g. a registration error): cancels every open task without a BPMN path."""
-        _check_reason(reason)
-        record, definition, workflow, extra = self._load(case_id, expected_revision)
-        ctx = StepContext(case_id=case_id, at=self.clock.now(), definition=definition, actor=actor,
-                          submitted={"end_reason": reason})
+        record, definition, workflow, extra, ctx = self._load_to_stop(case_id, reason, actor, expected_revision)
         entries = self._run(workflow, ctx, workflow.cancel)
         return self._commit(record, workflow, definition, ctx, entries, extra, status=CANCELLED,
                             outcome="NO_OUTCOME", end_reason=reason)
@@ -238,17 +223,28 @@ class Engine:
         workflow, extra = load_state(record.state, definition, self._script_engine)
         return record, definition, workflow, extra
 
+    def _load_to_stop(self, case_id: str, reason: str, actor: str | None,
+                      expected_revision: int | None) -> tuple[CaseRecord, ProcessDefinition, Any, dict, StepContext]:
+        if reason not in END_REASONS:
+            raise TaskDataError(f"end reason '{reason}' is not one of {', '.join(sorted(END_REASONS))}",
+                                field="reason")
+        record, definition, workflow, extra = self._load(case_id, expected_revision)
+        ctx = StepContext(case_id=case_id, at=self.clock.now(), definition=definition, actor=actor,
+                          submitted={"end_reason": reason})
+        return record, definition, workflow, extra, ctx
+
     def _run(self, workflow: Any, ctx: StepContext, act: Callable[[], Any]) -> list[JournalEntry]:
+        """Act, apply event semantics SpiffWorkflow lacks, run the engine; return the transitions."""
         before = snapshot(workflow)
         subprocesses = set(workflow.subprocesses)
         try:
             act()
-            if interrupt(workflow, subprocesses, ctx.definition):
-                workflow.do_engine_steps()
+            interrupt(workflow, subprocesses, ctx.definition)
+            workflow.do_engine_steps()
         except SedflowError:
             raise
         except SpiffWorkflowException as exc:
-            cause = getattr(exc, "exception", None)
+            cause = _root_cause(exc)
             element = getattr(getattr(exc, "task_spec", None), "bpmn_id", None) or \
                 getattr(getattr(getattr(exc, "task", None), "task_spec", None), "bpmn_id", None)
             where = f" at element '{element}'" if element else ""
@@ -331,9 +327,16 @@ def _validate(form: Form | None, data: Mapping[str, Any], *, element: str) -> di
     return form.validate(data, element=element)
 
 
-def _check_reason(reason: str) -> None:
-    if reason not in END_REASONS:
-        raise TaskDataError(f"end reason '{reason}' is not one of {', '.join(sorted(END_REASONS))}", field="reason")
+def _root_cause(exc: BaseException) -> BaseException:
+    """The error behind SpiffWorkflow's wrappers: our own if one is in the chain, else the innermost."""
+    seen = set()
+    while id(exc) not in seen and not isinstance(exc, SedflowError):
+        seen.add(id(exc))
+        inner = exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)
+        if inner is None:
+            break
+        exc = inner
+    return exc
 
 
 def _resolve(workflow: Any, definition: ProcessDefinition, case_id: str, ref: str) -> tuple[Any, ElementInfo]:

@@ -20,6 +20,11 @@ from sedflow.expressions import compile_expression
     ("items[0] if len(items) > 0 else None", {"items": [7]}, 7),
     ("days_between(start, end)", {"start": "2026-01-01", "end": "2026-03-01"}, 59),
     ("max(a, b) - min(a, b)", {"a": 3, "b": 10}, 7),
+    ("${add_days(end, -7)}", {"end": "2026-03-03"}, "2026-02-24"),
+    ("add_months(start, 12)", {"start": "2024-02-29"}, "2025-02-28"),
+    ("add_months(start, 1)", {"start": "2026-01-31"}, "2026-02-28"),
+    ("add_months(latest(job, study), 12)", {"job": "2026-05-01", "study": None}, "2027-05-01"),
+    ("latest(a, b)", {"a": "2026-05-01", "b": "2026-06-01"}, "2026-06-01"),
 ])
 def test_language(text, data, expected):
     assert compile_expression(text).evaluate(data) == expected

@@ -17,7 +17,8 @@ import ast
 import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from calendar import monthrange
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -42,11 +43,30 @@ def _days_between(start: Any, end: Any) -> int:
     return (_date(end) - _date(start)).days
 
 
+def _add_days(value: Any, days: int) -> str:
+    return (_date(value) + timedelta(days=int(days))).isoformat()
+
+
+def _add_months(value: Any, months: int) -> str:
+    """Calendar months; the day is clamped to the month's length (31 Jan + 1 month = 28/29 Feb)."""
+    start = _date(value)
+    index = start.year * 12 + start.month - 1 + int(months)
+    year, month = divmod(index, 12)
+    return date(year, month + 1, min(start.day, monthrange(year, month + 1)[1])).isoformat()
+
+
+def _latest(*values: Any) -> str | None:
+    """The latest of the given dates, ignoring empty ones (None when all are empty)."""
+    dates = [_date(v) for v in values if v not in (None, "")]
+    return max(dates).isoformat() if dates else None
+
+
 #: Functions an expression may call. ``today`` is bound per evaluation to the engine clock.
 FUNCTIONS: dict[str, Callable[..., Any]] = {
     "len": len, "min": min, "max": max, "abs": abs, "round": round, "sum": sum,
     "any": any, "all": all, "int": int, "float": float, "str": str, "bool": bool,
-    "date": _date, "days_between": _days_between,
+    "date": _date, "days_between": _days_between, "add_days": _add_days, "add_months": _add_months,
+    "latest": _latest,
 }
 
 _BINOPS = {

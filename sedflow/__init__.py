@@ -14,7 +14,7 @@ from .definitions import Definitions, ElementInfo, Form, FormField, ProcessDefin
 from .errors import (CaseStateError, DefinitionError, EngineError, ExpressionError, RecordConflictError, SedflowError,
                      StoreError, TaskDataError, UnknownCaseError, UnknownProcessError, UnknownTaskError)
 from .journal import JournalEntry
-from .runtime import WITHDRAWAL_MESSAGE, Case, Engine, TaskView
+from .runtime import WITHDRAWAL_MESSAGE, Case, Engine, TaskView, TickResult
 from .store import SQLiteStore, Store, open_store
 
 
@@ -32,6 +32,6 @@ __all__ = [
     "PROCESSES_DIR", "WITHDRAWAL_MESSAGE", "Case", "CaseStateError", "Clock", "DefinitionError", "Definitions",
     "ElementInfo", "Engine", "EngineError", "ExpressionError", "Form", "FormField", "JournalEntry", "ManualClock",
     "ProcessDefinition", "RecordConflictError", "SQLiteStore", "SedflowError", "Store", "StoreError", "SystemClock",
-    "TaskDataError", "TaskView", "UnknownCaseError", "UnknownProcessError", "UnknownTaskError", "load_directory",
+    "TaskDataError", "TaskView", "TickResult", "UnknownCaseError", "UnknownProcessError", "UnknownTaskError", "load_directory",
     "load_files", "open_store",
 ]

@@ -352,6 +352,77 @@ def case_history(settings: _Settings, case_id: str, as_json: bool) -> None:
     _out([e.to_dict() for e in entries], as_json, render)
 
 
+# ----------------------------------------------------------------------------------------------- time
+
+def _parse_within(text: str) -> Any:
+    """'14d', '2w', '12h', '30m' or an ISO 8601 duration such as 'P14D'."""
+    from datetime import timedelta
+    units = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes"}
+    text = text.strip()
+    if text[:-1].isdigit() and text[-1:].lower() in units:
+        return timedelta(**{units[text[-1].lower()]: int(text[:-1])})
+    if text.upper().startswith("P"):
+        from datetime import datetime, timezone
+
+        from sedflow.definitions.timers import add_duration
+        start = datetime.now(timezone.utc)
+        try:
+            return add_duration(start, text.upper()) - start
+        except Exception:  # SpiffWorkflow's parser raises plain Exception
+            pass
+    raise click.BadParameter(f"'{text}' is not a duration like 14d, 2w, 12h or P14D", param_hint="--within")
+
+
+def _clock(now: str | None) -> Any:
+    from sedflow import ManualClock
+    if now is None:
+        return None
+    try:
+        return ManualClock(now)
+    except ValueError:
+        raise click.BadParameter(f"'{now}' is not an ISO 8601 date/time", param_hint="--now") from None
+
+
+@main.command()
+@click.option("--now", help="Act as if it were this ISO 8601 time (default: the system clock).")
+@click.option("--limit", type=int, help="At most this many cases in this run.")
+@click.option("--quiet", is_flag=True, help="Only the summary line.")
+@pass_settings
+def tick(settings: _Settings, now: str | None, limit: int | None, quiet: bool) -> None:
+    """Fire every timer that is due, across all cases (run it from cron or a scheduler)."""
+    engine = settings.engine(clock=_clock(now))
+
+    def report(case_id: str, fired: int) -> None:
+        if fired and not quiet:
+            click.echo(f"{case_id}: {fired} timer(s) fired")
+    result = engine.tick(limit=limit, on_case=report)
+    line = f"{result.now:%Y-%m-%d %H:%M} {result.timers_fired} timer(s) fired in {len(result.fired)} case(s)"
+    if result.conflicts:
+        line += f"; {len(result.conflicts)} case(s) changed by another worker, left to it"
+    click.echo(line)
+
+
+@main.command()
+@click.option("--within", default="0d", show_default=True, help="Also timers firing within this span: 14d, 2w, P1M.")
+@click.option("--lane", help="Only this lane (e.g. coach).")
+@click.option("--case", "case_id", help="Only this case.")
+@click.option("--now", help="Act as if it were this ISO 8601 time.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_settings
+def due(settings: _Settings, within: str, lane: str | None, case_id: str | None, now: str | None,
+        as_json: bool) -> None:
+    """What is due per case: tasks ready now and timers coming up (the coach's work queue)."""
+    items = settings.engine(clock=_clock(now)).due(within=_parse_within(within), lane=lane, case_id=case_id)
+
+    def render() -> None:
+        if not items:
+            click.echo("nothing due")
+        for t in items:
+            when = f"fires {t.due_at:%Y-%m-%d}" if t.kind == "timer" else f"ready since {t.since:%Y-%m-%d}"
+            click.echo(f"{t.case_id}  {t.kind:<5} {t.element_id:<26} {when}  [{t.lane or '-'}]  {t.name}")
+    _out([t.to_dict() for t in items], as_json, render)
+
+
 # ----------------------------------------------------------------------------------------------- demo
 
 @main.command()

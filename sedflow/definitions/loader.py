@@ -27,6 +27,7 @@ from ..errors import DefinitionError, ExpressionError, UnknownProcessError
 from ..expressions import compile_expression
 from ..vocabulary import END_REASONS, OUTCOMES
 from .forms import FIELD_TYPES, Form, FormField
+from .timers import use_engine_clock
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
@@ -219,7 +220,7 @@ def load_sources(sources: Mapping[str, bytes]) -> Definitions:
                                             file=name, element=pid))
             continue
         for process_spec in (spec, *subprocess_specs.values()):
-            _freeze_event_subprocesses(process_spec)
+            _adapt_spec(process_spec)
         needed = sorted({name} | {process_files[c] for c in _closure(pid, calls)})
         used = {pid, *_closure(pid, calls)}
         definitions.append(ProcessDefinition(
@@ -254,7 +255,10 @@ class _SharedSpecStart(BpmnStartTask):
         return child.id
 
 
-def _freeze_event_subprocesses(process_spec: Any) -> None:
+def _adapt_spec(process_spec: Any) -> None:
+    """Fix, once at load, what SpiffWorkflow would otherwise do wrong with a shared, cached spec."""
+    for task_spec in process_spec.task_specs.values():
+        use_engine_clock(task_spec)
     start = process_spec.start
     for name in start.trigger_specs:
         task_spec = process_spec.task_specs[name]

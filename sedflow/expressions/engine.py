@@ -37,6 +37,8 @@ class SafeEnvironment(BasePythonScriptEngineEnvironment):
 class SafeScriptEngine(PythonScriptEngine):
     def __init__(self, clock: Clock):
         super().__init__(environment=SafeEnvironment(clock))
+        #: Read by sedflow's timer events (definitions/timers.py): the case's "now".
+        self.clock = clock
 
     def validate(self, expression: str) -> None:
         compile_expression(expression)

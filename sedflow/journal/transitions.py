@@ -18,14 +18,16 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.task import Task, TaskState
 
 from ..definitions import ElementInfo, ProcessDefinition
+from ..definitions.timers import due_time
 from . import (ACTIVITY_COMPLETED, ACTIVITY_STARTED, EVENT_REACHED, GATEWAY_TAKEN, TASK_CANCELLED, TASK_COMPLETED,
                TASK_READY, TIMER_FIRED, TIMER_WAITING, JournalEntry)
 
-Snapshot = dict[UUID, tuple[int, Task]]
+Snapshot = dict[UUID, tuple[int, Any, Task]]
 
 HUMAN = {"userTask", "manualTask"}
 ACTIVITIES = {"callActivity", "subProcess", "transaction"}
 _LIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
+_CYCLE_FIRED = -1  # pseudo state: a cycle timer fired without leaving WAITING
 
 
 @dataclass
@@ -45,7 +47,13 @@ def all_tasks(workflow: Any) -> Iterator[Task]:
 
 
 def snapshot(workflow: Any) -> Snapshot:
-    return {t.id: (t.state, t) for t in all_tasks(workflow) if t.task_spec.bpmn_id is not None}
+    """Each visible task's state and, for a cycle timer (which fires while staying WAITING), its next due."""
+    return {t.id: (t.state, _cycle_next(t), t) for t in all_tasks(workflow) if t.task_spec.bpmn_id is not None}
+
+
+def _cycle_next(task: Task) -> Any:
+    value = task.internal_data.get("event_value")
+    return value.get("next") if isinstance(value, dict) else None
 
 
 def element_of(task: Task, definition: ProcessDefinition) -> ElementInfo | None:
@@ -60,13 +68,15 @@ def element_of(task: Task, definition: ProcessDefinition) -> ElementInfo | None:
 def transitions(before: Snapshot, workflow: Any, ctx: StepContext) -> list[JournalEntry]:
     after = snapshot(workflow)
     changed: list[tuple[Task, int | None, int]] = []
-    for tid, (old, task) in before.items():
+    for tid, (old, _, task) in before.items():
         if tid not in after and task.state != old:  # removed from the tree (e.g. its subprocess ended)
             changed.append((task, old, task.state))
-    for tid, (new, task) in after.items():
-        old = before[tid][0] if tid in before else None
+    for tid, (new, cycle, task) in after.items():
+        old, old_cycle = before[tid][:2] if tid in before else (None, None)
         if old != new:
             changed.append((task, old, new))
+        elif old_cycle is not None and cycle != old_cycle:  # a cycle timer fired and re-armed
+            changed.append((task, TaskState.WAITING, _CYCLE_FIRED))
     keyed = []
     for task, old, new in changed:
         info = element_of(task, ctx.definition)
@@ -112,8 +122,12 @@ def _entries(task: Task, info: ElementInfo, old: int | None, new: int, ctx: Step
         if new == TaskState.COMPLETED:
             yield entry(ACTIVITY_COMPLETED)
     elif timer:
-        if new == TaskState.WAITING:
-            yield entry(TIMER_WAITING, data={"due": task.internal_data.get("event_value")})
+        if new == _CYCLE_FIRED:
+            due = due_time(task)
+            yield entry(TIMER_FIRED, data={"next": due.isoformat() if due else None})
+        elif new == TaskState.WAITING:
+            due = due_time(task)
+            yield entry(TIMER_WAITING, data={"due": due.isoformat() if due else None})
         elif new == TaskState.COMPLETED:
             yield entry(TIMER_FIRED)
     elif info.kind.endswith("Event") and new == TaskState.COMPLETED:
@@ -141,6 +155,18 @@ def open_human_tasks(workflow: Any, definition: ProcessDefinition) -> list[tuple
             info = element_of(task, definition)
             if info is not None and info.kind in HUMAN:
                 result.append((task, info))
+    return result
+
+
+def waiting_timers(workflow: Any, definition: ProcessDefinition) -> list[tuple[Task, ElementInfo, datetime]]:
+    """Timers the case waits on, with when each fires next."""
+    result = []
+    for task in all_tasks(workflow):
+        if task.state == TaskState.WAITING and isinstance(getattr(task.task_spec, "event_definition", None),
+                                                          TimerEventDefinition):
+            info, due = element_of(task, definition), due_time(task)
+            if info is not None and due is not None:
+                result.append((task, info, due))
     return result
 
 

@@ -13,7 +13,7 @@ import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
@@ -27,8 +27,10 @@ from ..errors import (CaseStateError, EngineError, ExpressionError, RecordConfli
                       TaskDataError, UnknownTaskError)
 from ..expressions.engine import SafeScriptEngine
 from ..journal import CASE_ENDED, CASE_STARTED, EVENT_REACHED, TASK_COMPLETED, JournalEntry
-from ..journal.transitions import StepContext, live_elements, open_human_tasks, snapshot, transitions
-from ..store import ACTIVE, CANCELLED, COMPLETED, WITHDRAWN, CaseFilter, CaseRecord, OpenTask, Store
+from ..journal import TIMER_FIRED
+from ..journal.transitions import (StepContext, live_elements, open_human_tasks, snapshot, transitions,
+                                   waiting_timers)
+from ..store import ACTIVE, CANCELLED, COMPLETED, TIMER, WITHDRAWN, CaseFilter, CaseRecord, OpenTask, Store
 from ..vocabulary import END_REASONS
 from .events import interrupt
 from .state import dump_state, load_state, new_workflow, prune
@@ -54,6 +56,8 @@ class TaskView:
     participant: str | None = None
     documentation: str = ""
     form: Form | None = None
+    kind: str = "task"               # "task" (for a person) or "timer"
+    due_at: datetime | None = None   # when a timer fires
 
     def to_dict(self) -> dict[str, Any]:
         fields = [] if self.form is None else [
@@ -61,7 +65,8 @@ class TaskView:
              "options": [code for code, _ in f.options] or None} for f in self.form.fields]
         return {"case_id": self.case_id, "task_id": self.task_id, "task": self.element_id, "name": self.name,
                 "process_id": self.process_id, "lane": self.lane, "stage": self.stage,
-                "since": self.since.isoformat(timespec="seconds"), "participant": self.participant, "fields": fields}
+                "since": self.since.isoformat(timespec="seconds"), "participant": self.participant, "fields": fields,
+                "kind": self.kind, "due_at": self.due_at.isoformat(timespec="seconds") if self.due_at else None}
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,19 @@ class Case:
             out[key] = out[key].isoformat(timespec="seconds") if out[key] else None
         out["tasks"] = [t.to_dict() for t in self.tasks]
         return out
+
+
+@dataclass
+class TickResult:
+    """What one ``tick`` did: timers fired per case, and cases left to a concurrent worker."""
+
+    now: datetime
+    fired: dict[str, list[str]] = field(default_factory=dict)
+    conflicts: list[str] = field(default_factory=list)
+
+    @property
+    def timers_fired(self) -> int:
+        return sum(len(v) for v in self.fired.values())
 
 
 class Engine:
@@ -122,14 +140,14 @@ class Engine:
             self.store.get_case(case_id, with_state=False)  # UnknownCaseError for a wrong id
         rows = self.store.list_open_tasks(case_id=case_id, lane=lane, element_id=task, stage=stage,
                                           process_id=process_id)
-        views = []
-        for row in rows:
-            info = self.definition(row.definition_version).element(row.process_id, row.element_id)
-            views.append(TaskView(case_id=row.case_id, task_id=row.task_id, element_id=row.element_id, name=row.name,
-                                  process_id=row.process_id, lane=row.lane, stage=row.stage, since=row.since,
-                                  participant=row.participant, documentation=info.documentation if info else "",
-                                  form=info.form if info else None))
-        return views
+        return [self._task_view(row) for row in rows]
+
+    def _task_view(self, row: OpenTask) -> TaskView:
+        info = self.definition(row.definition_version).element(row.process_id, row.element_id)
+        return TaskView(case_id=row.case_id, task_id=row.task_id, element_id=row.element_id, name=row.name,
+                        process_id=row.process_id, lane=row.lane, stage=row.stage, since=row.since,
+                        participant=row.participant, documentation=info.documentation if info else "",
+                        form=info.form if info else None, kind=row.kind, due_at=row.due_at)
 
     def case_history(self, case_id: str) -> list[JournalEntry]:
         self.store.get_case(case_id, with_state=False)
@@ -209,6 +227,41 @@ class Engine:
         return self._commit(record, workflow, definition, ctx, entries, extra, status=CANCELLED,
                             outcome="NO_OUTCOME", end_reason=reason)
 
+    # ------------------------------------------------------------------------------------------- time
+
+    def tick(self, *, limit: int | None = None, on_case: Callable[[str, int], Any] | None = None) -> TickResult:
+        """Fire every timer due at the clock's now, each case in its own transaction.
+
+        A timer never fires twice: the firing and its journal rows commit with the case's new state, and
+        a case another worker has just advanced fails its revision check and is left to that worker.
+        """
+        now = self.clock.now()
+        result = TickResult(now=now)
+        for case_id in self.store.due_cases(now, limit):
+            try:
+                record, definition, workflow, extra = self._load(case_id, None)
+            except CaseStateError:  # ended since the query; nothing due any more
+                continue
+            ctx = StepContext(case_id=case_id, at=now, definition=definition, actor="sedflow tick")
+            entries = self._run(workflow, ctx, workflow.refresh_timers)
+            fired = [e.element_id for e in entries if e.kind == TIMER_FIRED]
+            try:
+                self._commit(record, workflow, definition, ctx, entries, extra)
+            except RecordConflictError:
+                result.conflicts.append(case_id)
+                continue
+            result.fired[case_id] = fired
+            if on_case is not None:
+                on_case(case_id, len(fired))
+        return result
+
+    def due(self, *, within: timedelta = timedelta(0), lane: str | None = None,
+            case_id: str | None = None) -> list[TaskView]:
+        """The coach's queue: tasks ready now, and timers that fire within ``within`` from now."""
+        horizon = self.clock.now() + within
+        rows = self.store.list_open_tasks(case_id=case_id, lane=lane, kind=None, due_before=horizon)
+        return [self._task_view(row) for row in rows]
+
     # -------------------------------------------------------------------------------------- internals
 
     def _load(self, case_id: str, expected_revision: int | None) -> tuple[CaseRecord, ProcessDefinition, Any, dict]:
@@ -277,6 +330,11 @@ class Engine:
                                        name=info.label, process_id=info.process_id,
                                        definition_version=definition.version, lane=info.lane, stage=info.stage,
                                        since=datetime.fromisoformat(since)))
+        timers = [OpenTask(case_id=record.case_id, task_id=str(task.id), element_id=info.id, name=info.label,
+                           process_id=info.process_id, definition_version=definition.version, lane=info.lane,
+                           stage=info.stage, since=now, kind=TIMER, due_at=due)
+                  for task, info, due in waiting_timers(workflow, definition)]
+        record.next_due_at = min((t.due_at for t in timers), default=None)
         prune(workflow)
         record.state = dump_state(workflow, {"ready_since": {t.task_id: t.since.isoformat() for t in open_tasks}})
         expected = record.revision
@@ -288,7 +346,7 @@ class Engine:
                 tx.insert_case(record)
             else:
                 tx.update_case(record, expected_revision=expected)
-            tx.replace_open_tasks(record.case_id, open_tasks)
+            tx.replace_open_tasks(record.case_id, open_tasks + timers)
             tx.append_journal(entries)
         return self._view(record, [TaskView(case_id=t.case_id, task_id=t.task_id, element_id=t.element_id,
                                             name=t.name, process_id=t.process_id, lane=t.lane, stage=t.stage,

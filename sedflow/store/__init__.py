@@ -6,8 +6,8 @@ import os
 from pathlib import Path
 
 from ..errors import StoreError
-from .persistence import (ACTIVE, CANCELLED, COMPLETED, STATUSES, WITHDRAWN, CaseFilter, CaseRecord, OpenTask, Store,
-                          Transaction)
+from .persistence import (ACTIVE, CANCELLED, COMPLETED, STATUSES, TASK, TIMER, WITHDRAWN, CaseFilter, CaseRecord,
+                          OpenTask, Store, Transaction)
 from .sqlite import SQLiteStore
 
 DEFAULT_STORE = "sedflow.db"
@@ -24,5 +24,5 @@ def open_store(url: str | Path | None = None, *, create: bool = False) -> Store:
     return SQLiteStore(target.removeprefix("sqlite:///"), create=create)
 
 
-__all__ = ["ACTIVE", "CANCELLED", "COMPLETED", "STATUSES", "WITHDRAWN", "CaseFilter", "CaseRecord", "OpenTask",
+__all__ = ["ACTIVE", "CANCELLED", "COMPLETED", "STATUSES", "TASK", "TIMER", "WITHDRAWN", "CaseFilter", "CaseRecord", "OpenTask",
            "SQLiteStore", "Store", "Transaction", "open_store", "DEFAULT_STORE"]

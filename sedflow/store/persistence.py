@@ -47,9 +47,13 @@ class CaseRecord:
     state: str | None = None
 
 
+TASK, TIMER = "task", "timer"
+
+
 @dataclass(frozen=True)
 class OpenTask:
-    """A task waiting for a person: the coach's work queue is a query over these rows."""
+    """Something a case waits for: a task for a person (``kind`` task, ready since ``since``) or a timer
+    (``kind`` timer, firing at ``due_at``). Work queues and the due list are queries over these rows."""
 
     case_id: str
     task_id: str
@@ -61,6 +65,8 @@ class OpenTask:
     stage: str | None
     since: datetime
     participant: str | None = None
+    kind: str = TASK
+    due_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -113,7 +119,13 @@ class Store(ABC):
 
     @abstractmethod
     def list_open_tasks(self, *, case_id: str | None = None, lane: str | None = None, element_id: str | None = None,
-                        stage: str | None = None, process_id: str | None = None) -> list[OpenTask]: ...
+                        stage: str | None = None, process_id: str | None = None, kind: str | None = TASK,
+                        due_before: datetime | None = None) -> list[OpenTask]:
+        """Open rows of ``kind`` (None: both); timers only up to ``due_before`` when given."""
+
+    @abstractmethod
+    def due_cases(self, now: datetime, limit: int | None = None) -> list[str]:
+        """Active cases with a timer due at ``now``, earliest first."""
 
     @abstractmethod
     def read_journal(self, case_id: str | None = None, *, after_seq: int = 0,

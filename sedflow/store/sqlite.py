@@ -33,13 +33,13 @@ CREATE TABLE cases (
     next_due_at TEXT, state TEXT NOT NULL);
 CREATE INDEX cases_status ON cases(status, process_id);
 CREATE INDEX cases_participant ON cases(participant);
-CREATE INDEX cases_due ON cases(next_due_at) WHERE next_due_at IS NOT NULL;
+CREATE INDEX cases_due ON cases(next_due_at) WHERE status = 'active';
 CREATE TABLE open_tasks (
     case_id TEXT NOT NULL REFERENCES cases(case_id), task_id TEXT NOT NULL, element_id TEXT NOT NULL,
     name TEXT NOT NULL, process_id TEXT NOT NULL, definition_version TEXT NOT NULL, lane TEXT, stage TEXT,
-    since TEXT NOT NULL,
+    since TEXT NOT NULL, kind TEXT NOT NULL, due_at TEXT,
     PRIMARY KEY (case_id, task_id));
-CREATE INDEX open_tasks_lane ON open_tasks(lane, stage);
+CREATE INDEX open_tasks_lane ON open_tasks(kind, lane, stage);
 CREATE TABLE journal (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, case_id TEXT NOT NULL REFERENCES cases(case_id), at TEXT NOT NULL,
     kind TEXT NOT NULL, process_id TEXT NOT NULL, definition_version TEXT NOT NULL, element_id TEXT,
@@ -155,19 +155,30 @@ class SQLiteStore(Store):
         return [_case(row) for row in self._db.execute(sql, args)]
 
     def list_open_tasks(self, *, case_id: str | None = None, lane: str | None = None, element_id: str | None = None,
-                        stage: str | None = None, process_id: str | None = None) -> list[OpenTask]:
+                        stage: str | None = None, process_id: str | None = None, kind: str | None = "task",
+                        due_before: datetime | None = None) -> list[OpenTask]:
         where, args = [], []
         for column, value in (("t.case_id", case_id), ("t.lane", lane), ("t.element_id", element_id),
-                              ("t.stage", stage), ("t.process_id", process_id)):
+                              ("t.stage", stage), ("t.process_id", process_id), ("t.kind", kind)):
             if value is not None:
                 where.append(f"{column} = ?")
                 args.append(value)
+        if due_before is not None:
+            where.append("(t.due_at IS NULL OR t.due_at <= ?)")
+            args.append(_ts(due_before))
         sql = ("SELECT t.case_id, t.task_id, t.element_id, t.name, t.process_id, t.definition_version, t.lane, "
-               "t.stage, t.since, c.participant FROM open_tasks t JOIN cases c ON c.case_id = t.case_id")
+               "t.stage, t.since, c.participant, t.kind, t.due_at FROM open_tasks t JOIN cases c ON c.case_id = t.case_id")
         if where:
             sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY t.since, t.case_id, t.element_id"
-        return [OpenTask(*row[:8], since=_dt(row[8]), participant=row[9]) for row in self._db.execute(sql, args)]
+        sql += " ORDER BY coalesce(t.due_at, t.since), t.case_id, t.element_id"
+        return [OpenTask(*row[:8], since=_dt(row[8]), participant=row[9], kind=row[10], due_at=_dt(row[11]))
+                for row in self._db.execute(sql, args)]
+
+    def due_cases(self, now: datetime, limit: int | None = None) -> list[str]:
+        sql = "SELECT case_id FROM cases WHERE next_due_at <= ? AND status = 'active' ORDER BY next_due_at, case_id"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return [row[0] for row in self._db.execute(sql, (_ts(now),))]
 
     def read_journal(self, case_id: str | None = None, *, after_seq: int = 0,
                      limit: int | None = None) -> list[JournalEntry]:
@@ -220,9 +231,9 @@ class _SQLiteTransaction(Transaction):
     def replace_open_tasks(self, case_id: str, tasks: Iterable[OpenTask]) -> None:
         self._db.execute("DELETE FROM open_tasks WHERE case_id = ?", (case_id,))
         self._db.executemany(
-            "INSERT INTO open_tasks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO open_tasks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(t.case_id, t.task_id, t.element_id, t.name, t.process_id, t.definition_version, t.lane, t.stage,
-              _ts(t.since)) for t in tasks])
+              _ts(t.since), t.kind, _ts(t.due_at)) for t in tasks])
 
     def append_journal(self, entries: Iterable[JournalEntry]) -> None:
         self._db.executemany(

@@ -19,7 +19,7 @@ NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL", "bpmndi": "http://w
 FLOW_NODES = {"startEvent", "endEvent", "userTask", "exclusiveGateway", "parallelGateway", "callActivity",
               "subProcess", "intermediateCatchEvent", "boundaryEvent"}
 STAGES = {"referral", "agreement", "vocational_profile", "supported_training", "job_search", "employer_engagement",
-          "support", "closure"}
+          "support", "closure", "followup"}
 FILES = sorted(PROCESSES_DIR.glob("*.bpmn"))
 
 
@@ -88,14 +88,17 @@ def test_user_tasks_have_forms_and_stages(diagram):
         assert props(task).get("stage") in STAGES, task.get("id")
 
 
-def test_se_end_events_record_outcome_and_end_reason():
+def test_se_closing_end_events_record_outcome_and_end_reason():
+    """Closing ends terminate (ending the monthly follow-up branch too) and record the outcome."""
     root = etree.parse(str(PROCESSES_DIR / "supported_employment.bpmn")).getroot()
-    ends = {e.get("id"): props(e) for e in root.iter("{%s}endEvent" % NS["bpmn"])}
-    assert set(ends) == {"end_not_enrolled", "end_employment", "end_studies", "end_continued_af", "end_other_plan",
-                         "end_withdrawn"}
-    for eid, p in ends.items():
+    ends = {e.get("id"): e for e in root.iter("{%s}endEvent" % NS["bpmn"])}
+    closing = {eid for eid, e in ends.items() if e.find("bpmn:terminateEventDefinition", NS) is not None}
+    assert closing == {"end_not_enrolled", "end_employment", "end_studies", "end_continued_af", "end_other_plan"}
+    for eid in closing | {"end_withdrawn"}:
+        p = props(ends[eid])
         assert p["outcome"] in OUTCOMES
         assert ("end_reason" not in p) if eid == "end_withdrawn" else p["end_reason"] in END_REASONS
+    assert all("outcome" not in props(e) for eid, e in ends.items() if eid not in closing | {"end_withdrawn"})
 
 
 def test_every_element_is_laid_out_without_overlaps(diagram):
@@ -110,10 +113,17 @@ def test_every_element_is_laid_out_without_overlaps(diagram):
             boxes[el.get("id")] = (el.getparent().get("id"), *(float(b.get(k)) for k in ("x", "y", "width", "height")))
         elif local(el) == "sequenceFlow":
             assert len(edges[el.get("id")].findall("{http://www.omg.org/spec/DD/20100524/DI}waypoint")) >= 2
+    attached = {(el.get("id"), el.get("attachedToRef")) for el in process.iter("{%s}boundaryEvent" % NS["bpmn"])}
     items = list(boxes.items())
     for i, (a, (pa, ax, ay, aw, ah)) in enumerate(items):
         for b, (pb, bx, by, bw, bh) in items[i + 1:]:
-            if pa == pb:  # siblings; children sit inside their sub-process
+            if (a, b) in attached or (b, a) in attached:  # drawn on its host's border, as the modeller does
+                bcx, bcy = (ax + aw / 2, ay + ah / 2) if (a, b) in attached else (bx + bw / 2, by + bh / 2)
+                hx, hy, hw, hh = (bx, by, bw, bh) if (a, b) in attached else (ax, ay, aw, ah)
+                on_border = (abs(bcy - hy) < 1 or abs(bcy - hy - hh) < 1) and hx <= bcx <= hx + hw or \
+                    (abs(bcx - hx) < 1 or abs(bcx - hx - hw) < 1) and hy <= bcy <= hy + hh
+                assert on_border, f"boundary event {a if (a, b) in attached else b} is not on its host's border"
+            elif pa == pb:  # siblings; children sit inside their sub-process
                 assert ax + aw <= bx or bx + bw <= ax or ay + ah <= by or by + bh <= ay, f"{a} overlaps {b}"
 
 

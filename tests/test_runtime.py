@@ -69,8 +69,10 @@ def test_supported_training_runs_on_its_own(engine):
     case = engine.start_case("supported_training", "p-0002")
     case = walk(engine, case.case_id, ST)
     assert case.status == "completed"
-    assert compact(engine.case_history(case.case_id))[-3:] == ["task_completed st_followup", "event_reached st_end",
-                                                               "case_ended st_end"]
+    assert compact(engine.case_history(case.case_id))[-5:] == [
+        "task_completed st_followup", "event_reached st_end", "task_cancelled st_assessment_check",
+        "case_ended st_end"][-5:] or compact(engine.case_history(case.case_id))[-4:] == [
+        "task_completed st_followup", "event_reached st_end", "task_cancelled st_assessment_check", "case_ended st_end"]
 
 
 def test_case_view_tracks_stage_and_work_queue(engine):
@@ -153,15 +155,19 @@ def test_withdrawal_from_any_stage(engine, stop):
     case = engine.start_case(SE, "p-0009", REFERRAL)
     walk(engine, case.case_id, steps[:stop])
     waiting = steps[stop][0]
+    open_before = {t.element_id for t in engine.due(within=timedelta(days=3650), case_id=case.case_id)}
+    assert waiting in open_before
     seen = len(engine.case_history(case.case_id))
     case = engine.withdraw_case(case.case_id, "MOVED", actor="coach-2")
     assert (case.status, case.outcome, case.end_reason, case.stages) == ("withdrawn", "NO_OUTCOME", "MOVED", [])
-    assert engine.list_tasks(case_id=case.case_id) == []
+    assert engine.due(within=timedelta(days=3650), case_id=case.case_id) == []
     tail = compact(engine.case_history(case.case_id)[seen:])
-    cancelled = ["task_cancelled supported_training_period", f"task_cancelled {waiting}"] \
-        if waiting.startswith("st_") else [f"task_cancelled {waiting}"]
-    assert tail == ["activity_started withdrawal", *cancelled, "event_reached withdrawal_received",
-                    "event_reached end_withdrawn", "activity_completed withdrawal", "case_ended end_withdrawn"]
+    activities = {"supported_training_period"} if waiting.startswith("st_") else \
+        {"support_period"} if waiting == "support_followup" else set()
+    assert tail[0] == "activity_started withdrawal"
+    assert {line.removeprefix("task_cancelled ") for line in tail[1:-4]} == open_before | activities
+    assert tail[-4:] == ["event_reached withdrawal_received", "event_reached end_withdrawn",
+                         "activity_completed withdrawal", "case_ended end_withdrawn"]
     ended = engine.case_history(case.case_id)[-1]
     assert (ended.actor, ended.end_reason, ended.data) == ("coach-2", "MOVED", {"status": "withdrawn"})
 
@@ -195,8 +201,7 @@ def test_a_case_survives_a_restart_at_every_wait_state(db_path, definitions, pat
     for element_id, choices in PATHS[path]:
         with SQLiteStore(db_path) as store:  # a new process, in effect: new store connection, new engine
             engine = Engine(store, definitions, clock=clock)
-            [task] = engine.list_tasks(case_id=case_id)
-            assert task.element_id == element_id
+            task = next(t for t in engine.list_tasks(case_id=case_id) if t.element_id == element_id)
             engine.complete_task(case_id, task.task_id, fill(task.form, choices))
         clock.advance(days=7)
     with SQLiteStore(db_path) as store:
@@ -282,11 +287,11 @@ def test_500_follow_ups_stay_flat(engine, store):
     sizes = []
     for month in range(500):
         case = engine.complete_task(case.case_id, "support_followup", {"support_status": "CONTINUE", "work_pct": month % 100})
-        assert [t.element_id for t in case.tasks] == ["support_followup"]
+        assert "support_followup" in {t.element_id for t in case.tasks}
         engine.clock.advance(days=30)
-        if month in (0, 499):
+        if month in (100, 499):  # after the one-year review has come due
             sizes.append(len(store.get_case(case.case_id).state))
-    assert sizes[1] <= sizes[0] + 200 and sizes[1] < 8_000
+    assert sizes[1] <= sizes[0] + 100 and sizes[1] < 4_000
     record = store.get_case(case.case_id)
     workflow, _ = load_state(record.state, engine.definition(record.definition_version), None)
     assert len(workflow.tasks) < 60

@@ -100,11 +100,6 @@ class FormField:
 class Form:
     fields: tuple[FormField, ...]
 
-    def blanks(self, data: Mapping[str, Any]) -> dict[str, None]:
-        """None for every field not yet in ``data``: keeps conditions such as ``complement == 'PRAKTIK'``
-        well-defined when an optional field was left empty, without erasing an earlier value."""
-        return {f.id: None for f in self.fields if f.id not in data}
-
     def field(self, field_id: str) -> FormField | None:
         return next((f for f in self.fields if f.id == field_id), None)
 

@@ -107,6 +107,11 @@ class ProcessDefinition:
         return self.start_event.form if self.start_event else None
 
     @property
+    def field_ids(self) -> frozenset[str]:
+        """Every form field of the process and the processes it calls: the case data's vocabulary."""
+        return frozenset(f.id for e in self.elements.values() if e.form for f in e.form.fields)
+
+    @property
     def interrupting_event_subprocesses(self) -> frozenset[str]:
         return frozenset(e.id for e in self.elements.values() if e.kind == "subProcess" and e.interrupting)
 

@@ -19,6 +19,7 @@ from typing import Any
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.task import TaskState
 
 from ..clock import Clock, SystemClock
 from ..definitions import Definitions, ElementInfo, Form, ProcessDefinition, load_sources
@@ -117,8 +118,9 @@ class Engine:
         self.store = store
         self.definitions = definitions
         self.clock = clock or SystemClock()
-        self._script_engine = SafeScriptEngine(self.clock)
         self._versions: dict[str, ProcessDefinition] = {d.version: d for d in definitions}
+        self._fields = {id(d.spec): d.field_ids for d in definitions}
+        self._script_engine = SafeScriptEngine(self.clock, lambda spec: self._fields.get(id(spec), ()))
 
     # ----------------------------------------------------------------------------------------- reads
 
@@ -161,6 +163,7 @@ class Engine:
             if found is None:
                 raise StoreError(f"definition version {version} is not in the store")
             self._versions[version] = found
+            self._fields[id(found.spec)] = found.field_ids
         return self._versions[version]
 
     # ---------------------------------------------------------------------------------------- writes
@@ -180,8 +183,6 @@ class Engine:
                             revision=0, data=dict(start_data))
         workflow = new_workflow(definition, self._script_engine)
         workflow.task_tree.data.update(start_data)
-        if start_form is not None:
-            workflow.task_tree.data.update(start_form.blanks(start_data))
         ctx = StepContext(case_id=record.case_id, at=now, definition=definition, actor=actor, submitted=start_data)
         started = JournalEntry(case_id=record.case_id, at=now, kind=CASE_STARTED, process_id=process_id,
                                definition_version=definition.version, actor=actor, data=dict(start_data))
@@ -199,8 +200,6 @@ class Engine:
 
         def act() -> None:
             target.data.update(submitted)
-            if info.form is not None:
-                target.data.update(info.form.blanks(target.data))
             workflow.run_task_from_id(target.id)
 
         entries = self._run(workflow, ctx, act)
@@ -293,7 +292,7 @@ class Engine:
         try:
             act()
             interrupt(workflow, subprocesses, ctx.definition)
-            workflow.do_engine_steps()
+            _settle(workflow)
         except SedflowError:
             raise
         except SpiffWorkflowException as exc:
@@ -355,9 +354,10 @@ class Engine:
     def _ended(self, record: CaseRecord, definition: ProcessDefinition, ctx: StepContext,
                entries: list[JournalEntry], status: str, outcome: str | None, end_reason: str | None) -> JournalEntry:
         """Close the case on the end event it reached: the event's properties give outcome and end reason."""
-        ends = [e for e in entries if e.kind == EVENT_REACHED and e.element_type == "endEvent"
-                and e.process_id == definition.process_id]
-        info = definition.element(definition.process_id, ends[-1].element_id) if ends else None
+        ends = [definition.element(e.process_id, e.element_id) for e in entries
+                if e.kind == EVENT_REACHED and e.element_type == "endEvent" and e.process_id == definition.process_id]
+        # The end event that closed the case is the one that records an outcome (others end side paths).
+        info = next((i for i in reversed(ends) if "outcome" in i.properties), ends[-1] if ends else None)
         props = info.properties if info else {}
         record.status = status
         record.outcome = outcome or props.get("outcome") or "NO_OUTCOME"
@@ -383,6 +383,19 @@ def _validate(form: Form | None, data: Mapping[str, Any], *, element: str) -> di
                                 field=sorted(data)[0], element=element)
         return {}
     return form.validate(data, element=element)
+
+
+def _settle(workflow: Any, rounds: int = 100) -> None:
+    """Run engine tasks until only people and future timers are left.
+
+    ``do_engine_steps`` refreshes timers after its last pass, so a timer that came due during the step
+    is left READY but not run; another pass runs it (and whatever follows it).
+    """
+    for _ in range(rounds):
+        workflow.do_engine_steps()
+        if workflow.get_next_task(state=TaskState.READY, manual=False) is None:
+            return
+    raise EngineError(f"the engine did not settle after {rounds} rounds (a loop of timers that are always due?)")
 
 
 def _root_cause(exc: BaseException) -> BaseException:

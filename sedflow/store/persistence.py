@@ -44,7 +44,7 @@ class CaseRecord:
     end_reason: str | None = None
     ended_at: datetime | None = None
     next_due_at: datetime | None = None
-    state: str | None = None
+    state: bytes | None = None
 
 
 TASK, TIMER = "task", "timer"

@@ -30,7 +30,7 @@ CREATE TABLE cases (
     definition_version TEXT NOT NULL REFERENCES definitions(version), status TEXT NOT NULL,
     revision INTEGER NOT NULL, stages TEXT NOT NULL, data TEXT NOT NULL, milestones TEXT NOT NULL,
     outcome TEXT, end_reason TEXT, started_at TEXT NOT NULL, updated_at TEXT NOT NULL, ended_at TEXT,
-    next_due_at TEXT, state TEXT NOT NULL);
+    next_due_at TEXT, state BLOB NOT NULL);
 CREATE INDEX cases_status ON cases(status, process_id);
 CREATE INDEX cases_participant ON cases(participant);
 CREATE INDEX cases_due ON cases(next_due_at) WHERE status = 'active';

@@ -62,7 +62,9 @@ def run_demo(engine: Engine, *, participants: int = 50, seed: int = 1, start: st
     while queue:
         when, n, case_id = heapq.heappop(queue)
         clock.set(max(when, clock.now()))
+        engine.tick()  # timers (monthly follow-ups, reminders) come due as simulated time passes
         today = clock.now().date()
+        acted = True
         if case_id is None:
             start_form = definition.start_form
             data = _fill(start_form, {}, rng, today) if start_form else {}
@@ -70,14 +72,16 @@ def run_demo(engine: Engine, *, participants: int = 50, seed: int = 1, start: st
             cases.append(case.case_id)
         elif rng.random() < withdrawal_rate:
             case = engine.withdraw_case(case_id, rng.choice(_WITHDRAWAL_REASONS), actor="demo")
+        elif not (ready := engine.list_tasks(case_id=case_id)):
+            case, acted = engine.show_case(case_id), False  # waiting on a timer only; look again later
         else:
-            task = engine.list_tasks(case_id=case_id)[0]
+            task = rng.choice(ready)
             decisions = {k: _pick(rng, v) for k, v in _DECISIONS.get(task.element_id, {}).items()}
             if task.element_id == "planned_closure":
                 decisions["outcome"] = _closure_outcome(engine.show_case(case_id).data, rng)
             data = _fill(task.form, decisions, rng, today) if task.form else {}
             case = engine.complete_task(case_id, task.task_id, data, actor=f"coach-{n % 4 + 1}")
-        steps += 1
+        steps += acted
         if case.status == "active":
             heapq.heappush(queue, (clock.now() + timedelta(days=rng.randint(3, 30)), n, case.case_id))
     records = [engine.show_case(c) for c in cases]

@@ -163,3 +163,10 @@ def test_load_directory_errors(tmp_path):
         load_directory(tmp_path / "nope")
     with pytest.raises(DefinitionError, match="cannot read"):
         load_files([tmp_path / "nope.bpmn"])
+
+
+def test_expression_names_no_form_defines_are_flagged():
+    defs = load_sources(variant("${again}", "${agian}"))
+    assert any("hostile.bpmn:38: element 'f4' uses 'agian', which no form of process 'loop' defines" in w
+               for w in defs.warnings)
+    assert not any("uses" in w for w in load_sources({"loop.bpmn": LOOP}).warnings)

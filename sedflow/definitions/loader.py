@@ -181,6 +181,7 @@ def load_sources(sources: Mapping[str, bytes]) -> Definitions:
     process_props: dict[str, dict[str, str]] = {}
     process_files: dict[str, str] = {}
     calls: dict[str, set[str]] = {}
+    names_used: list[tuple[str, frozenset[str], str, str, int]] = []  # process, names, file, element, line
     for name, tree in trees.items():
         problems.extend(_check_xsd(tree, name))
         for process in tree.getroot().iterfind("bpmn:process", NS):
@@ -191,7 +192,7 @@ def load_sources(sources: Mapping[str, bytes]) -> Definitions:
             process_files[pid] = name
             process_props[pid] = _properties(process)
             calls[pid] = {c.get("calledElement") for c in process.iter(f"{{{BPMN_NS}}}callActivity")}
-            problems.extend(_index_process(process, pid, name, tree, index))
+            problems.extend(_index_process(process, pid, name, tree, index, names_used))
         warnings.extend(_check_di(tree, name))
     if problems:
         raise _collect(problems)
@@ -240,6 +241,12 @@ def load_sources(sources: Mapping[str, bytes]) -> Definitions:
         ))
     if problems:
         raise _collect(problems)
+    for definition in definitions:
+        for pid, names, file, element, line in names_used:
+            unknown = sorted(names - definition.field_ids) if pid == definition.process_id else []
+            if unknown:
+                warnings.append(f"{file}:{line}: element '{element}' uses {', '.join(map(repr, unknown))}, which no "
+                                f"form of process '{pid}' defines (a typo? it fails when evaluated)")
     return Definitions(definitions, warnings)
 
 
@@ -373,7 +380,8 @@ def _properties(node: etree._Element) -> dict[str, str]:
 
 
 def _index_process(process: etree._Element, pid: str, file: str, tree: etree._ElementTree,
-                   index: dict[tuple[str, str], ElementInfo]) -> list[DefinitionError]:
+                   index: dict[tuple[str, str], ElementInfo],
+                   names_used: list[tuple[str, frozenset[str], str, str, int]]) -> list[DefinitionError]:
     problems: list[DefinitionError] = []
     lanes = {ref.text.strip(): lane.get("id") for lane in process.iter(f"{{{BPMN_NS}}}lane")
              for ref in lane.iterfind("bpmn:flowNodeRef", NS) if ref.text}
@@ -414,7 +422,7 @@ def _index_process(process: etree._Element, pid: str, file: str, tree: etree._El
             while owner.get("id") is None and owner.getparent() is not None:
                 owner = owner.getparent()
             try:
-                compile_expression(el.text)
+                names_used.append((pid, compile_expression(el.text).names, file, owner.get("id"), el.sourceline))
             except ExpressionError as exc:
                 problems.append(DefinitionError(str(exc), file=file, element=owner.get("id"), line=el.sourceline))
     return problems

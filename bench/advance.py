@@ -13,7 +13,6 @@ Run: python bench/advance.py [--instances 100]
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import subprocess
 import sys
@@ -21,10 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
-from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
+from raw_spiff import RawSpiff
 from SpiffWorkflow.task import TaskState
 
 from sedflow import Engine, ManualClock, SQLiteStore
@@ -54,36 +50,19 @@ def ten_task_diagram() -> bytes:
 
 
 def raw_spiff(instances: int) -> float:
-    parser = CamundaParser()
-    parser.add_bpmn_str(ten_task_diagram(), "ten.bpmn")
-    spec = parser.get_spec("ten_tasks")
-    serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(CAMUNDA_CONFIG))
-    spec_dict = serializer.to_dict(spec)
-
-    def save(wf: BpmnWorkflow) -> str:
-        dct = serializer.to_dict(wf)
-        dct.pop("spec"), dct.pop("subprocess_specs")
-        return json.dumps(dct)
-
-    def load(text: str) -> BpmnWorkflow:
-        dct = json.loads(text)
-        dct["spec"], dct["subprocess_specs"] = spec_dict, {}
-        return serializer.from_dict(dct)
-
+    raw = RawSpiff(ten_task_diagram(), "ten_tasks")
     states = []
     for _ in range(instances):
-        wf = BpmnWorkflow(spec)
-        wf.do_engine_steps()
-        states.append(save(wf))
+        states.append(raw.save(raw.new()))
     started = time.perf_counter()
     for step in range(TASKS):
         for n in range(instances):
-            wf = load(states[n])
+            wf = raw.load(states[n])
             task = wf.get_tasks(state=TaskState.READY, manual=True)[0]
             task.data.update({f"note{step + 1}": "ok"})
             wf.run_task_from_id(task.id)
             wf.do_engine_steps()
-            states[n] = save(wf)
+            states[n] = raw.save(wf)
     return instances * TASKS / (time.perf_counter() - started)
 
 

@@ -42,27 +42,25 @@ def add_duration(start: datetime, duration: str) -> datetime:
     return start + TimerEventDefinition.get_timedelta_from_start(TimerEventDefinition.parse_iso_duration(duration), start)
 
 
+def _fire_once(my_task: Any, expression: str, due_from: Any) -> bool:
+    """A one-shot timer: its due time is fixed when it starts waiting, and it fires once that has come."""
+    value = my_task._get_internal_data("event_value")
+    if value is None:
+        value = due_from(my_task.workflow.script_engine.evaluate(my_task, expression), my_task).isoformat()
+        my_task._set_internal_data(event_value=value)
+    if parse_when(value) <= now_for(my_task):
+        my_task._set_internal_data(event_fired=True)
+    return my_task._get_internal_data("event_fired", False)
+
+
 class ClockTimeDate(TimeDateEventDefinition):
     def has_fired(self, my_task: Any) -> bool:
-        value = my_task._get_internal_data("event_value")
-        if value is None:
-            value = parse_when(my_task.workflow.script_engine.evaluate(my_task, self.expression)).isoformat()
-            my_task._set_internal_data(event_value=value)
-        if parse_when(value) <= now_for(my_task):
-            my_task._set_internal_data(event_fired=True)
-        return my_task._get_internal_data("event_fired", False)
+        return _fire_once(my_task, self.expression, lambda when, _: parse_when(when))
 
 
 class ClockDuration(DurationTimerEventDefinition):
     def has_fired(self, my_task: Any) -> bool:
-        value = my_task._get_internal_data("event_value")
-        if value is None:
-            duration = my_task.workflow.script_engine.evaluate(my_task, self.expression)
-            value = add_duration(now_for(my_task), duration).isoformat()
-            my_task._set_internal_data(event_value=value)
-        if parse_when(value) <= now_for(my_task):
-            my_task._set_internal_data(event_fired=True)
-        return my_task._get_internal_data("event_fired", False)
+        return _fire_once(my_task, self.expression, lambda duration, task: add_duration(now_for(task), duration))
 
 
 class ClockCycle(CycleTimerEventDefinition):

@@ -135,10 +135,6 @@ class Store(ABC):
     def definition_sources(self, version: str) -> dict[str, bytes] | None: ...
 
     @abstractmethod
-    def count_cases(self) -> dict[tuple[str, str | None], int]:
-        """Number of cases per (status, outcome)."""
-
-    @abstractmethod
     def close(self) -> None: ...
 
     def __enter__(self) -> "Store":

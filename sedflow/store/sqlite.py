@@ -202,10 +202,6 @@ class SQLiteStore(Store):
             return None
         return {name: text.encode("utf-8") for name, text in json.loads(row[0]).items()}
 
-    def count_cases(self) -> dict[tuple[str, str | None], int]:
-        rows = self._db.execute("SELECT status, outcome, count(*) FROM cases GROUP BY status, outcome")
-        return {(status, outcome): n for status, outcome, n in rows}
-
     def close(self) -> None:
         self._db.close()
 

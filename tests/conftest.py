@@ -1,12 +1,21 @@
-"""Shared fixtures: the shipped diagrams, a real SQLite store per test, a manual clock."""
+"""Shared fixtures: the shipped diagrams, a real store per test on each backend, a manual clock.
+
+Store tests run twice: on an SQLite file and on a real PostgreSQL server, each test in a schema of its
+own (dropped afterwards). The PostgreSQL half needs ``SEDFLOW_TEST_POSTGRES`` set to a server URL such
+as ``postgresql://postgres@127.0.0.1:5432/test`` (``.ci/run`` sets it); without it those tests skip,
+saying so.
+"""
 
 from __future__ import annotations
 
+import os
+import uuid
 
 import pytest
 
-from sedflow import PROCESSES_DIR, Engine, ManualClock, SQLiteStore, load_directory
+from sedflow import PROCESSES_DIR, Engine, ManualClock, load_directory, open_store
 
+POSTGRES = os.environ.get("SEDFLOW_TEST_POSTGRES")
 
 
 @pytest.fixture(scope="session")
@@ -19,14 +28,29 @@ def clock():
     return ManualClock("2026-02-02T09:00:00+00:00")
 
 
-@pytest.fixture
-def db_path(tmp_path):
-    return tmp_path / "sedflow.db"
+def postgres_schema_url(schema: str) -> str:
+    return f"{POSTGRES}{'&' if '?' in POSTGRES else '?'}schema={schema}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path):
+    """A URL for a fresh, empty store on each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'sedflow.db'}"
+        return
+    if not POSTGRES:
+        pytest.skip("PostgreSQL half: set SEDFLOW_TEST_POSTGRES=postgresql://user@host:port/db to run it "
+                    "(.ci/run does)")
+    schema = f"sedflow_test_{uuid.uuid4().hex[:12]}"
+    yield postgres_schema_url(schema)
+    import psycopg
+    with psycopg.connect(POSTGRES, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 @pytest.fixture
-def store(db_path):
-    s = SQLiteStore(db_path, create=True)
+def store(store_url):
+    s = open_store(store_url, create=True)
     yield s
     s.close()
 

@@ -23,9 +23,9 @@ ST = DEFS.get("supported_training")
 
 
 @pytest.fixture
-def cli(tmp_path):
+def cli(store_url):
     runner = CliRunner()
-    store = str(tmp_path / "cli.db")
+    store = store_url
 
     def run(*args, code=0):
         result = runner.invoke(main, ["--store", store, *map(str, args)])
@@ -137,8 +137,8 @@ def test_missing_store_is_a_clear_error(tmp_path):
     assert result.exit_code == 8 and "sedflow init" in result.output
 
 
-def test_demo_runs_synthetic_participants_to_their_end(tmp_path):
-    result = CliRunner().invoke(main, ["--store", str(tmp_path / "demo.db"), "demo", "--participants", "30",
+def test_demo_runs_synthetic_participants_to_their_end(store_url):
+    result = CliRunner().invoke(main, ["--store", store_url, "demo", "--participants", "30",
                                        "--seed", "3"])
     assert result.exit_code == 0, result.output
     assert "30 participants" in result.output and "cases by outcome:" in result.output

@@ -10,8 +10,8 @@ from conftest import REFERRAL, fill, walk
 from journals import JOURNALS
 from paths import ENROL, OUTCOMES, PATHS, ST
 
-from sedflow import (CaseStateError, Engine, ManualClock, RecordConflictError, SQLiteStore, TaskDataError,
-                     UnknownCaseError, UnknownProcessError, UnknownTaskError)
+from sedflow import (CaseStateError, Engine, ManualClock, RecordConflictError, TaskDataError,
+                     UnknownCaseError, UnknownProcessError, UnknownTaskError, open_store)
 from sedflow.runtime.state import load_state
 
 SE = "supported_employment"
@@ -27,8 +27,7 @@ def expected(name):
 
 
 def table_counts(store):
-    db = store._db
-    return {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("cases", "journal", "open_tasks")}
+    return {t: store._query(f"SELECT count(*) FROM {t}")[0][0] for t in ("cases", "journal", "open_tasks")}
 
 
 @pytest.mark.parametrize("path", sorted(PATHS))
@@ -194,34 +193,34 @@ def test_cancel_is_an_administrative_stop(engine):
 
 
 @pytest.mark.parametrize("path", ["end_employment", "end_studies"])
-def test_a_case_survives_a_restart_at_every_wait_state(db_path, definitions, path):
+def test_a_case_survives_a_restart_at_every_wait_state(store_url, definitions, path):
     clock = ManualClock("2026-02-02T09:00:00+00:00")
-    with SQLiteStore(db_path, create=True) as store:
+    with open_store(store_url, create=True) as store:
         case_id = Engine(store, definitions, clock=clock).start_case(SE, "p-0014", REFERRAL).case_id
     for element_id, choices in PATHS[path]:
-        with SQLiteStore(db_path) as store:  # a new process, in effect: new store connection, new engine
+        with open_store(store_url) as store:  # a new process, in effect: new store connection, new engine
             engine = Engine(store, definitions, clock=clock)
             task = next(t for t in engine.list_tasks(case_id=case_id) if t.element_id == element_id)
             engine.complete_task(case_id, task.task_id, fill(task.form, choices))
         clock.advance(days=7)
-    with SQLiteStore(db_path) as store:
+    with open_store(store_url) as store:
         engine = Engine(store, definitions, clock=clock)
         assert engine.show_case(case_id).outcome == OUTCOMES[path][0]
         assert compact(engine.case_history(case_id)) == expected(path)
 
 
-def test_a_case_resumes_on_its_own_version_from_the_store(db_path, definitions, tmp_path):
+def test_a_case_resumes_on_its_own_version_from_the_store(store_url, definitions, tmp_path):
     """The store keeps the sources of every version a case started on."""
     from sedflow import load_files
     clock = ManualClock("2026-02-02T09:00:00+00:00")
-    with SQLiteStore(db_path, create=True) as store:
+    with open_store(store_url, create=True) as store:
         case_id = Engine(store, definitions, clock=clock).start_case(SE, "p-0015", REFERRAL).case_id
     renamed = tmp_path / "renamed"
     renamed.mkdir()
     for name, data in definitions.get(SE).sources.items():
         (renamed / name.rsplit("/", 1)[-1]).write_bytes(data.replace(b"F\xc3\xb6rsta kontakt", b"Kontakt 1"))
     newer = load_files(sorted(renamed.glob("*.bpmn")))
-    with SQLiteStore(db_path) as store:
+    with open_store(store_url) as store:
         engine = Engine(store, newer, clock=clock)
         [task] = engine.list_tasks(case_id=case_id)
         assert task.name == "Första kontakt"  # still the diagram the case started on
@@ -229,11 +228,11 @@ def test_a_case_resumes_on_its_own_version_from_the_store(db_path, definitions, 
         assert case.definition_version == definitions.get(SE).version != newer.get(SE).version
 
 
-def test_concurrent_completion_one_wins_one_conflicts(db_path, definitions):
+def test_concurrent_completion_one_wins_one_conflicts(store_url, definitions):
     clock = ManualClock("2026-02-02T09:00:00+00:00")
-    with SQLiteStore(db_path, create=True) as store:
+    with open_store(store_url, create=True) as store:
         case = Engine(store, definitions, clock=clock).start_case(SE, "p-0016", REFERRAL)
-    stores = [SQLiteStore(db_path), SQLiteStore(db_path)]
+    stores = [open_store(store_url), open_store(store_url)]
     engines = [Engine(s, definitions, clock=clock) for s in stores]
     barrier = threading.Barrier(2)
     results = []
@@ -260,10 +259,10 @@ def test_concurrent_completion_one_wins_one_conflicts(db_path, definitions):
         s.close()
 
 
-def test_a_stale_writer_is_refused_by_the_store(db_path, definitions):
+def test_a_stale_writer_is_refused_by_the_store(store_url, definitions):
     """Two engines that both loaded the same revision: the later commit fails and writes nothing."""
     clock = ManualClock("2026-02-02T09:00:00+00:00")
-    a, b = SQLiteStore(db_path, create=True), SQLiteStore(db_path)
+    a, b = open_store(store_url, create=True), open_store(store_url)
     engine_a, engine_b = Engine(a, definitions, clock=clock), Engine(b, definitions, clock=clock)
     case = engine_a.start_case(SE, "p-0017", REFERRAL)
     stale = b.get_case(case.case_id)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sedflow import DefinitionError, Engine, ManualClock, SQLiteStore
+from sedflow import DefinitionError, Engine, ManualClock, open_store
 from sedflow.definitions import load_sources
 from sedflow_cli.main import main
 
@@ -76,28 +76,28 @@ def test_a_missed_due_time_fires_once_on_the_next_tick(tengine):
     assert timer.due_at.isoformat() == "2026-07-01T08:00:00+00:00"  # the next future occurrence
 
 
-def test_two_tick_processes_never_fire_a_timer_twice(db_path, timers, tmp_path):
+def test_two_tick_processes_never_fire_a_timer_twice(store_url, timers, tmp_path):
     (tmp_path / "p").mkdir()
     (tmp_path / "p" / "camunda_timers.bpmn").write_bytes(TIMERS)
-    with SQLiteStore(db_path, create=True) as store:
+    with open_store(store_url, create=True) as store:
         engine = Engine(store, timers, clock=ManualClock(START))
         cases = [engine.start_case("camunda_timers", f"p-{n}", {"start_date": "2026-01-01"}).case_id
                  for n in range(40)]
-    cmd = [sys.executable, "-m", "sedflow_cli.main", "--store", str(db_path), "--processes", str(tmp_path / "p"),
+    cmd = [sys.executable, "-m", "sedflow_cli.main", "--store", store_url, "--processes", str(tmp_path / "p"),
            "tick", "--now", "2026-01-01T18:00:00+00:00"]
     workers = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     outputs = [w.communicate(timeout=120) for w in workers]
     assert all(w.returncode == 0 for w in workers), outputs
-    with SQLiteStore(db_path) as store:
+    with open_store(store_url) as store:
         fired = [e for e in store.read_journal() if e.kind == "timer_fired"]
         assert sorted(e.case_id for e in fired) == sorted(cases)  # each case's timer exactly once
         assert all(len(Engine(store, timers).list_tasks(case_id=c)) == 2 for c in cases)
 
 
-def test_tick_and_due_commands(tmp_path):
+def test_tick_and_due_commands(store_url, tmp_path):
     (tmp_path / "p").mkdir()
     (tmp_path / "p" / "camunda_timers.bpmn").write_bytes(TIMERS)
-    base = ["--store", str(tmp_path / "cli.db"), "--processes", str(tmp_path / "p")]
+    base = ["--store", store_url, "--processes", str(tmp_path / "p")]
     runner = CliRunner()
     assert runner.invoke(main, [*base, "init"]).exit_code == 0
     out = runner.invoke(main, [*base, "case", "start", "camunda_timers", "--participant", "p-cli", "--json"])

@@ -400,6 +400,10 @@ def tick(settings: _Settings, now: str | None, limit: int | None, quiet: bool) -
     if result.conflicts:
         line += f"; {len(result.conflicts)} case(s) changed by another worker, left to it"
     click.echo(line)
+    for case_id, error in result.failed.items():
+        click.echo(f"error: case {case_id}: {error}", err=True)
+    if result.failed:
+        raise SystemExit(9)
 
 
 @main.command()

@@ -9,7 +9,9 @@ later commit fail with RecordConflictError and nothing of it is written.
 
 from __future__ import annotations
 
+import os
 import re
+import socket
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
@@ -100,11 +102,12 @@ class Case:
 
 @dataclass
 class TickResult:
-    """What one ``tick`` did: timers fired per case, and cases left to a concurrent worker."""
+    """What one ``tick`` did: timers fired per case, cases left to a concurrent writer, cases that failed."""
 
     now: datetime
     fired: dict[str, list[str]] = field(default_factory=dict)
     conflicts: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
 
     @property
     def timers_fired(self) -> int:
@@ -228,31 +231,47 @@ class Engine:
 
     # ------------------------------------------------------------------------------------------- time
 
-    def tick(self, *, limit: int | None = None, on_case: Callable[[str, int], Any] | None = None) -> TickResult:
+    def tick(self, *, limit: int | None = None, batch: int = 100, lease: timedelta = timedelta(minutes=10),
+             on_case: Callable[[str, int], Any] | None = None) -> TickResult:
         """Fire every timer due at the clock's now, each case in its own transaction.
 
-        A timer never fires twice: the firing and its journal rows commit with the case's new state, and
-        a case another worker has just advanced fails its revision check and is left to that worker.
+        Workers claim due cases in batches with a lease, so several ``tick`` processes share the work
+        without taking the same case. A timer never fires twice: the firing and its journal rows
+        commit with the case's new state under its revision, so a case someone else advanced first is
+        left to them. A case that fails is reported and the run goes on; its claim lapses with the lease.
         """
         now = self.clock.now()
+        worker = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         result = TickResult(now=now)
-        for case_id in self.store.due_cases(now, limit):
-            try:
-                record, definition, workflow, extra = self._load(case_id, None)
-            except CaseStateError:  # ended since the query; nothing due any more
-                continue
-            ctx = StepContext(case_id=case_id, at=now, definition=definition, actor="sedflow tick")
-            entries = self._run(workflow, ctx, workflow.refresh_timers)
-            fired = [e.element_id for e in entries if e.kind == TIMER_FIRED]
-            try:
-                self._commit(record, workflow, definition, ctx, entries, extra)
-            except RecordConflictError:
-                result.conflicts.append(case_id)
-                continue
-            result.fired[case_id] = fired
-            if on_case is not None:
-                on_case(case_id, len(fired))
+        seen: set[str] = set()
+        while limit is None or len(seen) < limit:
+            size = batch if limit is None else min(batch, limit - len(seen))
+            claimed = [c for c in self.store.claim_due(now, worker, size, lease) if c not in seen]
+            if not claimed:
+                break
+            for case_id in claimed:
+                seen.add(case_id)
+                try:
+                    fired = self._fire_timers(case_id, now)
+                except RecordConflictError:
+                    result.conflicts.append(case_id)
+                    continue
+                except CaseStateError:  # ended since it was claimed: nothing is due any more
+                    continue
+                except SedflowError as exc:
+                    result.failed[case_id] = str(exc)
+                    continue
+                result.fired[case_id] = fired
+                if on_case is not None:
+                    on_case(case_id, len(fired))
         return result
+
+    def _fire_timers(self, case_id: str, now: datetime) -> list[str]:
+        record, definition, workflow, extra = self._load(case_id, None)
+        ctx = StepContext(case_id=case_id, at=now, definition=definition, actor="sedflow tick")
+        entries = self._run(workflow, ctx, workflow.refresh_timers)
+        self._commit(record, workflow, definition, ctx, entries, extra)
+        return [e.element_id for e in entries if e.kind == TIMER_FIRED]
 
     def due(self, *, within: timedelta = timedelta(0), lane: str | None = None,
             case_id: str | None = None) -> list[TaskView]:

@@ -13,15 +13,17 @@ from .sqlite import SQLiteStore
 DEFAULT_STORE = "sedflow.db"
 
 
-def open_store(url: str | Path | None = None, *, create: bool = False) -> Store:
-    """Open a store by path or URL (``sqlite:///path``, or a plain path); default ``$SEDFLOW_STORE`` or
-    ``./sedflow.db``."""
+def open_store(url: str | Path | None = None, *, create: bool = False, migrate: bool = False) -> Store:
+    """Open a store by path or URL: ``postgresql://user@host/db[?schema=s]``, ``sqlite:///path`` or a
+    plain path; default ``$SEDFLOW_STORE`` or ``./sedflow.db``. ``create`` makes a new store;
+    ``migrate`` upgrades an older schema (``sedflow store upgrade``)."""
     target = str(url or os.environ.get("SEDFLOW_STORE") or DEFAULT_STORE)
     if target.startswith(("postgresql://", "postgres://")):
-        raise StoreError("this sedflow has no PostgreSQL backend yet; use an SQLite path")
+        from .postgres import PostgresStore
+        return PostgresStore(target, create=create, migrate=migrate)
     if "://" in target and not target.startswith("sqlite:///"):
-        raise StoreError(f"unsupported store URL '{target}' (use a file path or sqlite:///path)")
-    return SQLiteStore(target.removeprefix("sqlite:///"), create=create)
+        raise StoreError(f"unsupported store URL '{target}' (use a file path, sqlite:///path or postgresql://...)")
+    return SQLiteStore(target.removeprefix("sqlite:///"), create=create, migrate=migrate)
 
 
 __all__ = ["ACTIVE", "CANCELLED", "COMPLETED", "STATUSES", "TASK", "TIMER", "WITHDRAWN", "CaseFilter", "CaseRecord", "OpenTask",

@@ -13,12 +13,12 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from ..journal import JournalEntry
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 ACTIVE, COMPLETED, WITHDRAWN, CANCELLED = "active", "completed", "withdrawn", "cancelled"
 STATUSES = (ACTIVE, COMPLETED, WITHDRAWN, CANCELLED)
@@ -124,8 +124,15 @@ class Store(ABC):
         """Open rows of ``kind`` (None: both); timers only up to ``due_before`` when given."""
 
     @abstractmethod
-    def due_cases(self, now: datetime, limit: int | None = None) -> list[str]:
-        """Active cases with a timer due at ``now``, earliest first."""
+    def claim_due(self, now: datetime, worker: str, limit: int, lease: timedelta) -> list[str]:
+        """Claim up to ``limit`` active cases with a timer due at ``now`` for ``worker``, earliest first.
+
+        A claimed case is not handed to another worker until its lease runs out (a crashed worker's
+        claims expire) or the case is written, which releases the claim.
+        """
+
+    @abstractmethod
+    def schema_version(self) -> int: ...
 
     @abstractmethod
     def read_journal(self, case_id: str | None = None, *, after_seq: int = 0,

@@ -1,0 +1,132 @@
+"""The PostgreSQL store (psycopg 3), for several users and workers on one store.
+
+URL: ``postgresql://user@host:port/database[?schema=name]``; ``schema`` (default ``public``) keeps
+several sedflow stores, or test runs, apart in one database. Reads run in autocommit; each write is one
+transaction at READ COMMITTED, where the revision check in ``update_case`` re-reads a row a concurrent
+writer has just committed and so turns a lost update into RecordConflictError. Tick workers claim due
+cases with ``FOR UPDATE SKIP LOCKED``, so they never wait on, or take, each other's cases.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from ..errors import RecordConflictError, StoreError
+from .sql import SQLStore
+
+try:
+    import psycopg
+    from psycopg import errors as pg_errors
+    from psycopg.types.json import Jsonb
+except ImportError:  # pragma: no cover - depends on the installation
+    psycopg = None
+
+_V1 = [
+    "CREATE TABLE sedflow_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    """CREATE TABLE definitions (
+        version TEXT PRIMARY KEY, process_id TEXT NOT NULL, name TEXT NOT NULL,
+        sources JSONB NOT NULL, deployed_at TIMESTAMPTZ NOT NULL)""",
+    """CREATE TABLE cases (
+        case_id TEXT PRIMARY KEY, participant TEXT NOT NULL, process_id TEXT NOT NULL,
+        definition_version TEXT NOT NULL REFERENCES definitions(version), status TEXT NOT NULL,
+        revision INTEGER NOT NULL, stages JSONB NOT NULL, data JSONB NOT NULL, milestones JSONB NOT NULL,
+        outcome TEXT, end_reason TEXT, started_at TIMESTAMPTZ NOT NULL, updated_at TIMESTAMPTZ NOT NULL,
+        ended_at TIMESTAMPTZ, next_due_at TIMESTAMPTZ, state BYTEA NOT NULL)""",
+    "CREATE INDEX cases_status ON cases(status, process_id)",
+    "CREATE INDEX cases_participant ON cases(participant)",
+    "CREATE INDEX cases_due ON cases(next_due_at) WHERE status = 'active'",
+    """CREATE TABLE open_tasks (
+        case_id TEXT NOT NULL REFERENCES cases(case_id), task_id TEXT NOT NULL, element_id TEXT NOT NULL,
+        name TEXT NOT NULL, process_id TEXT NOT NULL, definition_version TEXT NOT NULL, lane TEXT, stage TEXT,
+        since TIMESTAMPTZ NOT NULL, kind TEXT NOT NULL, due_at TIMESTAMPTZ,
+        PRIMARY KEY (case_id, task_id))""",
+    "CREATE INDEX open_tasks_lane ON open_tasks(kind, lane, stage)",
+    """CREATE TABLE journal (
+        seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, case_id TEXT NOT NULL REFERENCES cases(case_id),
+        at TIMESTAMPTZ NOT NULL, kind TEXT NOT NULL, process_id TEXT NOT NULL, definition_version TEXT NOT NULL,
+        element_id TEXT, element_name TEXT, element_type TEXT, lane TEXT, actor TEXT, task_id TEXT,
+        data JSONB NOT NULL, outcome TEXT, end_reason TEXT)""",
+    "CREATE INDEX journal_case ON journal(case_id, seq)",
+    "CREATE INDEX journal_kind ON journal(kind, element_id)",
+]
+_V2 = ["ALTER TABLE cases ADD COLUMN claimed_by TEXT, ADD COLUMN claimed_until TIMESTAMPTZ"]
+
+
+def split_url(url: str) -> tuple[str, str]:
+    """The connection URL without sedflow's ``schema`` parameter, and that schema."""
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    schema = query.pop("schema", "public")
+    return urlunsplit(parts._replace(scheme="postgresql", query=urlencode(query))), schema
+
+
+class PostgresStore(SQLStore):
+    MIGRATIONS = (_V1, _V2)
+    STAGE_FILTER = "jsonb_exists(c.stages, ?)"
+    PARAM = "%s"
+
+    def __init__(self, url: str, *, create: bool = False, migrate: bool = False):
+        if psycopg is None:
+            raise StoreError("the PostgreSQL store needs psycopg: pip install 'sedflow[postgresql]'")
+        self.url = url
+        conninfo, self.schema = split_url(url)
+        try:
+            self._conn = psycopg.connect(conninfo, autocommit=True)
+            if create:
+                self._conn.execute(psycopg.sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
+                    psycopg.sql.Identifier(self.schema)))
+            self._conn.execute(psycopg.sql.SQL("SET search_path TO {}").format(psycopg.sql.Identifier(self.schema)))
+        except psycopg.Error as exc:
+            raise StoreError(f"cannot open PostgreSQL store {self._redacted()}: {str(exc).strip()}") from None
+        with self._guard():
+            self._open_schema(create=create, migrate=migrate)
+
+    def _redacted(self) -> str:
+        parts = urlsplit(self.url)
+        return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[-1]))
+
+    # ---------------------------------------------------------------------------- dialect
+
+    def _dt(self, value: datetime | None) -> datetime | None:
+        return None if value is None else value.astimezone(timezone.utc)
+
+    def _json(self, value: Any) -> Any:
+        return Jsonb(value)
+
+    def _query(self, sql: str, args: Sequence[Any] = ()) -> list[tuple]:
+        return self._conn.execute(sql, args).fetchall()
+
+    @contextmanager
+    def _write(self) -> Iterator[Any]:
+        with self._conn.transaction(), self._conn.cursor() as cur:
+            yield cur
+
+    def _translate(self, exc: Exception) -> Exception | None:
+        if isinstance(exc, (pg_errors.UniqueViolation, pg_errors.SerializationFailure, pg_errors.DeadlockDetected)):
+            return RecordConflictError(f"conflicting write: {str(exc).strip()}")
+        if isinstance(exc, psycopg.Error):
+            return StoreError(f"PostgreSQL store {self._redacted()}: {str(exc).strip()}")
+        return None
+
+    def _meta_table_exists(self) -> bool:
+        return self._query("SELECT to_regclass('sedflow_meta')")[0][0] is not None
+
+    def _has_other_tables(self) -> bool:
+        return bool(self._query("SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() LIMIT 1"))
+
+    def claim_due(self, now: datetime, worker: str, limit: int, lease: timedelta) -> list[str]:
+        with self._guard(), self._write() as cur:
+            cur.execute(
+                "UPDATE cases SET claimed_by = %s, claimed_until = %s WHERE case_id IN ("
+                " SELECT case_id FROM cases WHERE status = 'active' AND next_due_at <= %s"
+                " AND (claimed_until IS NULL OR claimed_until <= %s)"
+                " ORDER BY next_due_at, case_id LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING case_id",
+                (worker, now + lease, now, now, limit))
+            return [row[0] for row in cur.fetchall()]
+
+    def close(self) -> None:
+        self._conn.close()

@@ -1,0 +1,263 @@
+"""What the SQL backends share: the queries, the record mapping, and schema versioning.
+
+A backend (``sqlite.py``, ``postgres.py``) supplies its connection, write transactions, error mapping,
+migrations and a few dialect hooks (parameter style, how timestamps and JSON are stored, the stage
+filter, how due cases are claimed). Everything else is written once here.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from datetime import datetime, timedelta
+from typing import Any
+
+from ..errors import RecordConflictError, StoreError, UnknownCaseError
+from ..journal import JournalEntry
+from .persistence import SCHEMA_VERSION, CaseFilter, CaseRecord, OpenTask, Store, Transaction
+
+CASE_COLUMNS = ("case_id", "participant", "process_id", "definition_version", "status", "revision", "stages", "data",
+                "milestones", "outcome", "end_reason", "started_at", "updated_at", "ended_at", "next_due_at")
+_JOURNAL_COLUMNS = ("case_id", "at", "kind", "process_id", "definition_version", "element_id", "element_name",
+                    "element_type", "lane", "actor", "task_id", "data", "outcome", "end_reason")
+
+
+class SQLStore(Store):
+    #: Per schema version (index + 1), the statements that bring the store there from the version before.
+    MIGRATIONS: Sequence[Sequence[str]] = ()
+    #: SQL fragment, one parameter: the case has this stage among its current stages.
+    STAGE_FILTER = ""
+    #: The backend's parameter marker; queries here are written with "?".
+    PARAM = "?"
+
+    # ---------------------------------------------------------------------------- backend hooks
+
+    @abstractmethod
+    def _write(self) -> AbstractContextManager[Any]:
+        """A write transaction yielding a cursor (``execute``/``executemany``/``fetchall``)."""
+
+    @abstractmethod
+    def _query(self, sql: str, args: Sequence[Any] = ()) -> list[tuple]:
+        """Rows of a read (autocommit, or the backend's equivalent)."""
+
+    @abstractmethod
+    def _translate(self, exc: Exception) -> Exception | None:
+        """sedflow's error for a backend error (None: not the backend's)."""
+
+    @abstractmethod
+    def _meta_table_exists(self) -> bool: ...
+
+    @abstractmethod
+    def _has_other_tables(self) -> bool: ...
+
+    @abstractmethod
+    def claim_due(self, now: datetime, worker: str, limit: int, lease: timedelta) -> list[str]: ...
+
+    def _ts(self, value: datetime | None) -> Any:
+        return value
+
+    def _dt(self, value: Any) -> datetime | None:
+        return value
+
+    def _json(self, value: Any) -> Any:
+        return value
+
+    def _unjson(self, value: Any) -> Any:
+        return value
+
+    # ---------------------------------------------------------------------------- schema
+
+    def _sql(self, sql: str) -> str:
+        return sql if self.PARAM == "?" else sql.replace("?", self.PARAM)
+
+    def _open_schema(self, *, create: bool, migrate: bool) -> None:
+        if not self._meta_table_exists():
+            if not create:
+                raise StoreError(f"no sedflow store at {self.url} (create one with 'sedflow init')")
+            if self._has_other_tables():
+                raise StoreError(f"{self.url} holds other tables but no sedflow store; use an empty database or schema")
+            self._migrate(0)
+            return
+        version = self.schema_version()
+        if version > SCHEMA_VERSION:
+            raise StoreError(f"store {self.url} has schema version {version}, newer than this sedflow understands "
+                             f"({SCHEMA_VERSION}); upgrade sedflow")
+        if version < SCHEMA_VERSION:
+            if not migrate:
+                raise StoreError(f"store {self.url} has schema version {version}; this sedflow needs {SCHEMA_VERSION}: "
+                                 "run 'sedflow store upgrade'")
+            self._migrate(version)
+
+    def schema_version(self) -> int:
+        return int(self._query(self._sql("SELECT value FROM sedflow_meta WHERE key = ?"), ("schema_version",))[0][0])
+
+    def _migrate(self, current: int, target: int = SCHEMA_VERSION) -> None:
+        """Apply the migrations after ``current`` up to ``target`` in one transaction."""
+        with self._guard(), self._write() as cur:
+            for statements in self.MIGRATIONS[current:target]:
+                for statement in statements:
+                    cur.execute(statement)
+            if current == 0:
+                cur.execute(self._sql("INSERT INTO sedflow_meta VALUES (?, ?)"), ("schema_version", str(target)))
+            else:
+                cur.execute(self._sql("UPDATE sedflow_meta SET value = ? WHERE key = ?"), (str(target), "schema_version"))
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        try:
+            yield
+        except Exception as exc:
+            mapped = self._translate(exc)
+            if mapped is None:
+                raise
+            raise mapped from None
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        with self._guard(), self._write() as cur:
+            yield _SQLTransaction(self, cur)
+
+    # ---------------------------------------------------------------------------- reads
+
+    def get_case(self, case_id: str, *, with_state: bool = True) -> CaseRecord:
+        cols = ", ".join(CASE_COLUMNS + (("state",) if with_state else ()))
+        with self._guard():
+            rows = self._query(self._sql(f"SELECT {cols} FROM cases WHERE case_id = ?"), (case_id,))
+        if not rows:
+            raise UnknownCaseError(f"unknown case '{case_id}'")
+        return self._case(rows[0])
+
+    def list_cases(self, filters: CaseFilter = CaseFilter()) -> list[CaseRecord]:
+        where, args = [], []
+        for column, value in (("status", filters.status), ("process_id", filters.process_id),
+                              ("participant", filters.participant)):
+            if value is not None:
+                where.append(f"c.{column} = ?")
+                args.append(value)
+        if filters.stage is not None:
+            where.append(self.STAGE_FILTER)
+            args.append(filters.stage)
+        for column, value in (("element_id", filters.task), ("lane", filters.lane)):
+            if value is not None:
+                where.append(f"EXISTS (SELECT 1 FROM open_tasks t WHERE t.case_id = c.case_id AND t.kind = 'task' "
+                             f"AND t.{column} = ?)")
+                args.append(value)
+        sql = f"SELECT {', '.join('c.' + c for c in CASE_COLUMNS)} FROM cases c"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY c.started_at, c.case_id"
+        if filters.limit is not None:
+            sql += f" LIMIT {int(filters.limit)}"
+        with self._guard():
+            return [self._case(row) for row in self._query(self._sql(sql), args)]
+
+    def list_open_tasks(self, *, case_id: str | None = None, lane: str | None = None, element_id: str | None = None,
+                        stage: str | None = None, process_id: str | None = None, kind: str | None = "task",
+                        due_before: datetime | None = None) -> list[OpenTask]:
+        where, args = [], []
+        for column, value in (("t.case_id", case_id), ("t.lane", lane), ("t.element_id", element_id),
+                              ("t.stage", stage), ("t.process_id", process_id), ("t.kind", kind)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                args.append(value)
+        if due_before is not None:
+            where.append("(t.due_at IS NULL OR t.due_at <= ?)")
+            args.append(self._ts(due_before))
+        sql = ("SELECT t.case_id, t.task_id, t.element_id, t.name, t.process_id, t.definition_version, t.lane, "
+               "t.stage, t.since, c.participant, t.kind, t.due_at FROM open_tasks t JOIN cases c ON c.case_id = t.case_id")
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY coalesce(t.due_at, t.since), t.case_id, t.element_id"
+        with self._guard():
+            rows = self._query(self._sql(sql), args)
+        return [OpenTask(*row[:8], since=self._dt(row[8]), participant=row[9], kind=row[10], due_at=self._dt(row[11]))
+                for row in rows]
+
+    def read_journal(self, case_id: str | None = None, *, after_seq: int = 0,
+                     limit: int | None = None) -> list[JournalEntry]:
+        sql = f"SELECT seq, {', '.join(_JOURNAL_COLUMNS)} FROM journal WHERE seq > ?"
+        args: list[Any] = [after_seq]
+        if case_id is not None:
+            sql += " AND case_id = ?"
+            args.append(case_id)
+        sql += " ORDER BY seq"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        with self._guard():
+            rows = self._query(self._sql(sql), args)
+        return [JournalEntry(seq=r[0], case_id=r[1], at=self._dt(r[2]), kind=r[3], process_id=r[4],
+                             definition_version=r[5], element_id=r[6], element_name=r[7], element_type=r[8],
+                             lane=r[9], actor=r[10], task_id=r[11], data=self._unjson(r[12]), outcome=r[13],
+                             end_reason=r[14]) for r in rows]
+
+    def definition_sources(self, version: str) -> dict[str, bytes] | None:
+        with self._guard():
+            rows = self._query(self._sql("SELECT sources FROM definitions WHERE version = ?"), (version,))
+        if not rows:
+            return None
+        return {name: text.encode("utf-8") for name, text in self._unjson(rows[0][0]).items()}
+
+    # ---------------------------------------------------------------------------- mapping
+
+    def _case_row(self, c: CaseRecord) -> tuple:
+        return (c.case_id, c.participant, c.process_id, c.definition_version, c.status, c.revision,
+                self._json(c.stages), self._json(c.data), self._json(c.milestones), c.outcome, c.end_reason,
+                self._ts(c.started_at), self._ts(c.updated_at), self._ts(c.ended_at), self._ts(c.next_due_at), c.state)
+
+    def _case(self, row: tuple) -> CaseRecord:
+        return CaseRecord(
+            case_id=row[0], participant=row[1], process_id=row[2], definition_version=row[3], status=row[4],
+            revision=row[5], stages=self._unjson(row[6]), data=self._unjson(row[7]), milestones=self._unjson(row[8]),
+            outcome=row[9], end_reason=row[10], started_at=self._dt(row[11]), updated_at=self._dt(row[12]),
+            ended_at=self._dt(row[13]), next_due_at=self._dt(row[14]),
+            state=bytes(row[15]) if len(row) > 15 else None)
+
+
+class _SQLTransaction(Transaction):
+    def __init__(self, store: SQLStore, cursor: Any):
+        self._store = store
+        self._cur = cursor
+
+    def _exec(self, sql: str, args: Sequence[Any] = ()) -> Any:
+        return self._cur.execute(self._store._sql(sql), args)
+
+    def insert_case(self, case: CaseRecord) -> None:
+        columns = CASE_COLUMNS + ("state",)
+        self._exec(f"INSERT INTO cases ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                   self._store._case_row(case))
+
+    def update_case(self, case: CaseRecord, expected_revision: int) -> None:
+        # Writing a case also releases a tick worker's claim on it.
+        assignments = ", ".join(f"{c} = ?" for c in CASE_COLUMNS[1:]) + ", state = ?"
+        cursor = self._exec(f"UPDATE cases SET {assignments}, claimed_by = NULL, claimed_until = NULL "
+                            f"WHERE case_id = ? AND revision = ?",
+                            (*self._store._case_row(case)[1:], case.case_id, expected_revision))
+        if cursor.rowcount != 1:
+            raise RecordConflictError(
+                f"case '{case.case_id}' was changed by someone else (expected revision {expected_revision}); "
+                "nothing was written: reload the case and try again")
+
+    def replace_open_tasks(self, case_id: str, tasks: Iterable[OpenTask]) -> None:
+        self._exec("DELETE FROM open_tasks WHERE case_id = ?", (case_id,))
+        rows = [(t.case_id, t.task_id, t.element_id, t.name, t.process_id, t.definition_version, t.lane, t.stage,
+                 self._store._ts(t.since), t.kind, self._store._ts(t.due_at)) for t in tasks]
+        if rows:
+            self._cur.executemany(self._store._sql(
+                "INSERT INTO open_tasks (case_id, task_id, element_id, name, process_id, definition_version, lane, "
+                "stage, since, kind, due_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"), rows)
+
+    def append_journal(self, entries: Iterable[JournalEntry]) -> None:
+        s = self._store
+        rows = [(e.case_id, s._ts(e.at), e.kind, e.process_id, e.definition_version, e.element_id, e.element_name,
+                 e.element_type, e.lane, e.actor, e.task_id, s._json(e.data), e.outcome, e.end_reason) for e in entries]
+        if rows:
+            self._cur.executemany(s._sql(f"INSERT INTO journal ({', '.join(_JOURNAL_COLUMNS)}) "
+                                         f"VALUES ({', '.join('?' * len(_JOURNAL_COLUMNS))})"), rows)
+
+    def save_definition(self, version: str, process_id: str, name: str, sources: Mapping[str, bytes],
+                        at: datetime) -> None:
+        self._exec("INSERT INTO definitions (version, process_id, name, sources, deployed_at) VALUES (?, ?, ?, ?, ?) "
+                   "ON CONFLICT (version) DO NOTHING",
+                   (version, process_id, name, self._store._json({k: v.decode("utf-8") for k, v in sources.items()}),
+                    self._store._ts(at)))

@@ -103,6 +103,32 @@ def init(settings: _Settings) -> None:
     store.close()
 
 
+@main.group()
+def store() -> None:
+    """The store: schema version and upgrades."""
+
+
+@store.command("info")
+@pass_settings
+def store_info(settings: _Settings) -> None:
+    """Where the store is and its schema version."""
+    from sedflow import open_store
+    s = open_store(settings.store_url)
+    click.echo(f"{s.url}  schema version {s.schema_version()}")
+    s.close()
+
+
+@store.command("upgrade")
+@pass_settings
+def store_upgrade(settings: _Settings) -> None:
+    """Bring an older store's schema up to this sedflow's (refuses a newer one)."""
+    from sedflow import open_store
+    from sedflow.store import SCHEMA_VERSION
+    s = open_store(settings.store_url, migrate=True)
+    click.echo(f"{s.url}  schema version {s.schema_version()} (this sedflow: {SCHEMA_VERSION})")
+    s.close()
+
+
 # ------------------------------------------------------------------------------------------ processes
 
 @main.group()

@@ -176,3 +176,29 @@ def test_complete_prompts_for_the_form_in_a_terminal(tmp_path):
     history = subprocess.run(base + ["case", "history", case_id, "--json"], check=True, capture_output=True, text=True)
     done = [e for e in json.loads(history.stdout) if e["kind"] == "task_completed"]
     assert done[0]["data"] == {"first_contact_date": "2026-02-03", "contact_mode": "PHONE"}
+
+
+def test_case_import_checks_every_row_then_starts_in_batches(cli, tmp_path):
+    header = "participant,process," + ",".join(REFERRAL)
+    rows = [f"p-{n:03d},supported_employment," + ",".join(str(v) for v in REFERRAL.values()) for n in range(12)]
+    good = tmp_path / "cases.csv"
+    good.write_text("\n".join([header, *rows]) + "\n")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join([header, *rows[:5], rows[5].replace(",F,", ",Q,"), *rows[6:]]) + "\n")
+    failed = cli("case", "import", str(bad), code=5)
+    assert "row 6:" in failed.output and "field 'gender'" in failed.output
+    assert "0 case(s)" in cli("case", "list").output  # nothing written
+    done = cli("case", "import", str(good), "--batch", "5")
+    assert "12 case(s) started" in done.output
+    assert "12 case(s)" in cli("case", "list", "--stage", "agreement").output
+    jsonl = tmp_path / "more.jsonl"
+    jsonl.write_text("\n".join(json.dumps({"participant": f"q-{n}", **REFERRAL}) for n in range(3)) + "\n")
+    assert "3 case(s) started" in cli("case", "import", str(jsonl), "--process", "supported_employment").output
+    history = json.loads(cli("case", "history", json.loads(cli("case", "list", "--participant", "q-2",
+                                                                "--json").output)[0]["case_id"], "--json").output)
+    assert history[0]["kind"] == "case_started" and history[0]["data"] == REFERRAL
+
+
+def test_tick_progress_bar(cli):
+    result = cli("tick", "--progress", "--now", "2030-01-01T00:00:00+00:00")
+    assert "0 timer(s) fired in 0 case(s)" in result.output

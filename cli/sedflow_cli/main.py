@@ -337,6 +337,39 @@ def case_complete(settings: _Settings, case_id: str, task: str, sets: tuple[str,
     _out(c.to_dict(), as_json, lambda: _render_case(c))
 
 
+def _read_rows(path: str) -> list[dict[str, Any]]:
+    import csv
+    text = Path(path).read_text(encoding="utf-8-sig")
+    if path.endswith(".csv"):
+        return list(csv.DictReader(text.splitlines()))
+    rows = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.strip():
+            try:
+                rows.append(json.loads(line))
+            except ValueError as exc:
+                raise click.BadParameter(f"line {number} is not JSON: {exc}", param_hint="FILE") from None
+            if not isinstance(rows[-1], dict):
+                raise click.BadParameter(f"line {number} is not a JSON object", param_hint="FILE")
+    return rows
+
+
+@case.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--process", "process_id", help="Process for rows without a 'process' column.")
+@click.option("--batch", default=500, show_default=True, help="Cases per transaction.")
+@click.option("--actor")
+@pass_settings
+def case_import(settings: _Settings, file: str, process_id: str | None, batch: int, actor: str | None) -> None:
+    """Start many cases from FILE.csv or FILE.jsonl: a 'participant' column, optional 'process' and
+    'case_id', and the start form's fields. Every row is checked before anything is written."""
+    rows = _read_rows(file)
+    engine = settings.engine()
+    with click.progressbar(length=len(rows), label="importing", file=sys.stderr) as bar:
+        started = engine.import_cases(rows, process_id=process_id, actor=actor, batch=batch, on_batch=bar.update)
+    click.echo(f"{len(started)} case(s) started from {file}")
+
+
 @case.command("withdraw")
 @click.argument("case_id")
 @click.option("--reason", required=True, help="End reason code, e.g. PARTICIPANT_CHOICE, HEALTH, MOVED.")
@@ -413,15 +446,19 @@ def _clock(now: str | None) -> Any:
 @click.option("--now", help="Act as if it were this ISO 8601 time (default: the system clock).")
 @click.option("--limit", type=int, help="At most this many cases in this run.")
 @click.option("--quiet", is_flag=True, help="Only the summary line.")
+@click.option("--progress", is_flag=True, help="A progress bar on stderr instead of a line per case.")
 @pass_settings
-def tick(settings: _Settings, now: str | None, limit: int | None, quiet: bool) -> None:
+def tick(settings: _Settings, now: str | None, limit: int | None, quiet: bool, progress: bool) -> None:
     """Fire every timer that is due, across all cases (run it from cron or a scheduler)."""
     engine = settings.engine(clock=_clock(now))
-
-    def report(case_id: str, fired: int) -> None:
-        if fired and not quiet:
-            click.echo(f"{case_id}: {fired} timer(s) fired")
-    result = engine.tick(limit=limit, on_case=report)
+    due = engine.store.count_due(engine.clock.now()) if progress else 0
+    with click.progressbar(length=min(due, limit or due), label="tick", file=sys.stderr) as bar:
+        def report(case_id: str, fired: int) -> None:
+            if progress:
+                bar.update(1)
+            elif fired and not quiet:
+                click.echo(f"{case_id}: {fired} timer(s) fired")
+        result = engine.tick(limit=limit, on_case=report)
     line = f"{result.now:%Y-%m-%d %H:%M} {result.timers_fired} timer(s) fired in {len(result.fired)} case(s)"
     if result.conflicts:
         line += f"; {len(result.conflicts)} case(s) changed by another worker, left to it"

@@ -13,7 +13,7 @@ import os
 import re
 import socket
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,7 +27,7 @@ from ..clock import Clock, SystemClock
 from ..definitions import Definitions, ElementInfo, Form, ProcessDefinition, load_sources
 from ..definitions.forms import PERSONAL_NUMBER
 from ..errors import (CaseStateError, EngineError, ExpressionError, RecordConflictError, SedflowError, StoreError,
-                      TaskDataError, UnknownTaskError)
+                      TaskDataError, UnknownProcessError, UnknownTaskError)
 from ..expressions.engine import SafeScriptEngine
 from ..journal import CASE_ENDED, CASE_STARTED, EVENT_REACHED, TASK_COMPLETED, JournalEntry
 from ..journal import TIMER_FIRED
@@ -114,6 +114,34 @@ class TickResult:
         return sum(len(v) for v in self.fired.values())
 
 
+@dataclass
+class _Step:
+    """One prepared change to one case, written inside a store transaction."""
+
+    record: CaseRecord
+    definition: ProcessDefinition
+    open_tasks: list[OpenTask]
+    timers: list[OpenTask]
+    entries: list[JournalEntry]
+    expected_revision: int | None  # None: a new case
+
+    def write(self, tx: Any) -> None:
+        d, r = self.definition, self.record
+        if self.expected_revision is None:
+            tx.save_definition(d.version, d.process_id, d.name, d.sources, r.updated_at)
+            tx.insert_case(r)
+        else:
+            tx.update_case(r, expected_revision=self.expected_revision)
+        tx.replace_open_tasks(r.case_id, self.open_tasks + self.timers)
+        tx.append_journal(self.entries)
+
+    def view(self, engine: Engine) -> Case:
+        return engine._view(self.record, [
+            TaskView(case_id=t.case_id, task_id=t.task_id, element_id=t.element_id, name=t.name,
+                     process_id=t.process_id, lane=t.lane, stage=t.stage, since=t.since,
+                     participant=self.record.participant) for t in self.open_tasks])
+
+
 class Engine:
     """Runs cases of the loaded definitions over a store, with an injectable clock."""
 
@@ -174,12 +202,46 @@ class Engine:
     def start_case(self, process_id: str, participant: str, data: Mapping[str, Any] | None = None, *,
                    actor: str | None = None, case_id: str | None = None) -> Case:
         """Start a case for a participant (a pseudonymous key), with the start event's form data."""
-        definition = self.definitions.get(process_id)
-        if not _PARTICIPANT_KEY.match(participant or "") or PERSONAL_NUMBER.search(participant):
+        step = self._start(process_id, participant, data, actor, case_id)
+        with self.store.transaction() as tx:
+            step.write(tx)
+        return step.view(self)
+
+    def import_cases(self, rows: Iterable[Mapping[str, Any]], *, process_id: str | None = None, actor: str | None = None,
+                     batch: int = 500, on_batch: Callable[[int], Any] | None = None) -> list[str]:
+        """Start many cases: each row has ``participant``, optionally ``process`` and ``case_id``, and the
+        start form's fields. Every row is checked first (a TaskDataError names the first bad row and
+        nothing is written); then cases start in batches, one transaction per batch."""
+        rows = list(rows)
+        for line, row in enumerate(rows, 1):
+            try:
+                definition = self.definitions.get(row.get("process") or process_id or "")
+                self._check_start(definition, row.get("participant") or "", _fields(row))
+            except (TaskDataError, UnknownProcessError) as exc:
+                raise type(exc)(f"row {line}: {exc}") from None
+        started = []
+        for first in range(0, len(rows), batch):
+            steps = [self._start(row.get("process") or process_id, row["participant"], _fields(row), actor,
+                                 row.get("case_id") or None) for row in rows[first:first + batch]]
+            with self.store.transaction() as tx:
+                for step in steps:
+                    step.write(tx)
+            started += [step.record.case_id for step in steps]
+            if on_batch is not None:
+                on_batch(len(steps))
+        return started
+
+    def _check_start(self, definition: ProcessDefinition, participant: str, data: Mapping[str, Any]) -> dict[str, Any]:
+        if not _PARTICIPANT_KEY.match(participant) or PERSONAL_NUMBER.search(participant):
             raise TaskDataError("participant must be a pseudonymous key (letters, digits, . _ : -; at most 64; "
                                 "never a personal identity number)", field="participant")
         start_form = definition.start_form
-        start_data = _validate(start_form, data or {}, element=definition.start_event.id if start_form else process_id)
+        return _validate(start_form, data, element=definition.start_event.id if start_form else definition.process_id)
+
+    def _start(self, process_id: str, participant: str, data: Mapping[str, Any] | None, actor: str | None,
+               case_id: str | None) -> _Step:
+        definition = self.definitions.get(process_id)
+        start_data = self._check_start(definition, participant or "", data or {})
         now = self.clock.now()
         record = CaseRecord(case_id=case_id or uuid.uuid4().hex[:12], participant=participant, process_id=process_id,
                             definition_version=definition.version, status=ACTIVE, started_at=now, updated_at=now,
@@ -190,7 +252,7 @@ class Engine:
         started = JournalEntry(case_id=record.case_id, at=now, kind=CASE_STARTED, process_id=process_id,
                                definition_version=definition.version, actor=actor, data=dict(start_data))
         entries = self._run(workflow, ctx, lambda: None)
-        return self._commit(record, workflow, definition, ctx, [started, *entries], {}, new=True)
+        return self._prepare(record, workflow, definition, ctx, [started, *entries], {}, new=True)
 
     def complete_task(self, case_id: str, task: str, data: Mapping[str, Any] | None = None, *,
                       actor: str | None = None, expected_revision: int | None = None) -> Case:
@@ -329,6 +391,16 @@ class Engine:
     def _commit(self, record: CaseRecord, workflow: Any, definition: ProcessDefinition, ctx: StepContext,
                 entries: list[JournalEntry], extra: dict[str, Any], *, new: bool = False, status: str = COMPLETED,
                 outcome: str | None = None, end_reason: str | None = None) -> Case:
+        step = self._prepare(record, workflow, definition, ctx, entries, extra, new=new, status=status,
+                             outcome=outcome, end_reason=end_reason)
+        with self.store.transaction() as tx:
+            step.write(tx)
+        return step.view(self)
+
+    def _prepare(self, record: CaseRecord, workflow: Any, definition: ProcessDefinition, ctx: StepContext,
+                 entries: list[JournalEntry], extra: dict[str, Any], *, new: bool, status: str = COMPLETED,
+                 outcome: str | None = None, end_reason: str | None = None) -> _Step:
+        """Everything a step writes: the case row, its open tasks and timers, its journal entries."""
         now = ctx.at
         record.data.update(ctx.submitted if ctx.completed_task is not None else {})
         for e in entries:
@@ -358,17 +430,7 @@ class Engine:
         expected = record.revision
         record.revision += 1
         record.updated_at = now
-        with self.store.transaction() as tx:
-            if new:
-                tx.save_definition(definition.version, definition.process_id, definition.name, definition.sources, now)
-                tx.insert_case(record)
-            else:
-                tx.update_case(record, expected_revision=expected)
-            tx.replace_open_tasks(record.case_id, open_tasks + timers)
-            tx.append_journal(entries)
-        return self._view(record, [TaskView(case_id=t.case_id, task_id=t.task_id, element_id=t.element_id,
-                                            name=t.name, process_id=t.process_id, lane=t.lane, stage=t.stage,
-                                            since=t.since, participant=record.participant) for t in open_tasks])
+        return _Step(record, definition, open_tasks, timers, entries, None if new else expected)
 
     def _ended(self, record: CaseRecord, definition: ProcessDefinition, ctx: StepContext,
                entries: list[JournalEntry], status: str, outcome: str | None, end_reason: str | None) -> JournalEntry:
@@ -393,6 +455,11 @@ class Engine:
                     definition_version=r.definition_version, status=r.status, revision=r.revision, stages=r.stages,
                     data=r.data, milestones=r.milestones, outcome=r.outcome, end_reason=r.end_reason,
                     started_at=r.started_at, updated_at=r.updated_at, ended_at=r.ended_at, tasks=tasks or [])
+
+
+def _fields(row: Mapping[str, Any]) -> dict[str, Any]:
+    """An import row's start-form fields (empty cells are left out)."""
+    return {k: v for k, v in row.items() if k not in ("participant", "process", "case_id") and v not in (None, "")}
 
 
 def _validate(form: Form | None, data: Mapping[str, Any], *, element: str) -> dict[str, Any]:

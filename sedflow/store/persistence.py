@@ -132,6 +132,10 @@ class Store(ABC):
         """
 
     @abstractmethod
+    def count_due(self, now: datetime) -> int:
+        """How many active cases have a timer due at ``now`` (for progress reporting)."""
+
+    @abstractmethod
     def schema_version(self) -> int: ...
 
     @abstractmethod

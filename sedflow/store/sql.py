@@ -191,6 +191,11 @@ class SQLStore(Store):
                              lane=r[9], actor=r[10], task_id=r[11], data=self._unjson(r[12]), outcome=r[13],
                              end_reason=r[14]) for r in rows]
 
+    def count_due(self, now: datetime) -> int:
+        with self._guard():
+            return self._query(self._sql("SELECT count(*) FROM cases WHERE status = 'active' AND next_due_at <= ?"),
+                               (self._ts(now),))[0][0]
+
     def definition_sources(self, version: str) -> dict[str, bytes] | None:
         with self._guard():
             rows = self._query(self._sql("SELECT sources FROM definitions WHERE version = ?"), (version,))

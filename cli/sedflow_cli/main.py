@@ -451,12 +451,13 @@ def _clock(now: str | None) -> Any:
 def tick(settings: _Settings, now: str | None, limit: int | None, quiet: bool, progress: bool) -> None:
     """Fire every timer that is due, across all cases (run it from cron or a scheduler)."""
     engine = settings.engine(clock=_clock(now))
-    due = engine.store.count_due(engine.clock.now()) if progress else 0
-    with click.progressbar(length=min(due, limit or due), label="tick", file=sys.stderr) as bar:
+    if progress:
+        due = engine.store.count_due(engine.clock.now())
+        with click.progressbar(length=min(due, limit or due), label="tick", file=sys.stderr) as bar:
+            result = engine.tick(limit=limit, on_case=lambda case_id, fired: bar.update(1))
+    else:
         def report(case_id: str, fired: int) -> None:
-            if progress:
-                bar.update(1)
-            elif fired and not quiet:
+            if fired and not quiet:
                 click.echo(f"{case_id}: {fired} timer(s) fired")
         result = engine.tick(limit=limit, on_case=report)
     line = f"{result.now:%Y-%m-%d %H:%M} {result.timers_fired} timer(s) fired in {len(result.fired)} case(s)"

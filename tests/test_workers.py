@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections import Counter
 from pathlib import Path
 
@@ -86,7 +87,7 @@ def check_consistency(url, tmp_path):
         # replay a few cases' completed tasks on a fresh store: the same tasks are ready
         for case in random.sample(cases, 3):
             rows = [e for e in journal if e.case_id == case.case_id]
-            replay_store = open_store(tmp_path / f"replay-{case.case_id}.db", create=True)
+            replay_store = open_store(tmp_path / f"replay-{uuid.uuid4().hex}.db", create=True)
             clock = ManualClock(rows[0].at)
             replay = Engine(replay_store, DEFS, clock=clock)
             replay.start_case(case.process_id, case.participant, rows[0].data, case_id=case.case_id)

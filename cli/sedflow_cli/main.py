@@ -93,14 +93,19 @@ def main(ctx: click.Context, store: str | None, processes: str | None, debug: bo
     ctx.obj = _Settings(store, processes)
 
 
+def _open_store(settings: _Settings, **how: bool) -> None:
+    from sedflow import open_store
+    from sedflow.store import SCHEMA_VERSION
+    store = open_store(settings.store_url, **how)
+    click.echo(f"{store.url}  schema version {store.schema_version()} (this sedflow: {SCHEMA_VERSION})")
+    store.close()
+
+
 @main.command()
 @pass_settings
 def init(settings: _Settings) -> None:
     """Create the store (default ./sedflow.db)."""
-    from sedflow import open_store
-    store = open_store(settings.store_url, create=True)
-    click.echo(f"store ready: {store.url}")
-    store.close()
+    _open_store(settings, create=True)
 
 
 @main.group()
@@ -112,21 +117,14 @@ def store() -> None:
 @pass_settings
 def store_info(settings: _Settings) -> None:
     """Where the store is and its schema version."""
-    from sedflow import open_store
-    s = open_store(settings.store_url)
-    click.echo(f"{s.url}  schema version {s.schema_version()}")
-    s.close()
+    _open_store(settings)
 
 
 @store.command("upgrade")
 @pass_settings
 def store_upgrade(settings: _Settings) -> None:
     """Bring an older store's schema up to this sedflow's (refuses a newer one)."""
-    from sedflow import open_store
-    from sedflow.store import SCHEMA_VERSION
-    s = open_store(settings.store_url, migrate=True)
-    click.echo(f"{s.url}  schema version {s.schema_version()} (this sedflow: {SCHEMA_VERSION})")
-    s.close()
+    _open_store(settings, migrate=True)
 
 
 # ------------------------------------------------------------------------------------------ processes

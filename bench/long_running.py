@@ -149,7 +149,8 @@ def main() -> None:
         median = {p: statistics.median(r[p][0] for r in ours) for p in CHECKPOINTS}
         for p in CHECKPOINTS:
             theirs = raw.get(p)
-            spiff = f"{theirs[0] * 1000:15.2f} ms {theirs[1] / 1024:7.1f} KB" if theirs else f"{'stalled':>18} {'-':>10}"
+            spiff = (f"{theirs[0] * 1000:15.2f} ms {theirs[1] / 1024:7.1f} KB" if theirs
+                     else f"{'stalled':>18} {'-':>10}")
             print(f"{p:>8} | {median[p] * 1000:9.2f} ms {ours[0][p][1] / 1024:6.1f} KB | {spiff}")
         print(f"sedflow step at 1,000 / at 1: {median[1000] / median[1]:.2f}x (target <= 1.5x); "
               f"state at 1,000: {ours[0][1000][1] / 1024:.1f} KB (target <= 16 KB)")

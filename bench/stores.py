@@ -1,6 +1,7 @@
 """SQLite against PostgreSQL, side by side, and tick with 1 vs 2 worker processes on PostgreSQL.
 
-- advance: durable `complete_task` steps/s on the 10-task process of bench/advance.py;
+- advance: durable `complete_task` steps/s on the 10-task process of bench/advance.py (SQLite with its
+  default synchronous=NORMAL and with FULL, an fsync per commit; PostgreSQL with its defaults);
 - reads: the coach's work queue (`list_tasks(lane=...)`) and `list_cases(stage=...)` over that store;
 - tick: N cases with a due timer (one real case cloned in bulk), fired by 1 process, then by 2 at once.
 (Report queries arrive with the reports issue; this bench will time them on both backends then.)
@@ -23,14 +24,13 @@ from pathlib import Path
 from advance import ten_task_diagram
 from long_running import DIAGRAM as FOLLOWUPS
 
-from sedflow import Engine, ManualClock, open_store
+from sedflow import Engine, ManualClock, SQLiteStore, Store, open_store
 from sedflow.definitions import load_sources
 
 PG = os.environ.get("SEDFLOW_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 
 
-def advance(url: str, instances: int) -> tuple[float, float, float]:
-    store = open_store(url, create=True)
+def advance(store: Store, instances: int) -> tuple[float, float, float]:
     engine = Engine(store, load_sources({"ten.bpmn": ten_task_diagram()}), clock=ManualClock("2026-01-01T00:00:00Z"))
     cases = [engine.start_case("ten_tasks", f"p{n}").case_id for n in range(instances)]
     started = time.perf_counter()
@@ -92,13 +92,19 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         try:
             rows = {}
-            for name, url in (("SQLite", f"sqlite:///{tmp}/a.db"), ("PostgreSQL", f"{PG}{sep}schema={schema}_a")):
-                runs = [advance(url.replace("a.db", f"a{i}.db").replace("_a", f"_a{i}"), opts.instances) for i in range(3)]
+            backends = {
+                "SQLite": lambda i: SQLiteStore(Path(tmp) / f"n{i}.db", create=True),
+                "SQLite FULL": lambda i: SQLiteStore(Path(tmp) / f"f{i}.db", create=True, synchronous="FULL"),
+                "PostgreSQL": lambda i: open_store(f"{PG}{sep}schema={schema}_a{i}", create=True),
+            }
+            for name, make in backends.items():
+                runs = [advance(make(i), opts.instances) for i in range(3)]
                 rows[name] = [statistics.median(r[k] for r in runs) for k in range(3)]
             print(f"{'':12} {'complete_task':>16} {'work queue read':>16} {'case list read':>15}")
             for name, (rate, queue, listing) in rows.items():
                 print(f"{name:12} {rate:11.0f} st/s {queue:13.1f} ms {listing:12.1f} ms")
-            print(f"PostgreSQL / SQLite advance: {rows['PostgreSQL'][0] / rows['SQLite'][0]:.2f}x")
+            print(f"PostgreSQL / SQLite advance: {rows['PostgreSQL'][0] / rows['SQLite'][0]:.2f}x; "
+                  f"SQLite synchronous=FULL / NORMAL: {rows['SQLite FULL'][0] / rows['SQLite'][0]:.2f}x")
             results = {}
             for workers in (1, 2):
                 url = f"{PG}{sep}schema={schema}_t{workers}"

@@ -32,6 +32,7 @@ __all__ = [
     "PROCESSES_DIR", "WITHDRAWAL_MESSAGE", "Case", "CaseStateError", "Clock", "DefinitionError", "Definitions",
     "ElementInfo", "Engine", "EngineError", "ExpressionError", "Form", "FormField", "JournalEntry", "ManualClock",
     "ProcessDefinition", "RecordConflictError", "SQLiteStore", "SedflowError", "Store", "StoreError", "SystemClock",
-    "TaskDataError", "TaskView", "TickResult", "UnknownCaseError", "UnknownProcessError", "UnknownTaskError", "load_directory",
+    "TaskDataError", "TaskView", "TickResult", "UnknownCaseError", "UnknownProcessError", "UnknownTaskError",
+    "load_directory",
     "load_files", "open_store",
 ]

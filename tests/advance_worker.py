@@ -39,8 +39,8 @@ def step(e: Engine, case_id: str, actor: str, only: tuple[str, ...] = ()) -> boo
     if not tasks:
         return False
     task = tasks[0]
-    e.complete_task(case_id, task.task_id, fill(task.form, ROUTE.get(task.element_id, {}), today=str(e.clock.now().date())),
-                    actor=actor)
+    data = fill(task.form, ROUTE.get(task.element_id, {}), today=str(e.clock.now().date()))
+    e.complete_task(case_id, task.task_id, data, actor=actor)
     return True
 
 

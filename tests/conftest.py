@@ -69,8 +69,8 @@ def fill(form, overrides=None, today="2026-02-02"):
     data = {}
     for f in form.fields if form else ():
         if f.required:
-            data[f.id] = {"enum": lambda: f.options[0][0], "boolean": lambda: True, "date": lambda: today,
-                          "long": lambda: int(f.constraints.get("min") or 1)}.get(f.type, lambda: "noterat")()
+            data[f.id] = {"enum": f.options[0][0] if f.options else None, "boolean": True, "date": today,
+                          "long": int(f.constraints.get("min") or 1)}.get(f.type, "noterat")
     data.update(overrides or {})
     return {k: v for k, v in data.items() if v is not None}
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sedflow import PROCESSES_DIR, DefinitionError, load_directory, load_files
+from sedflow import DefinitionError, load_directory, load_files
 from sedflow.definitions import load_sources
 from sedflow_cli.main import main
 
@@ -99,7 +99,8 @@ def test_hostile_timer_expression_is_refused():
 
 
 def test_script_tasks_are_refused():
-    text = LOOP.decode().replace('<bpmn:userTask id="follow_up"', '<bpmn:scriptTask scriptFormat="python" id="follow_up"')
+    text = LOOP.decode().replace('<bpmn:userTask id="follow_up"',
+                                 '<bpmn:scriptTask scriptFormat="python" id="follow_up"')
     text = text.replace("</bpmn:userTask>", "<bpmn:script>import os</bpmn:script></bpmn:scriptTask>")
     err = refused({"hostile.bpmn": text.encode()})
     assert err.file == "hostile.bpmn" and err.element == "follow_up" and err.line == 16
@@ -107,7 +108,8 @@ def test_script_tasks_are_refused():
 
 
 def test_unknown_element_is_refused_by_the_xsd():
-    err = refused(variant('<bpmn:exclusiveGateway id="merge">', '<bpmn:frobnicate id="x" /><bpmn:exclusiveGateway id="merge">'))
+    err = refused(variant('<bpmn:exclusiveGateway id="merge">',
+                          '<bpmn:frobnicate id="x" /><bpmn:exclusiveGateway id="merge">'))
     assert err.file == "hostile.bpmn" and err.line == 15 and "XSD" in str(err) and "frobnicate" in str(err)
 
 

@@ -18,8 +18,8 @@ SE = "supported_employment"
 
 
 def compact(entries):
-    return [f"{e.kind} {e.element_id}".removesuffix(" None") + (f" ->{','.join(e.data['to'])}" if e.kind == "gateway_taken"
-                                                           else "") for e in entries]
+    return [f"{e.kind} {e.element_id}".removesuffix(" None")
+            + (f" ->{','.join(e.data['to'])}" if e.kind == "gateway_taken" else "") for e in entries]
 
 
 def expected(name):
@@ -263,7 +263,7 @@ def test_a_stale_writer_is_refused_by_the_store(store_url, definitions):
     """Two engines that both loaded the same revision: the later commit fails and writes nothing."""
     clock = ManualClock("2026-02-02T09:00:00+00:00")
     a, b = open_store(store_url, create=True), open_store(store_url)
-    engine_a, engine_b = Engine(a, definitions, clock=clock), Engine(b, definitions, clock=clock)
+    engine_a = Engine(a, definitions, clock=clock)
     case = engine_a.start_case(SE, "p-0017", REFERRAL)
     stale = b.get_case(case.case_id)
     engine_a.complete_task(case.case_id, "first_contact", {"first_contact_date": "2026-02-03"})
@@ -280,12 +280,14 @@ def test_a_stale_writer_is_refused_by_the_store(store_url, definitions):
 def test_500_follow_ups_stay_flat(engine, store):
     """A case in monthly support for 40 years: no stall, bounded state, correct end."""
     case = engine.start_case(SE, "p-0018", REFERRAL)
-    steps = ENROL + [("vocational_profile", {"profile_sufficient": True}), ("job_search", {"search_result": "JOB_OFFER"}),
+    steps = ENROL + [("vocational_profile", {"profile_sufficient": True}),
+                     ("job_search", {"search_result": "JOB_OFFER"}),
                      ("employer_engagement", {}), ("employment_start", {"employment_type": "PERMANENT"})]
     walk(engine, case.case_id, steps)
     sizes = []
     for month in range(500):
-        case = engine.complete_task(case.case_id, "support_followup", {"support_status": "CONTINUE", "work_pct": month % 100})
+        case = engine.complete_task(case.case_id, "support_followup",
+                                    {"support_status": "CONTINUE", "work_pct": month % 100})
         assert "support_followup" in {t.element_id for t in case.tasks}
         engine.clock.advance(days=30)
         if month in (100, 499):  # after the one-year review has come due

@@ -13,7 +13,6 @@ import uuid
 from collections import Counter
 from pathlib import Path
 
-import pytest
 
 from sedflow import PROCESSES_DIR, Engine, ManualClock, load_directory, open_store
 
@@ -32,8 +31,8 @@ def outcome(url):
         journal = Counter(
             (cases[e.case_id].participant, e.kind, e.element_id, json.dumps(e.data, sort_keys=True), e.outcome,
              e.end_reason, e.at.isoformat()) for e in store.read_journal())
-        states = {c.participant: (c.status, c.outcome, c.end_reason, tuple(c.stages), json.dumps(c.data, sort_keys=True),
-                                  c.revision >= 1) for c in cases.values()}
+        states = {c.participant: (c.status, c.outcome, c.end_reason, tuple(c.stages),
+                                  json.dumps(c.data, sort_keys=True)) for c in cases.values()}
         return journal, states
 
 

@@ -109,7 +109,8 @@ class Form:
         for key in data:
             if key not in known:
                 raise TaskDataError(
-                    f"task '{element}': unknown field '{key}' (the form has: {', '.join(sorted(known)) or 'no fields'})",
+                    f"task '{element}': unknown field '{key}' "
+                    f"(the form has: {', '.join(sorted(known)) or 'no fields'})",
                     field=key, element=element)
         result: dict[str, Any] = {}
         for f in self.fields:

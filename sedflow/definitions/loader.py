@@ -305,7 +305,8 @@ def _parse_safely(data: bytes, name: str) -> etree._ElementTree:
     match = re.search(rb"<!(DOCTYPE|ENTITY)", data)
     if match:
         line = data[:match.start()].count(b"\n") + 1
-        raise DefinitionError(f"{match.group(1).decode()} declarations are not allowed in diagrams", file=name, line=line)
+        raise DefinitionError(f"{match.group(1).decode()} declarations are not allowed in diagrams",
+                              file=name, line=line)
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
                              huge_tree=False)
     try:

@@ -39,7 +39,8 @@ def parse_when(value: Any) -> datetime:
 
 def add_duration(start: datetime, duration: str) -> datetime:
     """``start`` plus an ISO 8601 duration, with calendar months and years."""
-    return start + TimerEventDefinition.get_timedelta_from_start(TimerEventDefinition.parse_iso_duration(duration), start)
+    parsed = TimerEventDefinition.parse_iso_duration(duration)
+    return start + TimerEventDefinition.get_timedelta_from_start(parsed, start)
 
 
 def _fire_once(my_task: Any, expression: str, due_from: Any) -> bool:

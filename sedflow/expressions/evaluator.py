@@ -183,7 +183,7 @@ class _Interpreter:
     def _Dict(self, node: ast.Dict) -> dict:
         if any(k is None for k in node.keys):
             raise ExpressionError("dict unpacking is not allowed")
-        return {self.visit(k): self.visit(v) for k, v in zip(node.keys, node.values)}
+        return {self.visit(k): self.visit(v) for k, v in zip(node.keys, node.values, strict=True)}
 
     def _BoolOp(self, node: ast.BoolOp) -> Any:
         value: Any = None
@@ -216,7 +216,7 @@ class _Interpreter:
 
     def _Compare(self, node: ast.Compare) -> bool:
         left = self.visit(node.left)
-        for op, comparator in zip(node.ops, node.comparators):
+        for op, comparator in zip(node.ops, node.comparators, strict=True):
             right = self.visit(comparator)
             if not _CMPOPS[type(op)](left, right):
                 return False

@@ -29,8 +29,7 @@ from ..definitions.forms import PERSONAL_NUMBER
 from ..errors import (CaseStateError, EngineError, ExpressionError, RecordConflictError, SedflowError, StoreError,
                       TaskDataError, UnknownProcessError, UnknownTaskError)
 from ..expressions.engine import SafeScriptEngine
-from ..journal import CASE_ENDED, CASE_STARTED, EVENT_REACHED, TASK_COMPLETED, JournalEntry
-from ..journal import TIMER_FIRED
+from ..journal import CASE_ENDED, CASE_STARTED, EVENT_REACHED, TASK_COMPLETED, TIMER_FIRED, JournalEntry
 from ..journal.transitions import (StepContext, live_elements, open_human_tasks, snapshot, transitions,
                                    waiting_timers)
 from ..store import ACTIVE, CANCELLED, COMPLETED, TIMER, WITHDRAWN, CaseFilter, CaseRecord, OpenTask, Store
@@ -207,8 +206,9 @@ class Engine:
             step.write(tx)
         return step.view(self)
 
-    def import_cases(self, rows: Iterable[Mapping[str, Any]], *, process_id: str | None = None, actor: str | None = None,
-                     batch: int = 500, on_batch: Callable[[int], Any] | None = None) -> list[str]:
+    def import_cases(self, rows: Iterable[Mapping[str, Any]], *, process_id: str | None = None,
+                     actor: str | None = None, batch: int = 500,
+                     on_batch: Callable[[int], Any] | None = None) -> list[str]:
         """Start many cases: each row has ``participant``, optionally ``process`` and ``case_id``, and the
         start form's fields. Every row is checked first (a TaskDataError names the first bad row and
         nothing is written); then cases start in batches, one transaction per batch."""
@@ -275,7 +275,8 @@ class Engine:
         """The participant leaves, from whatever stage: sends the diagram's withdrawal message."""
         record, definition, workflow, extra, ctx = self._load_to_stop(case_id, reason, actor, expected_revision)
         # Camunda message payloads name the variable they set.
-        event = BpmnEvent(MessageEventDefinition(WITHDRAWAL_MESSAGE), payload={"payload": reason, "result_var": "end_reason"})
+        event = BpmnEvent(MessageEventDefinition(WITHDRAWAL_MESSAGE),
+                          payload={"payload": reason, "result_var": "end_reason"})
         entries = self._run(workflow, ctx, lambda: workflow.catch(event))
         if not workflow.is_completed():
             raise CaseStateError(

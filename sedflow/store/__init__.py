@@ -6,8 +6,8 @@ import os
 from pathlib import Path
 
 from ..errors import StoreError
-from .persistence import (ACTIVE, CANCELLED, COMPLETED, SCHEMA_VERSION, STATUSES, TASK, TIMER, WITHDRAWN, CaseFilter, CaseRecord,
-                          OpenTask, Store, Transaction)
+from .persistence import (ACTIVE, CANCELLED, COMPLETED, SCHEMA_VERSION, STATUSES, TASK, TIMER, WITHDRAWN, CaseFilter,
+                          CaseRecord, OpenTask, Store, Transaction)
 from .sqlite import SQLiteStore
 
 DEFAULT_STORE = "sedflow.db"
@@ -26,5 +26,5 @@ def open_store(url: str | Path | None = None, *, create: bool = False, migrate: 
     return SQLiteStore(target.removeprefix("sqlite:///"), create=create, migrate=migrate)
 
 
-__all__ = ["ACTIVE", "CANCELLED", "COMPLETED", "SCHEMA_VERSION", "STATUSES", "TASK", "TIMER", "WITHDRAWN", "CaseFilter", "CaseRecord", "OpenTask",
-           "SQLiteStore", "Store", "Transaction", "open_store", "DEFAULT_STORE"]
+__all__ = ["ACTIVE", "CANCELLED", "COMPLETED", "SCHEMA_VERSION", "STATUSES", "TASK", "TIMER", "WITHDRAWN", "CaseFilter",
+           "CaseRecord", "OpenTask", "SQLiteStore", "Store", "Transaction", "open_store", "DEFAULT_STORE"]

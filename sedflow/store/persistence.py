@@ -114,7 +114,7 @@ class Store(ABC):
         """The committed case, or UnknownCaseError."""
 
     @abstractmethod
-    def list_cases(self, filters: CaseFilter = CaseFilter()) -> list[CaseRecord]:
+    def list_cases(self, filters: CaseFilter | None = None) -> list[CaseRecord]:
         """Cases (without state) matching the filters, oldest first."""
 
     @abstractmethod

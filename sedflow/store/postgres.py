@@ -116,7 +116,8 @@ class PostgresStore(SQLStore):
         return self._query("SELECT to_regclass('sedflow_meta')")[0][0] is not None
 
     def _has_other_tables(self) -> bool:
-        return bool(self._query("SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() LIMIT 1"))
+        return bool(self._query(
+            "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() LIMIT 1"))
 
     def claim_due(self, now: datetime, worker: str, limit: int, lease: timedelta) -> list[str]:
         with self._guard(), self._write() as cur:

@@ -101,7 +101,8 @@ class SQLStore(Store):
             if current == 0:
                 cur.execute(self._sql("INSERT INTO sedflow_meta VALUES (?, ?)"), ("schema_version", str(target)))
             else:
-                cur.execute(self._sql("UPDATE sedflow_meta SET value = ? WHERE key = ?"), (str(target), "schema_version"))
+                cur.execute(self._sql("UPDATE sedflow_meta SET value = ? WHERE key = ?"),
+                            (str(target), "schema_version"))
 
     @contextmanager
     def _guard(self) -> Iterator[None]:
@@ -128,7 +129,8 @@ class SQLStore(Store):
             raise UnknownCaseError(f"unknown case '{case_id}'")
         return self._case(rows[0])
 
-    def list_cases(self, filters: CaseFilter = CaseFilter()) -> list[CaseRecord]:
+    def list_cases(self, filters: CaseFilter | None = None) -> list[CaseRecord]:
+        filters = filters or CaseFilter()
         where, args = [], []
         for column, value in (("status", filters.status), ("process_id", filters.process_id),
                               ("participant", filters.participant)):
@@ -165,7 +167,8 @@ class SQLStore(Store):
             where.append("(t.due_at IS NULL OR t.due_at <= ?)")
             args.append(self._ts(due_before))
         sql = ("SELECT t.case_id, t.task_id, t.element_id, t.name, t.process_id, t.definition_version, t.lane, "
-               "t.stage, t.since, c.participant, t.kind, t.due_at FROM open_tasks t JOIN cases c ON c.case_id = t.case_id")
+               "t.stage, t.since, c.participant, t.kind, t.due_at "
+               "FROM open_tasks t JOIN cases c ON c.case_id = t.case_id")
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY coalesce(t.due_at, t.since), t.case_id, t.element_id"

@@ -102,21 +102,26 @@ def check_consistency(url, tmp_path):
             replay_store.close()
 
 
+def completed_steps(url):
+    with open_store(url) as store:
+        return store._query("SELECT count(*) FROM journal WHERE kind = 'task_completed'")[0][0]
+
+
 def test_killed_mid_work_loses_nothing_and_duplicates_nothing(store_url, tmp_path):
     rounds = int(os.environ.get("SEDFLOW_KILL_ROUNDS", "3"))
     open_store(store_url, create=True).close()
-    run(store_url, "start", 120)
-    kills = 0
+    run(store_url, "start", 200)
     for _ in range(rounds):
+        # SIGKILL once the worker has committed a random number of further steps: always in mid-work
+        before, target = completed_steps(store_url), random.randint(1, 40)
         proc = subprocess.Popen([sys.executable, WORKER, store_url, "advance", "0", "1", "--tick"])
-        time.sleep(random.uniform(0.6, 1.6))
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGKILL)
-            kills += 1
+        while proc.poll() is None and completed_steps(store_url) - before < target:
+            time.sleep(0.01)
+        assert proc.poll() is None, "the worker finished before it was killed: give it more work"
+        proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=60)
         check_consistency(store_url, tmp_path)
     run(store_url, "advance", 0, 1, "--tick")  # the work goes on where it stopped
     check_consistency(store_url, tmp_path)
     with open_store(store_url) as store:
         assert {c.status for c in store.list_cases()} == {"completed"}
-    assert kills >= 1, "no run was killed mid-work: make the work longer"

@@ -36,8 +36,12 @@ def diagram(request):
     return etree.parse(str(request.param)).getroot()
 
 
-def test_shipped_files(diagram):
+def test_made_for_camunda_platform_7(diagram):
+    """What Camunda Modeler reads to open a diagram as a Camunda 7 (not Camunda 8) process."""
     assert {p.name for p in FILES} >= {"supported_employment.bpmn", "supported_training.bpmn"}
+    assert diagram.get("{http://camunda.org/schema/modeler/1.0}executionPlatform") == "Camunda Platform"
+    assert diagram.get("{http://camunda.org/schema/modeler/1.0}executionPlatformVersion", "").startswith("7.")
+    assert diagram.find("bpmn:process", NS).get("isExecutable") == "true"
 
 
 def test_nodes_have_swedish_names_english_ids_documentation_and_one_lane(diagram):

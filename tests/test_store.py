@@ -56,6 +56,8 @@ def test_a_store_is_not_created_by_accident(tmp_path):
         open_store(tmp_path / "nothing.db")
     with pytest.raises(StoreError, match="unsupported store URL"):
         open_store("mysql://localhost/x")
+    with pytest.raises(StoreError, match=r"cannot open PostgreSQL store postgresql://127\.0\.0\.1:1/x"):
+        open_store("postgresql://someone:secret@127.0.0.1:1/x")  # the password is not echoed
 
 
 def test_claims_are_exclusive_until_released_or_expired(store, definitions):

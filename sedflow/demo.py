@@ -1,9 +1,12 @@
-"""Synthetic participants driven through the real engine, for the Quick start and for tests.
+"""Synthetic participants driven through the real engine: the demo, and the seed-report scenarios.
 
 Every step goes through the public API (start_case, complete_task, withdraw_case) under a simulated
-clock, so the journal it leaves is exactly what real use would leave. Decisions are drawn from a seeded
-random generator; every other form field is filled from the form's own definition, so the demo keeps
-working when a process owner adds a field. No real people: participant keys are pseudonyms.
+clock, so the journal is exactly what real use would leave. One driver moves all participants forward
+in time order. The *demo* draws each decision at random; a *scenario* plans each participant's route so
+that the reports reproduce the figures of a source report (``shared/domain/report_fixtures.json``):
+``natkraft`` (Nätkraft, Umeå 2006–2013) and ``gavle`` (SE-coach, Gävle 2017–2019). Form fields the
+plan does not set are filled from the form's own definition. No real people: keys are pseudonyms.
+Stores written by the demo are flagged synthetic, and the demo refuses a store with real data.
 """
 
 from __future__ import annotations
@@ -11,17 +14,19 @@ from __future__ import annotations
 import heapq
 import random
 from collections import Counter
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from .clock import ManualClock
 from .definitions import Form
-from .runtime import Engine
+from .errors import SedflowError
+from .runtime import Engine, TaskView
 
 SE_PROCESS = "supported_employment"
 
-# Decision fields the scenario controls: (field, [(value, weight), ...]).
+# Decision fields the random demo controls: (field, [(value, weight), ...]).
 _DECISIONS: dict[str, dict[str, list[tuple[Any, float]]]] = {
     "information_dialogue": {"needs_more_information": [(True, 0.25), (False, 0.75)]},
     "participant_decision": {"chooses_se": [(True, 0.88), (False, 0.12)]},
@@ -34,6 +39,21 @@ _DECISIONS: dict[str, dict[str, list[tuple[Any, float]]]] = {
 }
 _WITHDRAWAL_REASONS = ["PARTICIPANT_CHOICE", "HEALTH", "MOVED", "NO_CONTACT"]
 
+#: A decision: the task to complete and the fields to set, ("withdraw", reason), ("stop", "") to leave the
+#: case as it is (still in the programme), or None to look again later.
+Decision = tuple[TaskView, dict[str, Any]] | tuple[str, str] | None
+MAX_VISITS = 500  # a participant whose plan never moves again is left alone after this many looks
+TODAY = object()  # a planned date field: the simulated day the step is done
+
+
+@dataclass
+class Participant:
+    key: str
+    start: datetime
+    data: dict[str, Any]
+    decide: Callable[[list[TaskView], random.Random], Decision]
+    gap_days: tuple[int, int] = (3, 30)
+
 
 @dataclass
 class DemoResult:
@@ -41,64 +61,235 @@ class DemoResult:
     by_status: Counter
     by_outcome: Counter
     steps: int
+    scenario: str | None = None
+    rule: str = "natkraft"
+    period: tuple[date, date] | None = None
+    notes: list[str] = field(default_factory=list)
 
 
-def run_demo(engine: Engine, *, participants: int = 50, seed: int = 1, start: str = "2025-01-06T08:00:00+00:00",
-             withdrawal_rate: float = 0.015) -> DemoResult:
-    """Run ``participants`` synthetic cases of the SE process to their end (or withdrawal).
-
-    The engine must use a :class:`ManualClock`; the demo moves it forward as the cases proceed.
-    """
-    if not isinstance(engine.clock, ManualClock):
-        raise TypeError("run_demo needs an engine with a ManualClock")
+def run_demo(engine: Engine, *, participants: int = 50, seed: int = 1,
+             start: str = "2025-01-06T08:00:00+00:00", withdrawal_rate: float = 0.015) -> DemoResult:
+    """``participants`` synthetic cases of the SE process, decisions drawn at random, run to their end."""
     rng = random.Random(seed)
+    begin = datetime.fromisoformat(start)
+    form = engine.definitions.get(SE_PROCESS).start_form
+
+    def decide(ready: list[TaskView], rng: random.Random) -> Decision:
+        if not ready:
+            return None  # only a timer is pending
+        if rng.random() < withdrawal_rate:
+            return "withdraw", rng.choice(_WITHDRAWAL_REASONS)
+        task = rng.choice(ready)
+        choices = {k: _pick(rng, v) for k, v in _DECISIONS.get(task.element_id, {}).items()}
+        if task.element_id == "planned_closure":
+            choices["outcome"] = rng.choice(["EMPLOYMENT", "STUDIES", "OTHER_PLAN", "CONTINUED_AF_SUPPORT"])
+        return task, choices
+
+    people = [Participant(f"demo-{seed}-{n:05d}", begin + timedelta(days=rng.randint(0, 364), hours=rng.randint(0, 8)),
+                          _fill(form, {}, rng, begin.date()) if form else {}, decide) for n in range(participants)]
+    return _drive(engine, people, rng)
+
+
+def run_scenario(engine: Engine, name: str, *, seed: int = 1) -> DemoResult:
+    """Synthetic participants whose reports reproduce a source report's stated figures exactly."""
+    try:
+        build = {"natkraft": _natkraft, "gavle": _gavle}[name]
+    except KeyError:
+        raise SedflowError(f"unknown scenario '{name}' (scenarios: natkraft, gavle)") from None
+    rng = random.Random(seed)
+    people, rule, period, notes = build(rng)
+    result = _drive(engine, people, rng)
+    result.scenario, result.rule, result.period, result.notes = name, rule, period, notes
+    return result
+
+
+# ------------------------------------------------------------------------------------------ driver
+
+def _drive(engine: Engine, people: list[Participant], rng: random.Random) -> DemoResult:
+    if not isinstance(engine.clock, ManualClock):
+        raise TypeError("the demo needs an engine with a ManualClock")
+    store = engine.store
+    if not (store.is_synthetic() or store.is_empty()):
+        raise SedflowError(f"{store.url} holds real cases; the demo writes synthetic data only to an empty "
+                           "or synthetic store")
+    store.set_meta("synthetic", "true")
     clock = engine.clock
-    begin = max(clock.now(), datetime.fromisoformat(start))
-    definition = engine.definitions.get(SE_PROCESS)
-    queue: list[tuple[datetime, int, str | None]] = []
-    for n in range(participants):
-        heapq.heappush(queue, (begin + timedelta(days=rng.randint(0, 364), hours=rng.randint(0, 8)), n, None))
-    cases, steps = [], 0
+    queue = [(p.start, n, None) for n, p in enumerate(people)]
+    heapq.heapify(queue)
+    cases, steps, visits = [], 0, Counter()
     while queue:
         when, n, case_id = heapq.heappop(queue)
+        person = people[n]
         clock.set(max(when, clock.now()))
         engine.tick()  # timers (monthly follow-ups, reminders) come due as simulated time passes
-        today = clock.now().date()
-        acted = True
         if case_id is None:
-            start_form = definition.start_form
-            data = _fill(start_form, {}, rng, today) if start_form else {}
-            case = engine.start_case(SE_PROCESS, f"demo-{seed}-{n:05d}", data, actor="demo")
+            case = engine.start_case(SE_PROCESS, person.key, person.data, actor="demo")
             cases.append(case.case_id)
-        elif rng.random() < withdrawal_rate:
-            case = engine.withdraw_case(case_id, rng.choice(_WITHDRAWAL_REASONS), actor="demo")
-        elif not (ready := engine.list_tasks(case_id=case_id)):
-            case, acted = engine.show_case(case_id), False  # waiting on a timer only; look again later
+            steps += 1
         else:
-            task = rng.choice(ready)
-            decisions = {k: _pick(rng, v) for k, v in _DECISIONS.get(task.element_id, {}).items()}
-            if task.element_id == "planned_closure":
-                decisions["outcome"] = _closure_outcome(engine.show_case(case_id).data, rng)
-            data = _fill(task.form, decisions, rng, today) if task.form else {}
-            case = engine.complete_task(case_id, task.task_id, data, actor=f"coach-{n % 4 + 1}")
-        steps += acted
+            decision = person.decide(engine.list_tasks(case_id=case_id), rng)
+            visits[n] += 1
+            if decision is None or decision[0] == "stop":
+                case = engine.show_case(case_id)
+                if decision is not None or visits[n] > MAX_VISITS:
+                    continue  # left in the programme as it is
+            elif decision[0] == "withdraw":
+                case = engine.withdraw_case(case_id, decision[1], actor="demo")
+                steps += 1
+            else:
+                task, choices = decision
+                data = _fill(task.form, choices, rng, clock.now().date()) if task.form else {}
+                case = engine.complete_task(case_id, task.task_id, data, actor=f"coach-{n % 4 + 1}")
+                steps += 1
         if case.status == "active":
-            heapq.heappush(queue, (clock.now() + timedelta(days=rng.randint(3, 30)), n, case.case_id))
+            heapq.heappush(queue, (clock.now() + timedelta(days=rng.randint(*person.gap_days)), n, case.case_id))
     records = [engine.show_case(c) for c in cases]
     return DemoResult(cases=cases, by_status=Counter(r.status for r in records),
                       by_outcome=Counter(r.outcome for r in records if r.outcome), steps=steps)
 
 
+def _route(plan: dict[str, dict[str, Any]], *, stop_at: str | None = None,
+           withdraw_at: str | None = None) -> Callable[[list[TaskView], random.Random], Decision]:
+    """Follow a planned route: complete the stage task ready (never the monthly follow-up), with the plan's
+    choices for it; wait from ``stop_at`` on (still in the programme); withdraw at ``withdraw_at``."""
+    def decide(ready: list[TaskView], rng: random.Random) -> Decision:
+        stage_work = [t for t in ready if t.element_id in plan or t.element_id in _ROUTE_DEFAULTS]
+        if not stage_work:
+            return None
+        task = stage_work[0]
+        if task.element_id == withdraw_at:
+            return "withdraw", "PARTICIPANT_CHOICE"
+        if task.element_id == stop_at:
+            return "stop", ""
+        return task, {**_ROUTE_DEFAULTS.get(task.element_id, {}), **plan.get(task.element_id, {})}
+    return decide
+
+
+_ROUTE_DEFAULTS: dict[str, dict[str, Any]] = {
+    "first_contact": {}, "information_dialogue": {"needs_more_information": False},
+    "participant_decision": {"chooses_se": True}, "agreement": {}, "network_mapping": {},
+    "vocational_profile": {"profile_sufficient": True}, "employer_engagement": {},
+    "study_application": {"admitted": True}, "study_start": {}, "support_followup": {"support_status": "STABLE"},
+    "taper_off": {}, "planned_closure": {"forward_plan": True},
+}
+_OUTCOME_ROUTES: dict[str, dict[str, dict[str, Any]]] = {
+    "EMPLOYMENT": {"job_search": {"search_result": "JOB_OFFER"}, "employment_start": {"employment_type": "PERMANENT"},
+                   "planned_closure": {"outcome": "EMPLOYMENT"}},
+    "STUDIES": {"job_search": {"search_result": "STUDIES"}, "planned_closure": {"outcome": "STUDIES"}},
+    "OTHER_PLAN": {"job_search": {"search_result": "OTHER_PLAN"}, "planned_closure": {"outcome": "OTHER_PLAN"}},
+    "CONTINUED_AF_SUPPORT": {"job_search": {"search_result": "OTHER_PLAN"},
+                             "planned_closure": {"outcome": "CONTINUED_AF_SUPPORT"}},
+}
+
+
+def _planned(outcome: str, *, forward_plan: bool = True) -> dict[str, dict[str, Any]]:
+    plan = {k: dict(v) for k, v in _OUTCOME_ROUTES[outcome].items()}
+    plan.setdefault("planned_closure", {})["forward_plan"] = forward_plan
+    return plan
+
+
+def _at(day: date, rng: random.Random) -> datetime:
+    return datetime(day.year, day.month, day.day, 8 + rng.randint(0, 8), tzinfo=timezone.utc)
+
+
+def _spread(rng: random.Random, first: date, last: date) -> date:
+    return first + timedelta(days=rng.randint(0, (last - first).days))
+
+
+# ------------------------------------------------------------------------------------------ scenarios
+
+NK_REFERRALS = [  # NK-T2: (unit as printed, referral_source code), count
+    (("Eget initiativ", "SELF"), 5), (("Anhörig", "RELATIVE"), 3),
+    (("Västerbottens läns landsting/Psykiatriska Mottagningen", "PSYCHIATRY"), 8),
+    (("Västerbottens läns landsting/Rehabenheten", "REHAB_UNIT"), 5),
+    (("Västerbottens läns landsting/Beroendepsykiatri", "ADDICTION_CARE"), 2),
+    (("Västerbottens läns landsting/Rättspsykiatri/Affektiva teamet", "FORENSIC_PSYCHIATRY"), 3),
+    (("Västerbottens läns landsting/Bedömning inför Arbete/Sysselsättning (Bas)", "REHAB_UNIT"), 6),
+    (("Hälsocentral/Ålidhem", "PRIMARY_CARE"), 1), (("Hälsocentral/Mariehem", "PRIMARY_CARE"), 1),
+    (("Hälsocentral/Backen", "PRIMARY_CARE"), 1), (("Hälsocentral/Husläkarna", "PRIMARY_CARE"), 3),
+    (("Ersboda/Tips", "TREATMENT_OTHER"), 7), (("Teg Behandlingscenter", "TREATMENT_OTHER"), 1),
+    (("Umeå Kommun/Socialpsykiatri/Aros", "SOC_PSYCH"), 2),
+    (("Umeå Kommun/Socialpsykiatri/Särskilt boende", "SOC_PSYCH"), 1),
+    (("Umeå Kommun/Ungdomstorget", "MUNI_YOUTH"), 2), (("Umeå Kommun/IFO/boendestöd", "SOC_SERVICES"), 1),
+    (("Steget vidare", "TREATMENT_OTHER"), 3),
+]
+
+
+def _referral(rng: random.Random, gender: str, source: str, unit: str, channel: str = "REFERRAL_LETTER") -> dict:
+    return {"referral_source": source, "referral_unit": unit, "referral_channel": channel, "gender": gender,
+            "birth_year": rng.randint(1975, 1992), "income_support": rng.choice(["SICKNESS_COMP", "AE_WORK_CAPACITY",
+                                                                                  "SOCIAL_ASSISTANCE"])}
+
+
+def _natkraft(rng: random.Random) -> tuple[list[Participant], str, tuple[date, date], list[str]]:
+    """155 clients 2006-05-01 – 2013-12-31 (79 women, 76 men); 37 to employment (14/23), 21 to studies
+    (14/7); 55 inquiries 2012-11-12 – 2013-12-31 by source (NK-T2). Outcomes are mutually exclusive
+    (SPEC §4.1), so both counting rules give 58."""
+    outcomes = {"F": ["EMPLOYMENT"] * 14 + ["STUDIES"] * 14, "M": ["EMPLOYMENT"] * 23 + ["STUDIES"] * 7}
+    others = ["OTHER_PLAN", "CONTINUED_AF_SUPPORT", "WITHDRAWN", "ACTIVE"]
+    clients = [(g, o) for g, n in (("F", 79), ("M", 76)) for o in outcomes[g] + [rng.choice(others) for _ in
+                                                                               range(n - len(outcomes[g]))]]
+    rng.shuffle(clients)
+    inquiries = [unit for unit, n in NK_REFERRALS for _ in range(n)]
+    rng.shuffle(inquiries)
+    people = []
+    # [assumption] 20 of the 55 inquiries enrol in 2013 (among the 155 clients); the other 35 decline.
+    for n, (unit, source) in enumerate(inquiries):
+        start = _spread(rng, date(2012, 11, 12), date(2013, 5, 31))
+        if n < 20:
+            gender, outcome = clients.pop()
+            people.append(_person(rng, f"nk-{n:03d}", start, _referral(rng, gender, source, unit), outcome, gap=(5, 12)))
+        else:
+            people.append(Participant(f"nk-{n:03d}", _at(start, rng), _referral(rng, rng.choice("FM"), source, unit),
+                                      _route({"participant_decision": {"chooses_se": False,
+                                                                      "decline_reason": "PARTICIPANT_CHOICE"}}),
+                                      (5, 20)))
+    for n, (gender, outcome) in enumerate(clients, start=len(inquiries)):
+        start = _spread(rng, date(2006, 5, 1), date(2012, 9, 30))
+        unit, source = rng.choice([u for u, _ in NK_REFERRALS])
+        people.append(_person(rng, f"nk-{n:03d}", start, _referral(rng, gender, source, unit), outcome))
+    return people, "natkraft", (date(2006, 5, 1), date(2013, 12, 31)), [
+        "Nätkraft: 20 av 55 förfrågningar 2012–2013 skrivs in [antagande]; utfallen är ömsesidigt uteslutande."]
+
+
+def _gavle(rng: random.Random) -> tuple[list[Participant], str, tuple[date, date], list[str]]:
+    """38 enrolled 2017-09-01 – 2019-10-31 (17 women, 21 men); permanent jobs 8/12, studies 2/2; still with
+    AF 2/2 and another plan 5/5 [assumption GV-F3]; 2 closures without a forward plan (GV-N1); intake
+    per year 9/18/11 [assumption GV-T2]; everyone closed by 2019-10-31."""
+    plan = {"F": ["EMPLOYMENT"] * 8 + ["STUDIES"] * 2 + ["CONTINUED_AF_SUPPORT"] * 2 + ["OTHER_PLAN"] * 5,
+            "M": ["EMPLOYMENT"] * 12 + ["STUDIES"] * 2 + ["CONTINUED_AF_SUPPORT"] * 2 + ["OTHER_PLAN"] * 5}
+    people_plan = [(g, o) for g in "FM" for o in plan[g]]
+    rng.shuffle(people_plan)
+    years = [2017] * 9 + [2018] * 18 + [2019] * 11
+    windows = {2017: (date(2017, 9, 1), date(2017, 11, 30)), 2018: (date(2018, 1, 8), date(2018, 11, 30)),
+               2019: (date(2019, 1, 7), date(2019, 5, 31))}
+    no_plan = {i for i, (_, o) in enumerate(people_plan) if o == "OTHER_PLAN"}
+    no_plan = set(sorted(no_plan)[:2])
+    people = []
+    for n, ((gender, outcome), year) in enumerate(zip(people_plan, years, strict=True)):
+        start = _spread(rng, *windows[year])
+        data = _referral(rng, gender, "FK", "Försäkringskassan/Af gemensam kartläggning", "JOINT_MAPPING")
+        data["income_support"] = "AE_WORK_CAPACITY"
+        people.append(_person(rng, f"gv-{n:03d}", start, data, outcome, forward_plan=n not in no_plan, gap=(3, 9)))
+    return people, "gavle", (date(2017, 9, 1), date(2019, 10, 31)), [
+        "Gävle: fördelning Mot annan plan / Kvar med insats AF och intag per år enligt antaganden i fixturerna."]
+
+
+def _person(rng: random.Random, key: str, start: date, data: dict[str, Any], outcome: str, *,
+            forward_plan: bool = True, gap: tuple[int, int] = (5, 25)) -> Participant:
+    if outcome == "WITHDRAWN":
+        return Participant(key, _at(start, rng), data, _route({}, withdraw_at="vocational_profile"), gap)
+    if outcome == "ACTIVE":
+        return Participant(key, _at(start, rng), data, _route({}, stop_at="job_search"), gap)
+    plan = _planned(outcome, forward_plan=forward_plan)
+    plan["job_search"]["first_employer_contact_date"] = TODAY
+    return Participant(key, _at(start, rng), data, _route(plan), gap)
+
+
+# ------------------------------------------------------------------------------------------ forms
+
 def _pick(rng: random.Random, choices: list[tuple[Any, float]]) -> Any:
     return rng.choices([v for v, _ in choices], weights=[w for _, w in choices])[0]
-
-
-def _closure_outcome(data: dict[str, Any], rng: random.Random) -> str:
-    if data.get("support_status") == "STABLE":
-        # Whichever start came last is what the participant is in now.
-        job, study = data.get("employment_start_date") or "", data.get("study_start_date") or ""
-        return "EMPLOYMENT" if job >= study else "STUDIES"
-    return rng.choice(["OTHER_PLAN", "CONTINUED_AF_SUPPORT"])
 
 
 def _fill(form: Form, fixed: dict[str, Any], rng: random.Random, today: date) -> dict[str, Any]:
@@ -107,7 +298,7 @@ def _fill(form: Form, fixed: dict[str, Any], rng: random.Random, today: date) ->
     for f in form.fields:
         if f.id in fixed:
             if fixed[f.id] is not None:
-                data[f.id] = fixed[f.id]
+                data[f.id] = today.isoformat() if fixed[f.id] is TODAY else fixed[f.id]
             continue
         if not f.required and rng.random() < 0.5:
             continue

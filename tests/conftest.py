@@ -32,11 +32,10 @@ def postgres_schema_url(schema: str) -> str:
     return f"{POSTGRES}{'&' if '?' in POSTGRES else '?'}schema={schema}"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(request, tmp_path):
-    """A URL for a fresh, empty store on each backend."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'sedflow.db'}"
+def fresh_store_url(backend, directory):
+    """Yield a URL for a fresh, empty store on ``backend`` (SQLite in ``directory``), then clean up."""
+    if backend == "sqlite":
+        yield f"sqlite:///{directory / 'sedflow.db'}"
         return
     if not POSTGRES:
         pytest.skip("PostgreSQL half: set SEDFLOW_TEST_POSTGRES=postgresql://user@host:port/db to run it "
@@ -46,6 +45,12 @@ def store_url(request, tmp_path):
     import psycopg
     with psycopg.connect(POSTGRES, autocommit=True) as conn:
         conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path):
+    """A URL for a fresh, empty store on each backend."""
+    yield from fresh_store_url(request.param, tmp_path)
 
 
 @pytest.fixture

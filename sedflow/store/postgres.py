@@ -68,6 +68,11 @@ class PostgresStore(SQLStore):
     MIGRATIONS = (_V1, _V2)
     STAGE_FILTER = "jsonb_exists(c.stages, ?)"
     PARAM = "%s"
+    JSON_TEXT = "({column} ->> '{key}')"
+    DAYS_BETWEEN = "(extract(epoch FROM ({end}) - ({start})) / 86400.0)"
+    DATE_DAYS_BETWEEN = "((({end})::date - ({start})::date)::float)"
+    TS_TEXT = "to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS')"
+    MONTH = "to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM')"
 
     def __init__(self, url: str, *, create: bool = False, migrate: bool = False):
         if psycopg is None:

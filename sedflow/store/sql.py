@@ -66,6 +66,54 @@ class SQLStore(Store):
     def _unjson(self, value: Any) -> Any:
         return value
 
+    # ---------------------------------------------------------------------------- reporting
+
+    #: SQL for the text of a top-level key of a JSON column; ``{column}`` and ``{key}`` are filled in.
+    JSON_TEXT = "json_extract({column}, '$.{key}')"
+    #: SQL for the days (fractional) from timestamp ``{start}`` to ``{end}``.
+    DAYS_BETWEEN = "(julianday({end}) - julianday({start}))"
+    #: SQL for the days from ISO date text ``{start}`` to ``{end}``.
+    DATE_DAYS_BETWEEN = "(julianday({end}) - julianday({start}))"
+
+    #: SQL for a timestamp column as ISO text (UTC), and for its month as 'YYYY-MM'.
+    TS_TEXT = "{column}"
+    MONTH = "substr({column}, 1, 7)"
+
+    def _ts_text(self, column: str) -> str:
+        return self.TS_TEXT.format(column=column)
+
+    def month(self, column: str) -> str:
+        return self.MONTH.format(column=column)
+
+    def json_text(self, column: str, key: str) -> str:
+        if not key.replace("_", "").isalnum():
+            raise ValueError(f"not a field name: {key!r}")
+        return self.JSON_TEXT.format(column=column, key=key)
+
+    def days_between(self, start: str, end: str, *, dates: bool = False) -> str:
+        return (self.DATE_DAYS_BETWEEN if dates else self.DAYS_BETWEEN).format(start=start, end=end)
+
+    def query(self, sql: str, args: Sequence[Any] = ()) -> list[tuple]:
+        """A read-only query written with "?" parameters (reports aggregate in the database)."""
+        with self._guard():
+            return self._query(self._sql(sql), args)
+
+    def get_meta(self, key: str) -> str | None:
+        rows = self.query("SELECT value FROM sedflow_meta WHERE key = ?", (key,))
+        return rows[0][0] if rows else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._guard(), self._write() as cur:
+            cur.execute(self._sql("DELETE FROM sedflow_meta WHERE key = ?"), (key,))
+            cur.execute(self._sql("INSERT INTO sedflow_meta VALUES (?, ?)"), (key, value))
+
+    def is_synthetic(self) -> bool:
+        """Whether the store holds synthetic data only (demo scenarios): reports may then go unsuppressed."""
+        return self.get_meta("synthetic") == "true"
+
+    def is_empty(self) -> bool:
+        return not self.query("SELECT 1 FROM cases LIMIT 1")
+
     # ---------------------------------------------------------------------------- schema
 
     def _sql(self, sql: str) -> str:

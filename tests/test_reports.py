@@ -1,0 +1,146 @@
+"""Reports from the journal: the seed reports reproduced exactly from synthetic runs of the real engine."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from conftest import fresh_store_url
+
+from sedflow import Engine, ManualClock, open_store
+from sedflow.demo import run_scenario
+from sedflow.reports.engine import RULES, ReportError, ReportFilter, Reports
+from sedflow.reports.privacy import suppress
+from sedflow.reports.table import Table
+
+FIXTURES = {r["id"]: r for r in json.loads((Path(__file__).parent / "fixtures" / "report_fixtures.json")
+                                           .read_text(encoding="utf-8"))["reports"]}
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def scenario_stores(request, tmp_path_factory, definitions):
+    """Both seed scenarios, each in its own store, built once per backend."""
+    stores, cleanups = {}, []
+    for name in ("natkraft", "gavle"):
+        urls = fresh_store_url(request.param, tmp_path_factory.mktemp(name))
+        url = next(urls)
+        cleanups.append(urls)
+        store = open_store(url, create=True)
+        result = run_scenario(Engine(store, definitions, clock=ManualClock("2000-01-01T00:00:00+00:00")), name)
+        stores[name] = (store, result)
+    yield stores
+    for store, _ in stores.values():
+        store.close()
+    for urls in cleanups:
+        next(urls, None)
+
+
+def reports(stores, name, definitions, **kw):
+    store, result = stores[name]
+    return Reports(store, definitions, rule=RULES[result.rule], **kw), ReportFilter(period=result.period)
+
+
+def test_natkraft_outcomes_by_gender(scenario_stores, definitions):
+    rep, period = reports(scenario_stores, "natkraft", definitions, suppress=False)
+    table = rep.outcomes_by_gender(period)
+    for label, expected in FIXTURES["NK-T1"]["rows"].items():
+        assert [table.value(label, c) for c in ("Kvinnor", "Män", "Totalt")] == \
+            [expected["kvinnor"], expected["man"], expected["totalt"]]
+    assert table.synthetic and table.suppressed == frozenset()
+
+
+def test_natkraft_outcome_rate_against_target(scenario_stores, definitions):
+    rep, period = reports(scenario_stores, "natkraft", definitions, suppress=False)
+    table, k1 = rep.outcome_rate(period), FIXTURES["NK-K1"]
+    assert table.value("Totalt", "Andel (%)") == 37.4 and k1["result_percent_stated"] == "37,4%"
+    assert table.value("Totalt", "Arbete eller studier") == 58 and table.value("Totalt", "Klienter") == 155
+    assert table.value("Totalt", "Mål (%)") == k1["target_percent"] and table.value("Totalt", "Mål uppnått") is True
+    assert table.value("Kvinnor", "Andel (%)") == k1["derived_by_gender"]["kvinnor"]["pct"]
+    assert table.value("Män", "Andel (%)") == k1["derived_by_gender"]["man"]["pct"]
+
+
+def test_natkraft_referral_sources(scenario_stores, definitions):
+    rep, _ = reports(scenario_stores, "natkraft", definitions, suppress=False)
+    t2 = FIXTURES["NK-T2"]
+    table = rep.referral_sources(ReportFilter(period=tuple(date.fromisoformat(d) for d in t2["period"])))
+    counts = {row[0]: row[2] for row in table.rows}
+    assert {r["source_sv"]: counts[r["source_sv"]] for r in t2["rows"]} == {r["source_sv"]: r["n"] for r in t2["rows"]}
+    assert counts["Totalt"] == sum(r["n"] for r in t2["rows"]) == 55
+    groups = {}
+    for r in t2["rows"]:
+        groups[r["group"]] = groups.get(r["group"], 0) + counts[r["source_sv"]]
+    assert sorted(groups.values()) == sorted([8, 24, 6, 6, 11])  # the derived group subtotals
+
+
+def test_gavle_outcomes_and_rates(scenario_stores, definitions):
+    rep, period = reports(scenario_stores, "gavle", definitions, suppress=False)
+    t = rep.outcomes_by_gender(period)
+    assert [t.value("Totalt antal klienter", c) for c in ("Kvinnor", "Män", "Totalt")] == [
+        FIXTURES["GV-T1"]["kvinnor"], FIXTURES["GV-T1"]["man"], FIXTURES["GV-T1"]["total"]]
+    assert [t.value("Totalt antal i anställning", c) for c in ("Kvinnor", "Män", "Totalt")] == [
+        FIXTURES["GV-T3"]["kvinnor"], FIXTURES["GV-T3"]["man"], FIXTURES["GV-T3"]["totalt_derived"]]
+    assert [t.value("Totalt antal i studier", c) for c in ("Kvinnor", "Män", "Totalt")] == [
+        FIXTURES["GV-T4"]["kvinnor"], FIXTURES["GV-T4"]["man"], FIXTURES["GV-T4"]["totalt_derived"]]
+    rate = rep.outcome_rate(period)
+    assert rate.value("Totalt", "Arbete eller studier") == FIXTURES["GV-F2"]["jobb_och_studier"] == 24
+    assert rate.value("Totalt", "Andel (%)") == 63.0 and rate.value("Totalt", "Mål (%)") == 40.0  # 20 of 50
+
+
+def test_gavle_closure_split_by_gender(scenario_stores, definitions):
+    rep, period = reports(scenario_stores, "gavle", definitions, suppress=False)
+    table, f3 = rep.closure_split(period), FIXTURES["GV-F3"]
+    for label, key in (("Kvinnor", "kvinnor"), ("Män", "man")):
+        split = f3["assumption_for_synthetic_split"][key]
+        assert [table.value(label, c) for c in ("Jobb och studier", "Kvar med insats AF", "Mot annan plan",
+                                                "Avslutade")] == [split["jobb_och_studier"], split["kvar_med_insats_AF"],
+                                                                  split["mot_annan_plan"], f3[key]["n"]]
+    assert table.value("Kvinnor", "Andel inkl. kvar hos AF (%)") == 71.0  # printed "71%"
+    assert table.value("Män", "Andel jobb/studier (%)") == 67.0            # printed "67%"
+    assert table.value("Kvinnor", "Andel jobb/studier (%)") == 59.0        # derived 58.8, printed whole
+
+
+def test_gavle_intake_and_forward_plans(scenario_stores, definitions):
+    rep, period = reports(scenario_stores, "gavle", definitions, suppress=False)
+    intake = rep.intake_by_year(period)
+    planned = FIXTURES["GV-T2"]["planned"]
+    assert [(row[0], row[1]) for row in intake.rows[:3]] == [(int(y), planned[y]) for y in ("2017", "2018", "2019")]
+    assert intake.value("Totalt", "Faktiskt") == FIXTURES["GV-T2"]["actual_total"] == 38
+    assert intake.value("Totalt", "Planerat") == planned["total"]
+    closures = rep.closures(period)
+    assert closures.value("Planering framåt: nej", "Antal") == FIXTURES["GV-N1"]["closed_without_forward_plan"]
+
+
+def test_suppression_hides_a_small_cell_and_what_would_reveal_it():
+    table = Table("t", "Test", ("", "Kvinnor", "Män", "Totalt"), (("Till arbete", 3, 9, 12), ("Klienter", 17, 21, 38)))
+    hidden = suppress(table, 5, count_columns=(1, 2, 3), total_column=True)
+    assert hidden.suppressed == {(0, 1), (0, 2)}  # the 3, and the 9 that 12 - 3 would otherwise give back
+    assert hidden.display_rows()[0] == ["Till arbete", "..", "..", 12]
+    assert hidden.value("Till arbete", "Kvinnor") is None
+
+
+def test_published_reports_are_suppressed(scenario_stores, definitions):
+    rep, period = reports(scenario_stores, "gavle", definitions)  # k = 5 by default
+    split = rep.closure_split(period)
+    assert split.value("Kvinnor", "Kvar med insats AF") is None  # 2 women
+    assert split.value("Kvinnor", "Mot annan plan") is None       # secondary: 17 - 10 - 5 = 2
+    assert split.value("Kvinnor", "Jobb och studier") == 10
+    assert any("färre än 5" in note for note in split.notes)
+
+
+def test_unsuppressed_output_only_for_synthetic_stores(store, definitions):
+    with pytest.raises(ReportError, match="synthetic"):
+        Reports(store, definitions, suppress=False)
+    with pytest.raises(ReportError, match="at least 3"):
+        Reports(store, definitions, k=2)
+
+
+def test_every_report_runs_and_filters(scenario_stores, definitions):
+    rep, period = reports(scenario_stores, "natkraft", definitions)
+    for name in rep.catalogue():
+        assert rep.run(name, period).id == name
+    women = rep.outcomes_by_gender(ReportFilter(period=period.period, gender="F"))
+    assert women.value("Totalt antal klienter", "Totalt") == 79
+    with pytest.raises(ReportError, match="unknown report"):
+        rep.run("nope")

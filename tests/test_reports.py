@@ -144,3 +144,47 @@ def test_every_report_runs_and_filters(scenario_stores, definitions):
     assert women.value("Totalt antal klienter", "Totalt") == 79
     with pytest.raises(ReportError, match="unknown report"):
         rep.run("nope")
+
+
+def test_report_and_export_commands(store_url, tmp_path):
+    import csv
+    import io
+
+    from click.testing import CliRunner
+    from openpyxl import load_workbook
+
+    from sedflow_cli.main import main
+    runner = CliRunner()
+
+    def cli(*args, code=0):
+        result = runner.invoke(main, ["--store", store_url, *map(str, args)])
+        assert result.exit_code == code, result.output
+        return result.output
+
+    assert "scenario gavle: 38 participants" in cli("demo", "--scenario", "gavle")
+    text = cli("report", "closure_split", "--rule", "gavle", "--from", "2017-09-01", "--to", "2019-10-31")
+    assert "SYNTETISKA DATA" in text and "Kvinnor" in text and ".." in text  # suppressed by default
+    rows = list(csv.reader(io.StringIO(cli("report", "outcomes_by_gender", "--rule", "gavle", "--unsuppressed",
+                                           "--format", "csv"))))
+    assert rows[0] == ["SYNTETISKA DATA – ej för publicering"] and rows[2] == ["Totalt antal klienter", "17", "21", "38"]
+    data = json.loads(cli("report", "outcome_rate", "--rule", "gavle", "--format", "json"))
+    assert data[0]["id"] == "outcome_rate" and data[0]["synthetic"] is True
+    cli("report", "all", "--rule", "gavle", "--format", "xlsx", "-o", tmp_path / "r.xlsx")
+    assert "closure_split" in load_workbook(tmp_path / "r.xlsx").sheetnames
+    assert "unknown report 'nope'" in cli("report", "nope", code=2)
+    assert "traces 38" in cli("export", "xes", tmp_path / "log.xes")
+    assert "objects" in cli("export", "ocel", tmp_path / "log.json")
+
+
+def test_the_demo_refuses_a_store_with_real_cases(store, definitions):
+    from conftest import REFERRAL
+
+    from sedflow import SedflowError
+    from sedflow.demo import run_demo
+    engine = Engine(store, definitions, clock=ManualClock("2026-01-01T00:00:00+00:00"))
+    engine.start_case("supported_employment", "p-real", REFERRAL)
+    with pytest.raises(SedflowError, match="holds real cases"):
+        run_demo(engine, participants=1)
+    assert not store.is_synthetic()
+    with pytest.raises(ReportError, match="synthetic"):
+        Reports(store, definitions, suppress=False)

@@ -30,7 +30,8 @@ def at_version(store_url, version):
 
 def test_an_older_store_must_be_upgraded_first(store_url, definitions):
     at_version(store_url, 1)
-    with pytest.raises(StoreError, match="schema version 1; this sedflow needs 2: run 'sedflow store upgrade'"):
+    with pytest.raises(StoreError, match=f"schema version 1; this sedflow needs {SCHEMA_VERSION}: "
+                                         "run 'sedflow store upgrade'"):
         open_store(store_url)
     result = CliRunner().invoke(main, ["--store", store_url, "case", "list"])
     assert result.exit_code == 8 and "sedflow store upgrade" in result.output

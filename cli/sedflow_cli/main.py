@@ -489,19 +489,103 @@ def due(settings: _Settings, within: str, lane: str | None, case_id: str | None,
     _out([t.to_dict() for t in items], as_json, render)
 
 
+# -------------------------------------------------------------------------------------------- reports
+
+@main.command()
+@click.argument("name")
+@click.argument("out_dir", required=False, type=click.Path(file_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "xlsx"]), default="table",
+              show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to this file (xlsx needs one).")
+@click.option("--rule", type=click.Choice(["natkraft", "gavle"]), default="natkraft", show_default=True,
+              help="The programme's counting rule and target.")
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="Period start (enrolment date).")
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Period end.")
+@click.option("--process", "process_id")
+@click.option("--version", "definition_version")
+@click.option("--gender", type=click.Choice(["F", "M", "X"]))
+@click.option("--referral-source")
+@click.option("--year", "enrolment_year", type=int)
+@click.option("--coach")
+@click.option("--k", default=5, show_default=True, help="Suppress counts below k (at least 3).")
+@click.option("--unsuppressed", is_flag=True, help="No disclosure control (synthetic stores only).")
+@pass_settings
+def report(settings: _Settings, name: str, out_dir: str | None, fmt: str, output: str | None, rule: str,
+           start: Any, end: Any, k: int, unsuppressed: bool, **filters: Any) -> None:
+    """Run report NAME ('all' for every one), or 'html OUT_DIR' for the HTML report with charts and heatmap.
+
+    Reports: outcomes_by_gender, outcome_rate, outcomes_by_year, intake_by_year, referral_sources,
+    closure_split, closures, funnel, stage_durations, task_durations, caseload, first_employer_contact.
+    """
+    from sedflow.reports.engine import RULES, ReportFilter, Reports
+    from sedflow.reports.output import to_csv, to_json, to_text, to_xlsx
+    engine = settings.engine()
+    if (start is None) != (end is None):
+        raise click.BadParameter("give both --from and --to", param_hint="--from/--to")
+    where = ReportFilter(period=(start.date(), end.date()) if start else None, **filters)
+    reports = Reports(engine.store, engine.definitions, rule=RULES[rule], k=k, suppress=not unsuppressed)
+    if name == "html":
+        if not out_dir:
+            raise click.BadParameter("report html needs OUT_DIR", param_hint="OUT_DIR")
+        from sedflow.reports.bundle import write_html_report
+        path = write_html_report(engine, reports, where, Path(out_dir))
+        click.echo(f"wrote {path}")
+        return
+    tables = [reports.run(n, where) for n in (reports.catalogue() if name == "all" else [name])]
+    if fmt == "xlsx":
+        if not output:
+            raise click.BadParameter("--format xlsx needs --output FILE.xlsx", param_hint="--output")
+        to_xlsx(tables, Path(output))
+        click.echo(f"wrote {output}")
+        return
+    text = to_json(tables) if fmt == "json" else "\n".join(
+        to_csv(t) if fmt == "csv" else to_text(t) + "\n" for t in tables)
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}")
+    else:
+        click.echo(text)
+
+
+@main.command("export")
+@click.argument("fmt", metavar="xes|ocel", type=click.Choice(["xes", "ocel"]))
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--process", "process_id")
+@click.option("--include-personal", is_flag=True, help="Also gender, birth year, participant key (left out by default).")
+@pass_settings
+def export(settings: _Settings, fmt: str, file: str, process_id: str | None, include_personal: bool) -> None:
+    """Export the journal as an event log: IEEE XES, or OCEL 2.0 (JSON), for process mining."""
+    from sedflow import open_store
+    from sedflow.reports.export import write_ocel, write_xes
+    write = write_xes if fmt == "xes" else write_ocel
+    with open_store(settings.store_url) as store:
+        summary = write(store, file, process_id=process_id, include_personal=include_personal)
+    click.echo(f"wrote {file}: " + ", ".join(f"{k} {v}" for k, v in summary.items() if not isinstance(v, dict)))
+
+
 # ----------------------------------------------------------------------------------------------- demo
 
 @main.command()
 @click.option("--participants", default=50, show_default=True, help="How many synthetic participants.")
 @click.option("--seed", default=1, show_default=True)
+@click.option("--scenario", type=click.Choice(["natkraft", "gavle"]),
+              help="Reproduce a source report's figures instead of drawing at random.")
 @pass_settings
-def demo(settings: _Settings, participants: int, seed: int) -> None:
-    """Run synthetic participants through the SE process into the store (created if missing)."""
+def demo(settings: _Settings, participants: int, seed: int, scenario: str | None) -> None:
+    """Run synthetic participants through the SE process into the store (created if missing; flagged synthetic)."""
     from sedflow import ManualClock
-    from sedflow.demo import run_demo
-    engine = settings.engine(create=True, clock=ManualClock("2025-01-06T08:00:00+00:00"))
-    result = run_demo(engine, participants=participants, seed=seed)
-    click.echo(f"{participants} participants, {result.steps} steps, store {engine.store.url}")
+    from sedflow.demo import run_demo, run_scenario
+    engine = settings.engine(create=True, clock=ManualClock("2000-01-03T08:00:00+00:00" if scenario
+                                                            else "2025-01-06T08:00:00+00:00"))
+    if scenario:
+        result = run_scenario(engine, scenario, seed=seed)
+        click.echo(f"scenario {scenario}: {len(result.cases)} participants, {result.steps} steps, store "
+                   f"{engine.store.url}")
+        click.echo(f"report with: sedflow report outcomes_by_gender --rule {result.rule} --from {result.period[0]} "
+                   f"--to {result.period[1]}")
+    else:
+        result = run_demo(engine, participants=participants, seed=seed)
+        click.echo(f"{participants} participants, {result.steps} steps, store {engine.store.url}")
     click.echo("cases by status:  " + ", ".join(f"{k} {v}" for k, v in sorted(result.by_status.items())))
     click.echo("cases by outcome: " + ", ".join(f"{k} {v}" for k, v in sorted(result.by_outcome.items())))
 

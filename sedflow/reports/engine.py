@@ -338,6 +338,17 @@ class Reports:
                                   self._period_note(where) + ("IPS-25 punkt 15: toppbetyg vid kontakt inom ca 30 dagar.",)),
                             count_columns=(1,))
 
+    def element_counts(self, where: ReportFilter = ReportFilter()) -> tuple[dict[str, int], dict[str, int]]:
+        """For the heatmap: cases waiting at each element now, and times each element was done in the period."""
+        waiting = dict(self.store.query("SELECT element_id, count(*) FROM open_tasks GROUP BY element_id"))
+        sql, args = "SELECT element_id, count(*) FROM journal WHERE kind IN ('task_completed', 'timer_fired', " \
+                    "'gateway_taken', 'event_reached', 'activity_completed')", []
+        if where.period:
+            sql += f" AND substr({self.store._ts_text('at')}, 1, 10) BETWEEN ? AND ?"
+            args += [where.period[0].isoformat(), where.period[1].isoformat()]
+        done = dict(self.store.query(sql + " GROUP BY element_id", args))
+        return waiting, done
+
     # ------------------------------------------------------------------------------------- helpers
 
     def _quartiles(self, per_item_sql: str, args: Sequence[Any]) -> list[tuple]:

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..journal import JournalEntry
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 ACTIVE, COMPLETED, WITHDRAWN, CANCELLED = "active", "completed", "withdrawn", "cancelled"
 STATUSES = (ACTIVE, COMPLETED, WITHDRAWN, CANCELLED)

@@ -54,6 +54,7 @@ _V1 = [
     "CREATE INDEX journal_kind ON journal(kind, element_id)",
 ]
 _V2 = ["ALTER TABLE cases ADD COLUMN claimed_by TEXT, ADD COLUMN claimed_until TIMESTAMPTZ"]
+_V3 = ["CREATE INDEX journal_task ON journal(task_id)"]
 
 
 def split_url(url: str) -> tuple[str, str]:
@@ -65,7 +66,7 @@ def split_url(url: str) -> tuple[str, str]:
 
 
 class PostgresStore(SQLStore):
-    MIGRATIONS = (_V1, _V2)
+    MIGRATIONS = (_V1, _V2, _V3)
     STAGE_FILTER = "jsonb_exists(c.stages, ?)"
     PARAM = "%s"
     JSON_TEXT = "({column} ->> '{key}')"

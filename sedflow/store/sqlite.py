@@ -59,8 +59,12 @@ def _statements(script: str) -> list[str]:
     return [s.strip() for s in script.split(";") if s.strip()]
 
 
+# v3: reports join task_ready to task_completed rows by task id.
+_V3 = "CREATE INDEX journal_task ON journal(task_id)"
+
+
 class SQLiteStore(SQLStore):
-    MIGRATIONS = (_statements(_V1), _statements(_V2))
+    MIGRATIONS = (_statements(_V1), _statements(_V2), _statements(_V3))
     STAGE_FILTER = "EXISTS (SELECT 1 FROM json_each(c.stages) WHERE value = ?)"
 
     def __init__(self, path: str | Path, *, create: bool = False, migrate: bool = False, synchronous: str = "NORMAL"):

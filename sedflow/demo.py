@@ -238,7 +238,8 @@ def _natkraft(rng: random.Random) -> tuple[list[Participant], str, tuple[date, d
         start = _spread(rng, date(2012, 11, 12), date(2013, 5, 31))
         if n < 20:
             gender, outcome = clients.pop()
-            people.append(_person(rng, f"nk-{n:03d}", start, _referral(rng, gender, source, unit), outcome, gap=(5, 12)))
+            people.append(_person(rng, f"nk-{n:03d}", start, _referral(rng, gender, source, unit), outcome,
+                                  gap=(5, 12)))
         else:
             people.append(Participant(f"nk-{n:03d}", _at(start, rng), _referral(rng, rng.choice("FM"), source, unit),
                                       _route({"participant_decision": {"chooses_se": False,

@@ -93,9 +93,9 @@ def test_gavle_closure_split_by_gender(scenario_stores, definitions):
     table, f3 = rep.closure_split(period), FIXTURES["GV-F3"]
     for label, key in (("Kvinnor", "kvinnor"), ("Män", "man")):
         split = f3["assumption_for_synthetic_split"][key]
-        assert [table.value(label, c) for c in ("Jobb och studier", "Kvar med insats AF", "Mot annan plan",
-                                                "Avslutade")] == [split["jobb_och_studier"], split["kvar_med_insats_AF"],
-                                                                  split["mot_annan_plan"], f3[key]["n"]]
+        columns = ("Jobb och studier", "Kvar med insats AF", "Mot annan plan", "Avslutade")
+        assert [table.value(label, c) for c in columns] == [
+            split["jobb_och_studier"], split["kvar_med_insats_AF"], split["mot_annan_plan"], f3[key]["n"]]
     assert table.value("Kvinnor", "Andel inkl. kvar hos AF (%)") == 71.0  # printed "71%"
     assert table.value("Män", "Andel jobb/studier (%)") == 67.0            # printed "67%"
     assert table.value("Kvinnor", "Andel jobb/studier (%)") == 59.0        # derived 58.8, printed whole
@@ -166,12 +166,18 @@ def test_report_and_export_commands(store_url, tmp_path):
     assert "SYNTETISKA DATA" in text and "Kvinnor" in text and ".." in text  # suppressed by default
     rows = list(csv.reader(io.StringIO(cli("report", "outcomes_by_gender", "--rule", "gavle", "--unsuppressed",
                                            "--format", "csv"))))
-    assert rows[0] == ["SYNTETISKA DATA – ej för publicering"] and rows[2] == ["Totalt antal klienter", "17", "21", "38"]
+    assert rows[0] == ["SYNTETISKA DATA – ej för publicering"]
+    assert rows[2] == ["Totalt antal klienter", "17", "21", "38"]
     data = json.loads(cli("report", "outcome_rate", "--rule", "gavle", "--format", "json"))
     assert data[0]["id"] == "outcome_rate" and data[0]["synthetic"] is True
     cli("report", "all", "--rule", "gavle", "--format", "xlsx", "-o", tmp_path / "r.xlsx")
     assert "closure_split" in load_workbook(tmp_path / "r.xlsx").sheetnames
     assert "unknown report 'nope'" in cli("report", "nope", code=2)
+    assert "wrote" in cli("report", "html", tmp_path / "html", "--rule", "gavle")
+    page = (tmp_path / "html" / "index.html").read_text(encoding="utf-8")
+    assert "SYNTETISKA DATA" in page and "Resultat vid avslut per kön" in page and "<svg" in page
+    assert (tmp_path / "html" / "closure_split.png").read_bytes()[:4] == b"\x89PNG"
+    assert (tmp_path / "html" / "funnel.svg").exists()
     assert "traces 38" in cli("export", "xes", tmp_path / "log.xes")
     assert "objects" in cli("export", "ocel", tmp_path / "log.json")
 
@@ -188,3 +194,19 @@ def test_the_demo_refuses_a_store_with_real_cases(store, definitions):
     assert not store.is_synthetic()
     with pytest.raises(ReportError, match="synthetic"):
         Reports(store, definitions, suppress=False)
+
+
+def test_durations_come_from_the_journal(engine, definitions):
+    """Each step of the walk below takes 7 days: every task waits 7 days, the first one none."""
+    from conftest import REFERRAL, walk
+    from paths import PATHS
+    case = engine.start_case("supported_employment", "p-dur", REFERRAL)
+    walk(engine, case.case_id, PATHS["end_not_enrolled"])
+    done = [e for e in engine.case_history(case.case_id) if e.kind == "task_completed"]
+    assert [e.duration for e in done] == [0.0, 7 * 86400.0, 7 * 86400.0]
+    engine.store.set_meta("synthetic", "true")
+    tasks = Reports(engine.store, definitions, suppress=False).task_durations()
+    assert {row[0]: row[2] for row in tasks.rows} == {"Första kontakt": 0.0, "Dialog och information om SE": 7.0,
+                                                      "Väljer personen Supported Employment?": 7.0}
+    stages = Reports(engine.store, definitions, suppress=False).stage_durations()
+    assert stages.value("agreement", "Median") == 14.0  # ready on day 0, last task done on day 14

@@ -551,7 +551,8 @@ def report(settings: _Settings, name: str, out_dir: str | None, fmt: str, output
 @click.argument("fmt", metavar="xes|ocel", type=click.Choice(["xes", "ocel"]))
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--process", "process_id")
-@click.option("--include-personal", is_flag=True, help="Also gender, birth year, participant key (left out by default).")
+@click.option("--include-personal", is_flag=True,
+              help="Also gender, birth year, participant key (left out by default).")
 @pass_settings
 def export(settings: _Settings, fmt: str, file: str, process_id: str | None, include_personal: bool) -> None:
     """Export the journal as an event log: IEEE XES, or OCEL 2.0 (JSON), for process mining."""

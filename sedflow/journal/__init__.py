@@ -45,6 +45,7 @@ class JournalEntry:
     data: dict[str, Any] = field(default_factory=dict)
     outcome: str | None = None
     end_reason: str | None = None
+    duration: float | None = None  # on task_completed: seconds the task was waiting (ready to done)
     seq: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -53,7 +54,7 @@ class JournalEntry:
             "kind": self.kind, "process_id": self.process_id, "definition_version": self.definition_version,
             "element_id": self.element_id, "element_name": self.element_name, "element_type": self.element_type,
             "lane": self.lane, "actor": self.actor, "task_id": self.task_id, "data": self.data,
-            "outcome": self.outcome, "end_reason": self.end_reason,
+            "outcome": self.outcome, "end_reason": self.end_reason, "duration": self.duration,
         }
 
 

@@ -60,6 +60,16 @@ class ReportError(SedflowError):
     exit_code = 2
 
 
+def _value_at(histogram: Sequence[tuple[float, int]], rank: int) -> float:
+    """The value at 1-based ``rank`` of the sorted values a histogram ((value, count), ascending) counts."""
+    seen = 0
+    for value, count in histogram:
+        seen += count
+        if seen >= rank:
+            return value
+    return histogram[-1][0]
+
+
 def percent(numerator: int, denominator: int, decimals: int) -> float | None:
     if not denominator:
         return None
@@ -138,6 +148,13 @@ class Reports:
         if conditions:
             sql += " WHERE " + " AND ".join(conditions)
         return sql, args
+
+    def _scope(self, alias: str, where: ReportFilter, *, enrolled: bool = False) -> tuple[str, list[Any]]:
+        """A condition limiting journal rows (``alias``) to the filter's cases; nothing when unfiltered."""
+        if where == ReportFilter() and not enrolled:
+            return "", []
+        sql, args = self._clients(where, enrolled=enrolled)
+        return f" AND {alias}.case_id IN (SELECT case_id FROM ({sql}) x)", args
 
     def _by_gender(self, sql: str, args: Sequence[Any], measures: Sequence[tuple[str, str]]) -> dict[str, list[int]]:
         """{gender code or 'ALL': [sum of each measure]}."""
@@ -262,17 +279,18 @@ class Reports:
         body += (("Planering framåt: ja", "", plans.get("true", 0) + plans.get("1", 0) + plans.get(True, 0)),
                  ("Planering framåt: nej", "", plans.get("false", 0) + plans.get("0", 0) + plans.get(False, 0)))
         return self._finish(Table("closures", "Avslut per avslutsanledning och utfall",
-                                  ("Avslutsanledning", "Utfall", "Antal"), body, self._period_note(where, "remissdatum")),
+                                  ("Avslutsanledning", "Utfall", "Antal"), body,
+                                  self._period_note(where, "remissdatum")),
                             count_columns=(2,))
 
     def funnel(self, where: ReportFilter = ReportFilter()) -> Table:
         """R12: how many cases reached each stage."""
         sql, args = self._clients(where, enrolled=False)
         stages = self._stage_map()
+        scope, scope_args = self._scope("j", where)
         reached = dict(self.store.query(
             f"WITH s(element_id, stage) AS ({stages}) SELECT s.stage, count(DISTINCT j.case_id) FROM journal j "
-            f"JOIN s ON s.element_id = j.element_id JOIN ({sql}) x ON x.case_id = j.case_id "
-            "WHERE j.kind = 'task_ready' GROUP BY s.stage", args))
+            f"JOIN s ON s.element_id = j.element_id WHERE j.kind = 'task_ready'{scope} GROUP BY s.stage", scope_args))
         started = self.store.query(f"SELECT count(*), sum(work + studies) FROM ({sql}) x", args)[0]
         enrolled = self.store.query(f"SELECT count(*) FROM cases c WHERE c.case_id IN (SELECT case_id FROM ({sql}) x) "
                                     f"AND {self._j('c.milestones', 'enrolled')} IS NOT NULL", args)[0][0]
@@ -284,13 +302,12 @@ class Reports:
 
     def stage_durations(self, where: ReportFilter = ReportFilter()) -> Table:
         """Days per case in each stage (first task ready to last task done): median and quartiles."""
-        sql, args = self._clients(where, enrolled=False)
-        days = self.store.days_between("min(r.at)", "max(d.at)")
+        scope, args = self._scope("d", where)
+        day = self.store.day_number("d.at")
         per_case = (f"WITH s(element_id, stage) AS ({self._stage_map()}) "
-                    f"SELECT s.stage AS name, {days} AS days FROM journal r "
-                    f"JOIN journal d ON d.task_id = r.task_id AND d.kind = 'task_completed' "
-                    f"JOIN s ON s.element_id = r.element_id JOIN ({sql}) x ON x.case_id = r.case_id "
-                    f"WHERE r.kind = 'task_ready' GROUP BY r.case_id, s.stage")
+                    f"SELECT s.stage AS name, max({day}) - min({day} - d.duration / 86400.0) AS days FROM journal d "
+                    f"JOIN s ON s.element_id = d.element_id "
+                    f"WHERE d.kind = 'task_completed' AND d.duration IS NOT NULL{scope} GROUP BY d.case_id, s.stage")
         rows = sorted(self._quartiles(per_case, args), key=lambda r: STAGE_ORDER.index(r[0])
                       if r[0] in STAGE_ORDER else 99)
         return self._finish(Table("stage_durations", "Tid per steg (dagar per ärende)",
@@ -299,11 +316,9 @@ class Reports:
 
     def task_durations(self, where: ReportFilter = ReportFilter()) -> Table:
         """Days from a task being ready to being done, per task: median and quartiles."""
-        sql, args = self._clients(where, enrolled=False)
-        days = self.store.days_between("r.at", "d.at")
-        per_task = (f"SELECT r.element_name AS name, {days} AS days FROM journal r "
-                    f"JOIN journal d ON d.task_id = r.task_id AND d.kind = 'task_completed' "
-                    f"JOIN ({sql}) x ON x.case_id = r.case_id WHERE r.kind = 'task_ready'")
+        scope, args = self._scope("d", where)
+        per_task = (f"SELECT d.element_name AS name, d.duration / 86400.0 AS days FROM journal d "
+                    f"WHERE d.kind = 'task_completed' AND d.duration IS NOT NULL{scope}")
         return self._finish(Table("task_durations", "Tid per uppgift (dagar från redo till klar)",
                                   ("Uppgift", "Antal", "Median", "Kvartil 1", "Kvartil 3"),
                                   tuple(sorted(self._quartiles(per_task, args))),
@@ -311,11 +326,11 @@ class Reports:
 
     def caseload(self, where: ReportFilter = ReportFilter()) -> Table:
         """R8 / IPS-25 item 1: active cases per coach per month (a coach's case in a month = one they acted on)."""
-        sql, args = self._clients(where, enrolled=False)
+        scope, args = self._scope("j", where)
         month = self.store.month("j.at")
         rows = self.store.query(
-            f"SELECT j.actor, {month}, count(DISTINCT j.case_id) FROM journal j JOIN ({sql}) x ON x.case_id = j.case_id "
-            "WHERE j.kind = 'task_completed' AND j.lane = 'coach' AND j.actor IS NOT NULL "
+            f"SELECT j.actor, {month}, count(DISTINCT j.case_id) FROM journal j "
+            f"WHERE j.kind = 'task_completed' AND j.lane = 'coach' AND j.actor IS NOT NULL{scope} "
             f"GROUP BY j.actor, {month} ORDER BY 1, 2", args)
         return self._finish(Table("caseload", "Aktiva ärenden per coach och månad (IPS-25 punkt 1)",
                                   ("Coach", "Månad", "Ärenden"), tuple(rows),
@@ -326,7 +341,7 @@ class Reports:
         """IPS-25 item 15: days from enrolment to the first employer contact."""
         sql, args = self._clients(where)
         contact = self._j("c.data", "first_employer_contact_date")
-        days = self.store.days_between("x.enrolled", contact, dates=True)
+        days = self.store.days_between_dates("x.enrolled", contact)
         per_case = (f"SELECT 'Alla' AS name, {days} AS days FROM ({sql}) x JOIN cases c ON c.case_id = x.case_id "
                     f"WHERE {contact} IS NOT NULL")
         quartiles = self._quartiles(per_case, args)
@@ -335,7 +350,8 @@ class Reports:
         rows = tuple(r + (percent(int(within[1] or 0), within[0], 0),) for r in quartiles)
         return self._finish(Table("first_employer_contact", "Dagar från inskrivning till första arbetsgivarkontakt",
                                   ("", "Ärenden", "Median", "Kvartil 1", "Kvartil 3", "Inom 30 dagar (%)"), rows,
-                                  self._period_note(where) + ("IPS-25 punkt 15: toppbetyg vid kontakt inom ca 30 dagar.",)),
+                                  self._period_note(where)
+                                  + ("IPS-25 punkt 15: toppbetyg vid kontakt inom ca 30 dagar.",)),
                             count_columns=(1,))
 
     def element_counts(self, where: ReportFilter = ReportFilter()) -> tuple[dict[str, int], dict[str, int]]:
@@ -352,14 +368,22 @@ class Reports:
     # ------------------------------------------------------------------------------------- helpers
 
     def _quartiles(self, per_item_sql: str, args: Sequence[Any]) -> list[tuple]:
-        """(name, n, median, q1, q3) by nearest rank, computed with window functions in the database."""
-        rows = self.store.query(
-            f"SELECT name, n, max(CASE WHEN rn = (n + 1) / 2 THEN days END), max(CASE WHEN rn = (n + 3) / 4 THEN days END), "
-            f"max(CASE WHEN rn = (3 * n + 3) / 4 THEN days END) FROM (SELECT name, days, "
-            f"row_number() OVER (PARTITION BY name ORDER BY days) AS rn, count(*) OVER (PARTITION BY name) AS n "
-            f"FROM ({per_item_sql}) p) q GROUP BY name, n", args)
-        return [(name, n, *(round(float(v), 1) if v is not None else None for v in values))
-                for name, n, *values in rows]
+        """(name, n, median, q1, q3) in days by nearest rank, at the 0.1-day resolution the reports print.
+
+        The database reduces the values to a histogram of 0.1-day bins (a grouping, not a sort of
+        every value); the ranks are then read off the cumulative counts.
+        """
+        bins: dict[str, list[tuple[float, int]]] = {}
+        for name, tenth, count in self.store.query(
+                f"SELECT name, round(days * 10), count(*) FROM ({per_item_sql}) p "
+                f"WHERE days IS NOT NULL GROUP BY name, round(days * 10) ORDER BY 1, 2", args):
+            bins.setdefault(name, []).append((float(tenth) / 10, int(count)))
+        result = []
+        for name, histogram in bins.items():
+            n = sum(count for _, count in histogram)
+            ranks = ((n + 1) // 2, (n + 3) // 4, (3 * n + 3) // 4)  # median, q1, q3
+            result.append((name, n, *(_value_at(histogram, rank) for rank in ranks)))
+        return result
 
     def _stage_map(self) -> str:
         """A VALUES list (element id, stage) from every loaded definition: stages live in the diagrams."""

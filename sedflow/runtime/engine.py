@@ -14,7 +14,7 @@ import re
 import socket
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -409,11 +409,13 @@ class Engine:
                 info = definition.element(e.process_id, e.element_id)
                 if info is not None and info.milestone:
                     record.milestones.setdefault(info.milestone, now.isoformat(timespec="seconds"))
+        ready_since = extra.get("ready_since", {})
+        entries = [replace(e, duration=(now - datetime.fromisoformat(ready_since[e.task_id])).total_seconds())
+                   if e.kind == TASK_COMPLETED and e.task_id in ready_since else e for e in entries]
         if workflow.is_completed():
             entries.append(self._ended(record, definition, ctx, entries, status, outcome, end_reason))
         live = live_elements(workflow, definition)
         record.stages = sorted({i.stage for i in live.values() if i.stage})
-        ready_since = extra.get("ready_since", {})
         open_tasks = []
         for task, info in open_human_tasks(workflow, definition):
             since = ready_since.get(str(task.id), now.isoformat())

@@ -54,7 +54,7 @@ _V1 = [
     "CREATE INDEX journal_kind ON journal(kind, element_id)",
 ]
 _V2 = ["ALTER TABLE cases ADD COLUMN claimed_by TEXT, ADD COLUMN claimed_until TIMESTAMPTZ"]
-_V3 = ["CREATE INDEX journal_task ON journal(task_id)"]
+_V3 = ["ALTER TABLE journal ADD COLUMN duration DOUBLE PRECISION", "CREATE INDEX journal_task ON journal(task_id)"]
 
 
 def split_url(url: str) -> tuple[str, str]:
@@ -70,8 +70,8 @@ class PostgresStore(SQLStore):
     STAGE_FILTER = "jsonb_exists(c.stages, ?)"
     PARAM = "%s"
     JSON_TEXT = "({column} ->> '{key}')"
-    DAYS_BETWEEN = "(extract(epoch FROM ({end}) - ({start})) / 86400.0)"
     DATE_DAYS_BETWEEN = "((({end})::date - ({start})::date)::float)"
+    DAY_NUMBER = "(extract(epoch FROM {column}) / 86400.0)"
     TS_TEXT = "to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS')"
     MONTH = "to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM')"
 

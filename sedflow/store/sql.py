@@ -20,7 +20,7 @@ from .persistence import SCHEMA_VERSION, CaseFilter, CaseRecord, OpenTask, Store
 CASE_COLUMNS = ("case_id", "participant", "process_id", "definition_version", "status", "revision", "stages", "data",
                 "milestones", "outcome", "end_reason", "started_at", "updated_at", "ended_at", "next_due_at")
 _JOURNAL_COLUMNS = ("case_id", "at", "kind", "process_id", "definition_version", "element_id", "element_name",
-                    "element_type", "lane", "actor", "task_id", "data", "outcome", "end_reason")
+                    "element_type", "lane", "actor", "task_id", "data", "outcome", "end_reason", "duration")
 
 
 class SQLStore(Store):
@@ -70,17 +70,20 @@ class SQLStore(Store):
 
     #: SQL for the text of a top-level key of a JSON column; ``{column}`` and ``{key}`` are filled in.
     JSON_TEXT = "json_extract({column}, '$.{key}')"
-    #: SQL for the days (fractional) from timestamp ``{start}`` to ``{end}``.
-    DAYS_BETWEEN = "(julianday({end}) - julianday({start}))"
     #: SQL for the days from ISO date text ``{start}`` to ``{end}``.
     DATE_DAYS_BETWEEN = "(julianday({end}) - julianday({start}))"
 
+    #: SQL for a timestamp column as a day number (days since an epoch, fractional).
+    DAY_NUMBER = "julianday({column})"
     #: SQL for a timestamp column as ISO text (UTC), and for its month as 'YYYY-MM'.
     TS_TEXT = "{column}"
     MONTH = "substr({column}, 1, 7)"
 
     def _ts_text(self, column: str) -> str:
         return self.TS_TEXT.format(column=column)
+
+    def day_number(self, column: str) -> str:
+        return self.DAY_NUMBER.format(column=column)
 
     def month(self, column: str) -> str:
         return self.MONTH.format(column=column)
@@ -90,8 +93,8 @@ class SQLStore(Store):
             raise ValueError(f"not a field name: {key!r}")
         return self.JSON_TEXT.format(column=column, key=key)
 
-    def days_between(self, start: str, end: str, *, dates: bool = False) -> str:
-        return (self.DATE_DAYS_BETWEEN if dates else self.DAYS_BETWEEN).format(start=start, end=end)
+    def days_between_dates(self, start: str, end: str) -> str:
+        return self.DATE_DAYS_BETWEEN.format(start=start, end=end)
 
     def query(self, sql: str, args: Sequence[Any] = ()) -> list[tuple]:
         """A read-only query written with "?" parameters (reports aggregate in the database)."""
@@ -240,7 +243,7 @@ class SQLStore(Store):
         return [JournalEntry(seq=r[0], case_id=r[1], at=self._dt(r[2]), kind=r[3], process_id=r[4],
                              definition_version=r[5], element_id=r[6], element_name=r[7], element_type=r[8],
                              lane=r[9], actor=r[10], task_id=r[11], data=self._unjson(r[12]), outcome=r[13],
-                             end_reason=r[14]) for r in rows]
+                             end_reason=r[14], duration=r[15]) for r in rows]
 
     def count_due(self, now: datetime) -> int:
         with self._guard():
@@ -306,7 +309,8 @@ class _SQLTransaction(Transaction):
     def append_journal(self, entries: Iterable[JournalEntry]) -> None:
         s = self._store
         rows = [(e.case_id, s._ts(e.at), e.kind, e.process_id, e.definition_version, e.element_id, e.element_name,
-                 e.element_type, e.lane, e.actor, e.task_id, s._json(e.data), e.outcome, e.end_reason) for e in entries]
+                 e.element_type, e.lane, e.actor, e.task_id, s._json(e.data), e.outcome, e.end_reason, e.duration)
+                for e in entries]
         if rows:
             self._cur.executemany(s._sql(f"INSERT INTO journal ({', '.join(_JOURNAL_COLUMNS)}) "
                                          f"VALUES ({', '.join('?' * len(_JOURNAL_COLUMNS))})"), rows)

@@ -59,8 +59,11 @@ def _statements(script: str) -> list[str]:
     return [s.strip() for s in script.split(";") if s.strip()]
 
 
-# v3: reports join task_ready to task_completed rows by task id.
-_V3 = "CREATE INDEX journal_task ON journal(task_id)"
+# v3: a completed task's waiting time on its journal row, for duration reports without self-joins.
+_V3 = """
+ALTER TABLE journal ADD COLUMN duration REAL;
+CREATE INDEX journal_task ON journal(task_id)
+"""
 
 
 class SQLiteStore(SQLStore):

@@ -1,0 +1,258 @@
+"""One self-contained HTML report: every table, its chart and the process heatmaps in a single file.
+
+The file can be mailed, archived or opened offline: HTML5 in UTF-8, CSS inline in the head, charts
+embedded as ``data:`` URIs, heatmap SVGs inlined. It loads nothing and runs nothing: no JavaScript, no
+external references, and a Content-Security-Policy that forbids both, so a viewer that honours it would
+refuse them even if some crept in. Every text from tables and titles is escaped; inlined SVG is parsed
+(safely) and stripped of scripts, event handlers, ``foreignObject`` and non-local links first.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import math
+import re
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from html import escape
+from typing import Any
+
+from lxml import etree
+
+from .table import SUPPRESSED_MARK, SYNTHETIC_MARK, Table
+
+CSS = """
+:root{--ink:#1d1f24;--muted:#5b6068;--line:#d5d8dc;--accent:#1f6fd1;--warn:#b71c1c}
+*{box-sizing:border-box}
+body{margin:0;font:15px/1.5 Arial,'Liberation Sans',Helvetica,'DejaVu Sans',sans-serif;color:var(--ink);
+background:#f4f5f7}
+header.report{background:#ffffff;border-bottom:3px solid var(--accent);padding:20px 32px 14px}
+header.report h1{margin:0 0 4px;font-size:26px}
+header.report .meta{color:var(--muted);font-size:14px}
+.synthetic-banner{background:var(--warn);color:#ffffff;font-weight:bold;font-size:18px;letter-spacing:.03em;
+text-align:center;padding:10px 16px;border-bottom:2px solid #7f0000}
+main{max-width:1300px;margin:0 auto;padding:16px 32px 48px}
+nav.toc{background:#ffffff;border:1px solid var(--line);border-radius:6px;padding:10px 20px;margin:16px 0}
+nav.toc h2{font-size:17px;margin:4px 0}
+nav.toc ol{margin:4px 0;padding-left:22px}
+nav.toc a{color:var(--accent);text-decoration:none}
+section.report-table,section.heatmaps{background:#ffffff;border:1px solid var(--line);border-radius:6px;
+padding:12px 22px 18px;margin:18px 0}
+section h2{font-size:20px;margin:8px 0 10px}
+table.data{border-collapse:collapse;margin:6px 0;font-variant-numeric:tabular-nums;min-width:40%}
+table.data caption{caption-side:top;text-align:left;font-weight:bold;color:var(--muted);padding-bottom:4px}
+table.data th,table.data td{border-bottom:1px solid var(--line);padding:5px 12px}
+table.data thead th{background:#eef1f5;border-bottom:2px solid #b9bfc7;text-align:right}
+table.data thead th:first-child,table.data tbody th{text-align:left;font-weight:normal}
+table.data td{text-align:right}
+table.data td.text{text-align:left}
+table.data td.suppressed{color:var(--muted);font-weight:bold}
+table.data tbody tr:nth-child(even){background:#fafbfc}
+p.footnote,ul.notes{color:var(--muted);font-size:13px;margin:6px 0}
+ul.notes{padding-left:18px}
+.table-mark{display:inline-block;background:var(--warn);color:#ffffff;font-size:12px;border-radius:3px;
+padding:1px 6px;margin-left:8px;vertical-align:middle}
+figure.chart{margin:14px 0 4px}
+figure.chart img{max-width:100%;height:auto;border:1px solid var(--line)}
+.heatmap{overflow-x:auto;overflow-y:hidden;border:1px solid var(--line);background:#ffffff;margin:8px 0 4px}
+.heatmap svg{display:block}
+p.hint{color:var(--muted);font-size:13px;margin:2px 0 10px}
+footer.report{color:var(--muted);font-size:12px;text-align:center;padding:0 0 24px}
+@media print{body{background:#ffffff}.heatmap{overflow:visible;max-height:none}
+.heatmap svg{max-width:100%;height:auto}section{break-inside:avoid}}
+"""
+
+CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+SUPPRESSED_FOOTNOTE = f"{SUPPRESSED_MARK}: färre än k personer"
+_PNG = b"\x89PNG\r\n\x1a\n"
+_SVG_NS = "http://www.w3.org/2000/svg"
+_XLINK = "http://www.w3.org/1999/xlink"
+
+
+def render_html(tables: Sequence[Table], *, title: str, charts: Mapping[str, bytes] | None = None,
+                heatmaps: Mapping[str, str] | None = None, generated_at: _dt.datetime, synthetic: bool,
+                suppression_k: int | None = None) -> str:
+    """The report as one HTML document (a string; write it as UTF-8).
+
+    ``charts`` maps table ids to chart images (PNG, or SVG bytes), shown under their table;
+    ``heatmaps`` maps a heading to an SVG document, inlined in the last section. The synthetic-data
+    banner is shown when ``synthetic`` is true or any table says it is synthetic: a synthetic number
+    must never look publishable. ``suppression_k`` names the disclosure threshold in the footnote
+    under tables with suppressed cells ("färre än k personer" when not given).
+    """
+    charts = charts or {}
+    heatmaps = heatmaps or {}
+    synthetic = synthetic or any(t.synthetic for t in tables)
+    anchors = _anchors([t.id for t in tables])
+    out: list[str] = [
+        "<!DOCTYPE html>",
+        '<html lang="sv">',
+        "<head>",
+        '<meta charset="utf-8">',
+        f'<meta http-equiv="Content-Security-Policy" content="{escape(CSP)}">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        '<meta name="referrer" content="no-referrer">',
+        '<meta name="generator" content="sedflow">',
+        f"<title>{escape(title)}</title>",
+        f"<style>{CSS}</style>",
+        "</head>",
+        "<body>",
+    ]
+    if synthetic:
+        out.append(f'<div class="synthetic-banner" role="alert">{escape(SYNTHETIC_MARK)}</div>')
+    out += [
+        '<header class="report">',
+        f"<h1>{escape(title)}</h1>",
+        f'<p class="meta">Skapad <time datetime="{escape(generated_at.isoformat())}">'
+        f"{escape(_fmt_datetime(generated_at))}</time></p>",
+        "</header>",
+        "<main>",
+    ]
+    if tables or heatmaps:
+        out += ['<nav class="toc" aria-label="Innehåll">', "<h2>Innehåll</h2>", "<ol>"]
+        for table, anchor in zip(tables, anchors, strict=True):
+            out.append(f'<li><a href="#{anchor}">{escape(table.title)}</a></li>')
+        if heatmaps:
+            out.append('<li><a href="#processkartor">Processkartor (värmekartor)</a></li>')
+        out += ["</ol>", "</nav>"]
+    footnote = (f"{SUPPRESSED_MARK}: färre än {suppression_k} personer" if suppression_k is not None
+                else SUPPRESSED_FOOTNOTE)
+    for table, anchor in zip(tables, anchors, strict=True):
+        out += _table_section(table, anchor, charts.get(table.id), footnote, mark=table.synthetic)
+    if heatmaps:
+        out += ['<section class="heatmaps" id="processkartor">', "<h2>Processkartor (värmekartor)</h2>",
+                '<p class="hint">Blå bricka: ärenden som väntar i steget nu. '
+                "Grå bricka: avslutade i steget under perioden. Rött sken: ju fler avslutade i steget, desto rödare. "
+                "Rulla i sidled för att se hela processen.</p>"]
+        for name, svg in heatmaps.items():
+            out += [f"<h3>{escape(name)}</h3>",
+                    f'<div class="heatmap" role="figure" aria-label="{escape(name)}">{_clean_svg(svg)}</div>']
+        out.append("</section>")
+    out += ["</main>",
+            f'<footer class="report">sedflow · {escape(_fmt_datetime(generated_at))}'
+            f"{' · ' + escape(SYNTHETIC_MARK) if synthetic else ''}</footer>",
+            "</body>", "</html>", ""]
+    return "\n".join(out)
+
+
+def _table_section(table: Table, anchor: str, chart: bytes | None, footnote: str, *, mark: bool) -> list[str]:
+    out = [f'<section class="report-table" id="{anchor}" data-table="{escape(table.id)}">',
+           f"<h2>{escape(table.title)}"
+           + (f'<span class="table-mark">{escape(SYNTHETIC_MARK)}</span>' if mark else "") + "</h2>",
+           '<table class="data">', "<thead><tr>"]
+    out += [f'<th scope="col">{escape(str(col))}</th>' for col in table.columns]
+    out += ["</tr></thead>", "<tbody>"]
+    for r, row in enumerate(table.rows):
+        cells = []
+        for c, value in enumerate(row):
+            if c == 0:
+                cells.append(f'<th scope="row">{escape(_fmt_value(value))}</th>')
+            elif (r, c) in table.suppressed:
+                cells.append(f'<td class="suppressed" title="{escape(footnote)}">{escape(SUPPRESSED_MARK)}</td>')
+            else:
+                cls = "" if _is_number(value) else ' class="text"'
+                cells.append(f"<td{cls}>{escape(_fmt_value(value))}</td>")
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    out += ["</tbody>", "</table>"]
+    if table.suppressed:
+        out.append(f'<p class="footnote">{escape(footnote)}</p>')
+    if table.notes:
+        out.append('<ul class="notes">' + "".join(f"<li>{escape(n)}</li>" for n in table.notes) + "</ul>")
+    if chart:
+        out.append(f'<figure class="chart"><img src="{_data_uri(chart)}" alt="Diagram: {escape(table.title)}">'
+                   "</figure>")
+    out.append("</section>")
+    return out
+
+
+# --- formatting -----------------------------------------------------------------------------------
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float, Decimal)) and not isinstance(v, bool)
+
+
+def _fmt_value(v: Any) -> str:
+    """Cells as a Swedish reader expects them: decimal comma, Ja/Nej, ISO dates, – for no value."""
+    if v is None:
+        return "–"
+    if isinstance(v, bool):
+        return "Ja" if v else "Nej"
+    if isinstance(v, float):
+        if math.isnan(v) or math.isinf(v):
+            return "–"
+        if v.is_integer():
+            return str(int(v))
+        return f"{v:.2f}".rstrip("0").rstrip(".").replace(".", ",")
+    if isinstance(v, Decimal):
+        return str(v).replace(".", ",")
+    if isinstance(v, _dt.datetime):
+        return _fmt_datetime(v)
+    if isinstance(v, _dt.date):
+        return v.isoformat()
+    return str(v)
+
+
+def _fmt_datetime(t: _dt.datetime) -> str:
+    text = t.strftime("%Y-%m-%d %H:%M")
+    if t.tzinfo is not None:
+        offset = t.strftime("%z")
+        text += " UTC" if offset in ("+0000", "-0000") else f" ({offset[:3]}:{offset[3:]})"
+    return text
+
+
+def _anchors(ids: Sequence[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for table_id in ids:
+        base = "tabell-" + (re.sub(r"[^A-Za-z0-9_-]+", "-", table_id).strip("-") or "x")
+        n = seen.get(base, 0)
+        seen[base] = n + 1
+        out.append(base if n == 0 else f"{base}-{n + 1}")
+    return out
+
+
+def _data_uri(data: bytes) -> str:
+    head = data[:200].lstrip()
+    if data.startswith(_PNG):
+        mime = "image/png"
+    elif head.startswith(b"<?xml") or head.startswith(b"<svg") or head.startswith(b"<!--"):
+        mime = "image/svg+xml"
+    elif data.startswith(b"\xff\xd8"):
+        mime = "image/jpeg"
+    else:
+        raise ValueError("a chart must be PNG, SVG or JPEG bytes")
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def _clean_svg(svg: str) -> str:
+    """The SVG, parsed without entities or network, minus anything active or external, ready to inline."""
+    if re.search(r"<!(DOCTYPE|ENTITY)", svg):
+        raise ValueError("heatmap SVG must not contain DOCTYPE or ENTITY declarations")
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, remove_comments=True,
+                             remove_pis=True, huge_tree=False)
+    root = etree.fromstring(svg.encode("utf-8"), parser)
+    if etree.QName(root).localname != "svg":
+        raise ValueError("a heatmap must be an <svg> document")
+    for el in list(root.iter()):
+        if not isinstance(el.tag, str):
+            continue
+        local_tag = etree.QName(el).localname
+        if local_tag in ("script", "foreignObject", "iframe", "object", "embed") or (
+                local_tag == "style" and (_external(el.text or "") or "@import" in (el.text or ""))):
+            el.getparent().remove(el)
+            continue
+        for name in list(el.attrib):
+            local = etree.QName(name).localname.lower()
+            value = el.attrib[name].strip()
+            if local.startswith("on") or (local in ("href", "src") and not value.startswith("#")) or _external(value):
+                del el.attrib[name]
+    return etree.tostring(root, encoding="unicode")
+
+
+def _external(text: str) -> bool:
+    """Whether CSS/attribute text refers to anything but a fragment of the same document."""
+    return any(not target.strip().strip("'\"").startswith("#") for target in re.findall(r"url\(([^)]*)\)", text))
+
+
+__all__ = ["render_html"]

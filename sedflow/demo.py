@@ -169,12 +169,17 @@ _ROUTE_DEFAULTS: dict[str, dict[str, Any]] = {
     "first_contact": {}, "information_dialogue": {"needs_more_information": False},
     "participant_decision": {"chooses_se": True}, "agreement": {}, "network_mapping": {},
     "vocational_profile": {"profile_sufficient": True}, "employer_engagement": {},
-    "study_application": {"admitted": True}, "study_start": {}, "support_followup": {"support_status": "STABLE"},
+    "study_application": {"admitted": True}, "study_start": {},
+    "support_followup": {"support_status": "STABLE", "work_pct": None},  # hours unchanged since the start
     "taper_off": {}, "planned_closure": {"forward_plan": True},
 }
 _OUTCOME_ROUTES: dict[str, dict[str, dict[str, Any]]] = {
-    "EMPLOYMENT": {"job_search": {"search_result": "JOB_OFFER"}, "employment_start": {"employment_type": "PERMANENT"},
+    "EMPLOYMENT": {"job_search": {"search_result": "JOB_OFFER"},
+                   "employment_start": {"employment_type": "PERMANENT", "subsidy": "NONE"},
                    "planned_closure": {"outcome": "EMPLOYMENT"}},
+    "EMPLOYMENT_SUPPORTED": {"job_search": {"search_result": "JOB_OFFER"},
+                             "employment_start": {"employment_type": "PERMANENT", "subsidy": "LB_EMPLOYMENT"},
+                             "planned_closure": {"outcome": "EMPLOYMENT"}},
     "STUDIES": {"job_search": {"search_result": "STUDIES"}, "planned_closure": {"outcome": "STUDIES"}},
     "OTHER_PLAN": {"job_search": {"search_result": "OTHER_PLAN"}, "planned_closure": {"outcome": "OTHER_PLAN"}},
     "CONTINUED_AF_SUPPORT": {"job_search": {"search_result": "OTHER_PLAN"},
@@ -225,7 +230,10 @@ def _natkraft(rng: random.Random) -> tuple[list[Participant], str, tuple[date, d
     """155 clients 2006-05-01 – 2013-12-31 (79 women, 76 men); 37 to employment (14/23), 21 to studies
     (14/7); 55 inquiries 2012-11-12 – 2013-12-31 by source (NK-T2). Outcomes are mutually exclusive
     (SPEC §4.1), so both counting rules give 58."""
-    outcomes = {"F": ["EMPLOYMENT"] * 14 + ["STUDIES"] * 14, "M": ["EMPLOYMENT"] * 23 + ["STUDIES"] * 7}
+    # NK-T3: of the 37 employments 20 are traditional (no subsidy, 25-100 %), 17 another form [split by
+    # gender: assumption]
+    outcomes = {"F": ["EMPLOYMENT"] * 8 + ["EMPLOYMENT_SUPPORTED"] * 6 + ["STUDIES"] * 14,
+                "M": ["EMPLOYMENT"] * 12 + ["EMPLOYMENT_SUPPORTED"] * 11 + ["STUDIES"] * 7}
     others = ["OTHER_PLAN", "CONTINUED_AF_SUPPORT", "WITHDRAWN", "ACTIVE"]
     clients = [(g, o) for g, n in (("F", 79), ("M", 76)) for o in outcomes[g] + [rng.choice(others) for _ in
                                                                                range(n - len(outcomes[g]))]]

@@ -210,3 +210,31 @@ def test_durations_come_from_the_journal(engine, definitions):
                                                       "Väljer personen Supported Employment?": 7.0}
     stages = Reports(engine.store, definitions, suppress=False).stage_durations()
     assert stages.value("agreement", "Median") == 14.0  # ready on day 0, last task done on day 14
+
+
+def test_natkraft_employment_forms(scenario_stores, definitions):
+    rep, period = reports(scenario_stores, "natkraft", definitions, suppress=False)
+    table, t3 = rep.employment_forms(period), FIXTURES["NK-T3"]
+    assert table.value("Anställning i någon form", "Antal") == t3["employment_any_form"] == 37
+    assert table.value("Traditionell anställning (utan anställningsstöd)", "Antal") == t3["traditional_employment"]
+    assert table.value("Annan anställningsform (med stöd)", "Antal") == t3["other_employment_forms_derived"]
+    low, high = t3["traditional_employment_work_time_pct_range"]
+    assert low <= table.value("Traditionell anställning (utan anställningsstöd)", "Arbetstid lägst (%)")
+    assert table.value("Traditionell anställning (utan anställningsstöd)", "Arbetstid högst (%)") <= high
+
+
+def test_gavle_shares_of_permanent_jobs(scenario_stores, definitions):
+    rep, period = reports(scenario_stores, "gavle", definitions, suppress=False)
+    jobs = rep.outcomes_by_gender(period)
+    women, men, total = (jobs.value("Totalt antal i anställning", c) for c in ("Kvinnor", "Män", "Totalt"))
+    shares = FIXTURES["GV-T3"]["share_stated"]
+    assert (f"{round(100 * women / total)}%", f"{round(100 * men / total)}%") == (shares["kvinnor"], shares["man"])
+
+
+def test_gavle_case_timelines_as_date_arithmetic():
+    """GV-CASES: the seed's timelines, used for date arithmetic only (SPEC §4.2)."""
+    from sedflow.expressions import compile_expression
+    case_a = next(c for c in FIXTURES["GV-CASES"]["cases"] if c["case"] == "A")
+    days = compile_expression("days_between(meeting, closed)").evaluate(
+        {"meeting": case_a["joint_meeting"], "closed": case_a["fk_case_closed"]})
+    assert days == 55  # SPEC §1.10: 2019-05-07 -> 2019-07-01 took 55 days

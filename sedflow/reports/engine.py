@@ -95,8 +95,9 @@ class Reports:
         return {"outcomes_by_gender": self.outcomes_by_gender, "outcome_rate": self.outcome_rate,
                 "outcomes_by_year": self.outcomes_by_year, "intake_by_year": self.intake_by_year,
                 "referral_sources": self.referral_sources, "closure_split": self.closure_split,
-                "closures": self.closures, "funnel": self.funnel, "stage_durations": self.stage_durations,
-                "task_durations": self.task_durations, "caseload": self.caseload,
+                "employment_forms": self.employment_forms, "closures": self.closures, "funnel": self.funnel,
+                "stage_durations": self.stage_durations, "task_durations": self.task_durations,
+                "caseload": self.caseload,
                 "first_employer_contact": self.first_employer_contact}
 
     def run(self, name: str, where: ReportFilter = ReportFilter()) -> Table:
@@ -267,6 +268,26 @@ class Reports:
                                    "Andel jobb/studier (%)", "Andel inkl. kvar hos AF (%)"), tuple(rows),
                                   self._period_note(where)), count_columns=(1, 2, 3, 4), total_row=True,
                             total_column=True, derived={5: (1, 4), 6: (1, 3, 4)})
+
+    def employment_forms(self, where: ReportFilter = ReportFilter()) -> Table:
+        """R6 (NK-T3): employments closed as work, traditional (no employment subsidy) or another form."""
+        sql, args = self._clients(where)
+        subsidy, pct = self._j("c.data", "subsidy"), self._j("c.data", "work_pct")
+        trad = f"({subsidy} IS NULL OR {subsidy} = 'NONE')"
+        rows = self.store.query(
+            f"SELECT CASE WHEN {trad} THEN 1 ELSE 0 END, count(*), min(CAST({pct} AS INTEGER)), "
+            f"max(CAST({pct} AS INTEGER)) FROM ({sql}) x JOIN cases c ON c.case_id = x.case_id WHERE x.work = 1 "
+            f"GROUP BY CASE WHEN {trad} THEN 1 ELSE 0 END", args)
+        by_form = {int(form): (n, low, high) for form, n, low, high in rows}
+        traditional, other = by_form.get(1, (0, None, None)), by_form.get(0, (0, None, None))
+        body = (("Anställning i någon form", traditional[0] + other[0],
+                 min((v for v in (traditional[1], other[1]) if v is not None), default=None),
+                 max((v for v in (traditional[2], other[2]) if v is not None), default=None)),
+                ("Traditionell anställning (utan anställningsstöd)", *traditional),
+                ("Annan anställningsform (med stöd)", *other))
+        return self._finish(Table("employment_forms", "Anställningsform och arbetstid vid avslut mot arbete",
+                                  ("", "Antal", "Arbetstid lägst (%)", "Arbetstid högst (%)"), body,
+                                  self._period_note(where)), count_columns=(1,), derived={2: (1,), 3: (1,)})
 
     def closures(self, where: ReportFilter = ReportFilter()) -> Table:
         """R13 + end reasons: ended cases by end reason and outcome; forward plan yes/no."""

@@ -308,3 +308,12 @@ def test_html_banner_when_any_table_is_synthetic_and_threshold_in_footnote():
     doc = lxml_html.document_fromstring(page)
     assert doc.find_class("synthetic-banner")
     assert "..: färre än 5 personer" in doc.text_content()
+
+
+def test_one_figure_in_both_formats_is_the_same_as_each_alone(charts):
+    table = outcome_table(synthetic=True)
+    both = charts.bar_chart(table, fmt=("png", "svg"))
+    assert set(both) == {"png", "svg"}
+    assert both["png"] == charts.bar_chart(table, fmt="png") and both["svg"] == charts.bar_chart(table, fmt="svg")
+    with pytest.raises(ValueError, match="unknown chart format 'gif'"):
+        charts.bar_chart(table, fmt=("png", "gif"))

@@ -33,9 +33,10 @@ def write_html_report(engine: Any, reports: Reports, where: ReportFilter, out_di
             continue
         kwargs = {"value_columns": [c for c in table.columns[1:] if not c.startswith("Andel")]} \
             if draw is bar_chart and table.id == "closure_split" else {}
-        charts[table.id] = draw(table, fmt="png", **kwargs)
-        (out_dir / f"{table.id}.png").write_bytes(charts[table.id])
-        (out_dir / f"{table.id}.svg").write_bytes(draw(table, fmt="svg", **kwargs))
+        images = draw(table, fmt=("png", "svg"), **kwargs)  # one figure, both formats
+        for fmt, image in images.items():
+            (out_dir / f"{table.id}.{fmt}").write_bytes(image)
+        charts[table.id] = images["png"]
     waiting, done = reports.element_counts(where)
     heatmaps = {}
     for definition in engine.definitions:

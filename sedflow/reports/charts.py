@@ -28,6 +28,9 @@ from typing import Any
 from .table import SUPPRESSED_MARK, SYNTHETIC_MARK, Table
 
 FORMATS = ("png", "svg")
+#: One format ("png"/"svg") gives bytes; several, e.g. ("png", "svg"), give {format: bytes} from one figure.
+Formats = str | tuple[str, ...]
+Image = bytes | dict[str, bytes]
 PALETTE = ("#1f6fd1", "#e07b39", "#3a9a5b", "#8e5bb5", "#c9414b", "#4aa3b5", "#8a7a3d", "#6b6f76")
 DPI = 110
 
@@ -44,7 +47,7 @@ _RC = {
 }
 
 
-def bar_chart(table: Table, *, value_columns: Sequence[str] | None = None, fmt: str = "png") -> bytes:
+def bar_chart(table: Table, *, value_columns: Sequence[str] | None = None, fmt: Formats = "png") -> Image:
     """Grouped bars: one group per row (its label under it), one bar per value column in each group.
 
     ``value_columns`` defaults to every column after the first that holds a number in some row.
@@ -95,7 +98,7 @@ def bar_chart(table: Table, *, value_columns: Sequence[str] | None = None, fmt: 
         return _save(fig, table, fmt)
 
 
-def funnel_chart(table: Table, fmt: str = "png", *, value_column: str | None = None) -> bytes:
+def funnel_chart(table: Table, fmt: Formats = "png", *, value_column: str | None = None) -> Image:
     """Horizontal bars, largest at the top, each labelled with its value and its share of the largest.
 
     Rows are sorted by value, descending (stable, so a funnel keeps its stage order); rows whose value
@@ -135,8 +138,8 @@ def funnel_chart(table: Table, fmt: str = "png", *, value_column: str | None = N
         return _save(fig, table, fmt)
 
 
-def duration_chart(table: Table, fmt: str = "png", *, median: str | None = None, q1: str | None = None,
-                   q3: str | None = None) -> bytes:
+def duration_chart(table: Table, fmt: Formats = "png", *, median: str | None = None, q1: str | None = None,
+                   q3: str | None = None) -> Image:
     """Horizontal bars of the median per row, with a whisker from the first to the third quartile.
 
     The columns are found by name (``median``/``q1``/``q3``, or Swedish ``kvartil 1``/``kvartil 3``,
@@ -201,9 +204,10 @@ def _rc() -> Any:
     return matplotlib.rc_context(_RC)
 
 
-def _check_fmt(fmt: str) -> None:
-    if fmt not in FORMATS:
-        raise ValueError(f"unknown chart format '{fmt}' (use one of {', '.join(FORMATS)})")
+def _check_fmt(fmt: Formats) -> None:
+    for one in (fmt,) if isinstance(fmt, str) else fmt:
+        if one not in FORMATS:
+            raise ValueError(f"unknown chart format '{one}' (use one of {', '.join(FORMATS)})")
 
 
 def _is_number(v: Any) -> bool:
@@ -257,7 +261,10 @@ def _footer(fig: Any, table: Table) -> None:
                  va="center", fontweight="bold", zorder=10, gid="synthetic-watermark")
 
 
-def _save(fig: Any, table: Table, fmt: str) -> bytes:
+def _save(fig: Any, table: Table, fmt: Formats) -> Image:
+    """The figure in one format (bytes), or in several ({format: bytes}) drawn from the one figure."""
+    if not isinstance(fmt, str):
+        return {one: _save(fig, table, one) for one in fmt}
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     FigureCanvasAgg(fig)
     buf = io.BytesIO()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import datetime as _dt
-import math
 import re
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
@@ -20,7 +19,7 @@ from typing import Any
 
 from lxml import etree
 
-from .table import SUPPRESSED_MARK, SYNTHETIC_MARK, Table
+from .table import SUPPRESSED_MARK, SYNTHETIC_MARK, Table, format_cell, format_datetime
 
 CSS = """
 :root{--ink:#1d1f24;--muted:#5b6068;--line:#d5d8dc;--accent:#1f6fd1;--warn:#b71c1c}
@@ -105,7 +104,7 @@ def render_html(tables: Sequence[Table], *, title: str, charts: Mapping[str, byt
         '<header class="report">',
         f"<h1>{escape(title)}</h1>",
         f'<p class="meta">Skapad <time datetime="{escape(generated_at.isoformat())}">'
-        f"{escape(_fmt_datetime(generated_at))}</time></p>",
+        f"{escape(format_datetime(generated_at))}</time></p>",
         "</header>",
         "<main>",
     ]
@@ -130,7 +129,7 @@ def render_html(tables: Sequence[Table], *, title: str, charts: Mapping[str, byt
                     f'<div class="heatmap" role="figure" aria-label="{escape(name)}">{_clean_svg(svg)}</div>']
         out.append("</section>")
     out += ["</main>",
-            f'<footer class="report">sedflow · {escape(_fmt_datetime(generated_at))}'
+            f'<footer class="report">sedflow · {escape(format_datetime(generated_at))}'
             f"{' · ' + escape(SYNTHETIC_MARK) if synthetic else ''}</footer>",
             "</body>", "</html>", ""]
     return "\n".join(out)
@@ -147,12 +146,12 @@ def _table_section(table: Table, anchor: str, chart: bytes | None, footnote: str
         cells = []
         for c, value in enumerate(row):
             if c == 0:
-                cells.append(f'<th scope="row">{escape(_fmt_value(value))}</th>')
+                cells.append(f'<th scope="row">{escape(format_cell(value))}</th>')
             elif (r, c) in table.suppressed:
                 cells.append(f'<td class="suppressed" title="{escape(footnote)}">{escape(SUPPRESSED_MARK)}</td>')
             else:
                 cls = "" if _is_number(value) else ' class="text"'
-                cells.append(f"<td{cls}>{escape(_fmt_value(value))}</td>")
+                cells.append(f"<td{cls}>{escape(format_cell(value))}</td>")
         out.append("<tr>" + "".join(cells) + "</tr>")
     out += ["</tbody>", "</table>"]
     if table.suppressed:
@@ -170,35 +169,6 @@ def _table_section(table: Table, anchor: str, chart: bytes | None, footnote: str
 
 def _is_number(v: Any) -> bool:
     return isinstance(v, (int, float, Decimal)) and not isinstance(v, bool)
-
-
-def _fmt_value(v: Any) -> str:
-    """Cells as a Swedish reader expects them: decimal comma, Ja/Nej, ISO dates, – for no value."""
-    if v is None:
-        return "–"
-    if isinstance(v, bool):
-        return "Ja" if v else "Nej"
-    if isinstance(v, float):
-        if math.isnan(v) or math.isinf(v):
-            return "–"
-        if v.is_integer():
-            return str(int(v))
-        return f"{v:.2f}".rstrip("0").rstrip(".").replace(".", ",")
-    if isinstance(v, Decimal):
-        return str(v).replace(".", ",")
-    if isinstance(v, _dt.datetime):
-        return _fmt_datetime(v)
-    if isinstance(v, _dt.date):
-        return v.isoformat()
-    return str(v)
-
-
-def _fmt_datetime(t: _dt.datetime) -> str:
-    text = t.strftime("%Y-%m-%d %H:%M")
-    if t.tzinfo is not None:
-        offset = t.strftime("%z")
-        text += " UTC" if offset in ("+0000", "-0000") else f" ({offset[:3]}:{offset[3:]})"
-    return text
 
 
 def _anchors(ids: Sequence[str]) -> list[str]:

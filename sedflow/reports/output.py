@@ -7,24 +7,13 @@ import io
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
-from .table import SYNTHETIC_MARK, Table
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, bool):
-        return "ja" if value else "nej"
-    if isinstance(value, float):
-        return (f"{value:.0f}" if value == int(value) else f"{value}").replace(".", ",")
-    return str(value)
+from .table import SYNTHETIC_MARK, Table, format_cell
 
 
 def to_text(table: Table) -> str:
     """An aligned table for a terminal, with its notes (sv-SE decimal commas)."""
-    rows = [list(table.columns)] + [[_cell(v) for v in row] for row in table.display_rows()]
+    rows = [list(table.columns)] + [[format_cell(v) for v in row] for row in table.display_rows()]
     widths = [max(len(str(r[c])) for r in rows) for c in range(len(table.columns))]
     lines = [table.title, ""]
     if table.synthetic:

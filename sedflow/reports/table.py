@@ -7,7 +7,10 @@ render as ``SUPPRESSED_MARK``; a table computed from a synthetic store says so i
 
 from __future__ import annotations
 
+import datetime as _dt
+import math
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 SUPPRESSED_MARK = ".."
@@ -41,3 +44,32 @@ class Table:
         return {"id": self.id, "title": self.title, "columns": list(self.columns), "rows": self.display_rows(),
                 "notes": list(self.notes), "synthetic": self.synthetic,
                 "suppressed_cells": sorted(list(cell) for cell in self.suppressed)}
+
+
+def format_cell(v: Any) -> str:
+    """Cells as a Swedish reader expects them: decimal comma, Ja/Nej, ISO dates, – for no value."""
+    if v is None:
+        return "–"
+    if isinstance(v, bool):
+        return "Ja" if v else "Nej"
+    if isinstance(v, float):
+        if math.isnan(v) or math.isinf(v):
+            return "–"
+        if v.is_integer():
+            return str(int(v))
+        return f"{v:.2f}".rstrip("0").rstrip(".").replace(".", ",")
+    if isinstance(v, Decimal):
+        return str(v).replace(".", ",")
+    if isinstance(v, _dt.datetime):
+        return format_datetime(v)
+    if isinstance(v, _dt.date):
+        return v.isoformat()
+    return str(v)
+
+
+def format_datetime(t: _dt.datetime) -> str:
+    text = t.strftime("%Y-%m-%d %H:%M")
+    if t.tzinfo is not None:
+        offset = t.strftime("%z")
+        text += " UTC" if offset in ("+0000", "-0000") else f" ({offset[:3]}:{offset[3:]})"
+    return text

@@ -16,7 +16,6 @@ Run: python bench/long_running.py [--cases 100000]
 from __future__ import annotations
 
 import argparse
-import sqlite3
 import statistics
 import tempfile
 import time
@@ -94,24 +93,21 @@ def spiff_periods() -> dict[int, tuple[float, int] | None]:
 
 
 def tick_many(directory: Path, cases: int) -> float:
-    """N cases waiting on a due timer (one real case, its row cloned in bulk), then one `tick`."""
+    """N cases waiting on a due timer (one real case, its rows cloned in bulk), then one `tick`."""
     store = SQLiteStore(directory / "tick.db", create=True)
     clock = ManualClock("2026-01-01T00:00:00+00:00")
     definitions = load_sources({"followups.bpmn": DIAGRAM})
     Engine(store, definitions, clock=clock).start_case("followups", "p-0", case_id="c0")
-    store.close()
-    db = sqlite3.connect(directory / "tick.db", isolation_level=None)
-    db.execute("BEGIN")
-    db.execute("""INSERT INTO cases SELECT 'c' || n.value, 'p-' || n.value, process_id, definition_version, status,
-                  revision, stages, data, milestones, outcome, end_reason, started_at, updated_at, ended_at,
-                  next_due_at, state FROM cases, generate_series(1, ?) AS n WHERE case_id = 'c0'""", (cases - 1,)) \
-        if _has_series(db) else _clone_rows(db, cases)
-    db.execute("""INSERT INTO open_tasks SELECT c.case_id, t.task_id, t.element_id, t.name, t.process_id,
-                  t.definition_version, t.lane, t.stage, t.since, t.kind, t.due_at
-                  FROM cases c, open_tasks t WHERE t.case_id = 'c0' AND c.case_id != 'c0'""")
-    db.execute("COMMIT")
-    db.close()
-    store = SQLiteStore(directory / "tick.db")
+    columns = ("process_id, definition_version, status, revision, stages, data, milestones, outcome, end_reason, "
+               "started_at, updated_at, ended_at, next_due_at, state")
+    with store._write() as cur:
+        cur.execute("CREATE TEMP TABLE copies (n INTEGER PRIMARY KEY)")
+        cur.executemany("INSERT INTO copies VALUES (?)", ((n,) for n in range(1, cases)))
+        cur.execute(f"INSERT INTO cases (case_id, participant, {columns}) SELECT 'c' || n, 'p-' || n, {columns} "
+                    "FROM cases, copies WHERE case_id = 'c0'")
+        cur.execute("INSERT INTO open_tasks SELECT 'c' || n, task_id, element_id, name, process_id, "
+                    "definition_version, lane, stage, since, kind, due_at FROM open_tasks, copies "
+                    "WHERE case_id = 'c0'")
     clock.advance(days=31)
     engine = Engine(store, definitions, clock=clock)
     started = time.perf_counter()
@@ -120,22 +116,6 @@ def tick_many(directory: Path, cases: int) -> float:
     assert result.timers_fired == cases, result.timers_fired
     store.close()
     return elapsed
-
-
-def _has_series(db: sqlite3.Connection) -> bool:
-    try:
-        db.execute("SELECT * FROM generate_series(1, 1)").fetchall()
-        return True
-    except sqlite3.OperationalError:
-        return False
-
-
-def _clone_rows(db: sqlite3.Connection, cases: int) -> None:
-    db.execute("CREATE TEMP TABLE n (value INTEGER PRIMARY KEY)")
-    db.executemany("INSERT INTO n VALUES (?)", ((i,) for i in range(1, cases)))
-    db.execute("""INSERT INTO cases SELECT 'c' || n.value, 'p-' || n.value, process_id, definition_version, status,
-                  revision, stages, data, milestones, outcome, end_reason, started_at, updated_at, ended_at,
-                  next_due_at, state FROM cases, n WHERE case_id = 'c0'""")
 
 
 def main() -> None:

@@ -132,3 +132,19 @@ def test_hostile_timer_expressions_are_refused_at_load(tag, text):
     assert problem.file == "hostile.bpmn" and problem.element in {"t1", "t2", "t3", "every_ten_hours",
                                                                   "wait_90_days", "wait_until_date"}
     assert problem.line is not None
+
+
+def test_a_case_that_cannot_be_read_is_reported_and_tick_goes_on(store_url, tmp_path):
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "camunda_timers.bpmn").write_bytes(TIMERS)
+    with open_store(store_url, create=True) as store:
+        engine = Engine(store, load_sources({"camunda_timers.bpmn": TIMERS}), clock=ManualClock(START))
+        broken, fine = (engine.start_case("camunda_timers", f"p-{n}", {"start_date": "2026-01-01"}).case_id
+                        for n in range(2))
+        with store._write() as cur:
+            cur.execute(store._sql("UPDATE cases SET state = ? WHERE case_id = ?"), (b"not a state", broken))
+    result = CliRunner().invoke(main, ["--store", store_url, "--processes", str(tmp_path / "p"), "tick",
+                                       "--now", "2026-01-01T18:00:00+00:00"])
+    assert result.exit_code == 9
+    assert f"{fine}: 1 timer(s) fired" in result.output
+    assert f"error: case '{broken}': stored state is unreadable" in result.output

@@ -462,8 +462,8 @@ def tick(settings: _Settings, now: str | None, limit: int | None, quiet: bool, p
     if result.conflicts:
         line += f"; {len(result.conflicts)} case(s) changed by another worker, left to it"
     click.echo(line)
-    for case_id, error in result.failed.items():
-        click.echo(f"error: case {case_id}: {error}", err=True)
+    for error in result.failed.values():  # each error names its case
+        click.echo(f"error: {error}", err=True)
     if result.failed:
         raise SystemExit(9)
 

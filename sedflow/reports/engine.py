@@ -113,17 +113,20 @@ class Reports:
         return self.store.json_text(column, key)
 
     def _clients(self, where: ReportFilter, *, enrolled: bool = True) -> tuple[str, list[Any]]:
-        """Cases matching the filter, with the fields reports group by."""
-        date_expr = (f"substr({self._j('c.milestones', 'enrolled')}, 1, 10)" if enrolled
-                     else "substr(c.case_started, 1, 10)")
+        """Cases matching the filter, with the fields reports group by.
+
+        ``enrolled``: clients only, the period applying to the enrolment date; otherwise every referral,
+        the period applying to the referral date. Columns ``enrolled`` and ``referred`` are the dates.
+        """
+        enrolment = f"substr({self._j('c.milestones', 'enrolled')}, 1, 10)"
         conditions, args = [], []
         if enrolled:
-            conditions.append(f"{self._j('c.milestones', 'enrolled')} IS NOT NULL")
+            conditions.append(f"{enrolment} IS NOT NULL")
         if where.period:
-            conditions.append(f"{date_expr} BETWEEN ? AND ?")
+            conditions.append(f"{enrolment if enrolled else 'substr(c.case_started, 1, 10)'} BETWEEN ? AND ?")
             args += [where.period[0].isoformat(), where.period[1].isoformat()]
         if where.enrolment_year:
-            conditions.append(f"substr({date_expr}, 1, 4) = ?")
+            conditions.append(f"substr({enrolment}, 1, 4) = ?")
             args.append(str(where.enrolment_year))
         for column, value in (("c.process_id", where.process_id), ("c.definition_version", where.definition_version),
                               (self._j("c.data", "gender"), where.gender),
@@ -139,7 +142,8 @@ class Reports:
             types = ", ".join(f"'{t}'" for t in sorted(self.rule.employment_types))
             work += f" AND {self._j('c.data', 'employment_type')} IN ({types})"
         started = self.store._ts_text("started_at")
-        sql = (f"SELECT c.case_id, {self._j('c.data', 'gender')} AS gender, {date_expr} AS enrolled, c.status, "
+        sql = (f"SELECT c.case_id, {self._j('c.data', 'gender')} AS gender, {enrolment} AS enrolled, "
+               f"substr(c.case_started, 1, 10) AS referred, c.status, "
                f"c.outcome, c.end_reason, CASE WHEN {work} THEN 1 ELSE 0 END AS work, "
                f"CASE WHEN c.outcome = 'STUDIES' THEN 1 ELSE 0 END AS studies, "
                f"{self._j('c.data', 'forward_plan')} AS forward_plan, "
@@ -294,11 +298,12 @@ class Reports:
         sql, args = self._clients(where, enrolled=False)
         rows = self.store.query(f"SELECT end_reason, outcome, count(*) FROM ({sql}) x WHERE status <> 'active' "
                                 "GROUP BY end_reason, outcome ORDER BY 3 DESC, 1, 2", args)
-        plans = dict(self.store.query(f"SELECT forward_plan, count(*) FROM ({sql}) x WHERE status <> 'active' "
-                                      "GROUP BY forward_plan", args))
+        plans = {True: 0, False: 0}
+        for value, n in self.store.query(f"SELECT forward_plan, count(*) FROM ({sql}) x WHERE status <> 'active' "
+                                         "AND forward_plan IS NOT NULL GROUP BY forward_plan", args):
+            plans[str(value).lower() in ("true", "1")] += n  # JSON true: 1 from SQLite, 'true' from PostgreSQL
         body = tuple((reason, outcome, n) for reason, outcome, n in rows)
-        body += (("Planering framåt: ja", "", plans.get("true", 0) + plans.get("1", 0) + plans.get(True, 0)),
-                 ("Planering framåt: nej", "", plans.get("false", 0) + plans.get("0", 0) + plans.get(False, 0)))
+        body += (("Planering framåt: ja", "", plans[True]), ("Planering framåt: nej", "", plans[False]))
         return self._finish(Table("closures", "Avslut per avslutsanledning och utfall",
                                   ("Avslutsanledning", "Utfall", "Antal"), body,
                                   self._period_note(where, "remissdatum")),
@@ -312,12 +317,11 @@ class Reports:
         reached = dict(self.store.query(
             f"WITH s(element_id, stage) AS ({stages}) SELECT s.stage, count(DISTINCT j.case_id) FROM journal j "
             f"JOIN s ON s.element_id = j.element_id WHERE j.kind = 'task_ready'{scope} GROUP BY s.stage", scope_args))
-        started = self.store.query(f"SELECT count(*), sum(work + studies) FROM ({sql}) x", args)[0]
-        enrolled = self.store.query(f"SELECT count(*) FROM cases c WHERE c.case_id IN (SELECT case_id FROM ({sql}) x) "
-                                    f"AND {self._j('c.milestones', 'enrolled')} IS NOT NULL", args)[0][0]
-        rows = [("Remitterade / förfrågningar", started[0]), ("Inskrivna (överenskommelse)", enrolled)]
+        referred, enrolled, result = self.store.query(
+            f"SELECT count(*), count(enrolled), sum(work + studies) FROM ({sql}) x", args)[0]
+        rows = [("Remitterade / förfrågningar", referred), ("Inskrivna (överenskommelse)", enrolled)]
         rows += [(f"Nådde steget: {stage}", reached[stage]) for stage in STAGE_ORDER if stage in reached]
-        rows.append(("Avslutade till arbete eller studier", int(started[1] or 0)))
+        rows.append(("Avslutade till arbete eller studier", int(result or 0)))
         return self._finish(Table("funnel", "Tratt: hur många ärenden nådde varje steg", ("Steg", "Ärenden"),
                                   tuple(rows), self._period_note(where, "remissdatum")), count_columns=(1,))
 

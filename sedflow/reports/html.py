@@ -65,8 +65,6 @@ footer.report{color:var(--muted);font-size:12px;text-align:center;padding:0 0 24
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 SUPPRESSED_FOOTNOTE = f"{SUPPRESSED_MARK}: färre än k personer"
 _PNG = b"\x89PNG\r\n\x1a\n"
-_SVG_NS = "http://www.w3.org/2000/svg"
-_XLINK = "http://www.w3.org/1999/xlink"
 
 
 def render_html(tables: Sequence[Table], *, title: str, charts: Mapping[str, bytes] | None = None,

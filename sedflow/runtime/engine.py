@@ -156,7 +156,7 @@ class Engine:
 
     def show_case(self, case_id: str) -> Case:
         record = self.store.get_case(case_id, with_state=False)
-        return self._view(record, self.list_tasks(case_id=case_id))
+        return self._view(record, [self._task_view(row) for row in self.store.list_open_tasks(case_id=case_id)])
 
     def list_cases(self, *, status: str | None = None, process_id: str | None = None, stage: str | None = None,
                    task: str | None = None, lane: str | None = None, participant: str | None = None,
@@ -354,7 +354,10 @@ class Engine:
             raise CaseStateError(f"case '{case_id}' has ended ({record.status}, outcome {record.outcome}); "
                                  "it takes no more changes")
         definition = self.definition(record.definition_version)
-        workflow, extra = load_state(record.state, definition, self._script_engine)
+        try:
+            workflow, extra = load_state(record.state, definition, self._script_engine)
+        except StoreError as exc:
+            raise StoreError(f"case '{case_id}': {exc}") from None
         return record, definition, workflow, extra
 
     def _load_to_stop(self, case_id: str, reason: str, actor: str | None,

@@ -77,7 +77,10 @@ def dump_state(workflow: BpmnWorkflow, extra: dict[str, Any]) -> bytes:
 
 
 def load_state(blob: bytes, definition: ProcessDefinition, script_engine: Any) -> tuple[BpmnWorkflow, dict[str, Any]]:
-    dct = json.loads(zlib.decompress(blob))
+    try:
+        dct = json.loads(zlib.decompress(blob))
+    except (zlib.error, ValueError) as exc:
+        raise StoreError(f"stored state is unreadable ({exc})") from None
     extra = dct.pop("sedflow", {})
     if extra.get("format") != STATE_FORMAT:
         raise StoreError(f"case state has format {extra.get('format')}, this sedflow reads {STATE_FORMAT}")

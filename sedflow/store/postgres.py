@@ -54,8 +54,9 @@ _V1 = [
     "CREATE INDEX journal_kind ON journal(kind, element_id)",
 ]
 _V2 = ["ALTER TABLE cases ADD COLUMN claimed_by TEXT, ADD COLUMN claimed_until TIMESTAMPTZ"]
-_V3 = ["ALTER TABLE journal ADD COLUMN duration DOUBLE PRECISION", "CREATE INDEX journal_task ON journal(task_id)",
-       "CREATE INDEX journal_kind_case ON journal(kind, element_id, case_id)"]
+_V3 = ["ALTER TABLE journal ADD COLUMN duration DOUBLE PRECISION", "DROP INDEX journal_kind",
+       "CREATE INDEX journal_kind_case ON journal(kind, element_id, case_id)", "DROP INDEX cases_due",
+       "CREATE INDEX cases_due ON cases(next_due_at, case_id) WHERE status = 'active'"]
 
 
 def split_url(url: str) -> tuple[str, str]:

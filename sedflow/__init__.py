@@ -11,12 +11,13 @@ from pathlib import Path
 
 from .clock import Clock, ManualClock, SystemClock
 from .definitions import Definitions, ElementInfo, Form, FormField, ProcessDefinition, load_directory, load_files
-from .errors import (CaseStateError, DefinitionError, EngineError, ExpressionError, RecordConflictError, SedflowError,
-                     StoreError, TaskDataError, UnknownCaseError, UnknownProcessError, UnknownTaskError)
+from .definitions.changes import DefinitionChanges, ElementChange, diff_definitions
+from .errors import (CaseStateError, DefinitionError, EngineError, ExpressionError, MigrationRefusedError,
+                     RecordConflictError, SedflowError, StoreError, TaskDataError, UnknownCaseError, UnknownProcessError,
+                     UnknownTaskError, UnknownVersionError)
 from .journal import JournalEntry
-from .runtime import WITHDRAWAL_MESSAGE, Case, Engine, TaskView, TickResult
+from .runtime import WITHDRAWAL_MESSAGE, Case, Deployment, Engine, MigrationPlan, TaskView, TickResult
 from .store import SQLiteStore, Store, open_store
-
 
 
 def _processes_dir() -> Path:
@@ -29,10 +30,10 @@ def _processes_dir() -> Path:
 PROCESSES_DIR = _processes_dir()
 
 __all__ = [
-    "PROCESSES_DIR", "WITHDRAWAL_MESSAGE", "Case", "CaseStateError", "Clock", "DefinitionError", "Definitions",
-    "ElementInfo", "Engine", "EngineError", "ExpressionError", "Form", "FormField", "JournalEntry", "ManualClock",
-    "ProcessDefinition", "RecordConflictError", "SQLiteStore", "SedflowError", "Store", "StoreError", "SystemClock",
-    "TaskDataError", "TaskView", "TickResult", "UnknownCaseError", "UnknownProcessError", "UnknownTaskError",
-    "load_directory",
-    "load_files", "open_store",
+    "PROCESSES_DIR", "WITHDRAWAL_MESSAGE", "Case", "CaseStateError", "Clock", "DefinitionChanges", "DefinitionError",
+    "Definitions", "Deployment", "ElementChange", "ElementInfo", "Engine", "EngineError", "ExpressionError", "Form",
+    "FormField", "JournalEntry", "ManualClock", "MigrationPlan", "MigrationRefusedError", "ProcessDefinition",
+    "RecordConflictError", "SQLiteStore", "SedflowError", "Store", "StoreError", "SystemClock", "TaskDataError",
+    "TaskView", "TickResult", "UnknownCaseError", "UnknownProcessError", "UnknownTaskError", "UnknownVersionError",
+    "diff_definitions", "load_directory", "load_files", "open_store",
 ]

@@ -55,6 +55,12 @@ class UnknownCaseError(SedflowError):
     exit_code = 4
 
 
+class UnknownVersionError(SedflowError):
+    """No definition version matches (or a version prefix matches several)."""
+
+    exit_code = 4
+
+
 class UnknownTaskError(SedflowError):
     """The task named is not ready in the case (or the name is ambiguous)."""
 
@@ -76,6 +82,14 @@ class CaseStateError(SedflowError):
     """The operation does not apply to the case in its current state (e.g. it has ended)."""
 
     exit_code = 6
+
+
+class MigrationRefusedError(CaseStateError):
+    """The migration policy refuses to move the case to the new version; ``plan.reasons`` say why."""
+
+    def __init__(self, message: str, plan: object):
+        self.plan = plan
+        super().__init__(message)
 
 
 class RecordConflictError(SedflowError):

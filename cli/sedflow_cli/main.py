@@ -187,6 +187,68 @@ def processes_validate(settings: _Settings, files: tuple[str, ...]) -> None:
         click.echo(f"ok  {d.process_id} {d.version}")
 
 
+def _short(version: str | None) -> str:
+    return version[:12] if version else "-"
+
+
+def _render_changes(changes: Any, indent: str = "  ") -> None:
+    for sign, items in (("+", changes.added), ("-", changes.removed), ("~", changes.changed)):
+        for change in items:
+            click.echo(f"{indent}{sign} {change.process_id}:{change.describe()}")
+
+
+@processes.command("deploy")
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
+@click.option("--actor", help="Who deploys (recorded with the deployment).")
+@click.option("--json", "as_json", is_flag=True)
+@pass_settings
+def processes_deploy(settings: _Settings, files: tuple[str, ...], actor: str | None, as_json: bool) -> None:
+    """Make diagrams the versions new cases start on; print what changed.
+
+    Without FILES, deploys every diagram in the processes directory; FILES must include the processes
+    they call. A process whose content did not change keeps its version. Earlier versions stay in the
+    store: running cases stay on theirs until 'sedflow case migrate'.
+    """
+    from sedflow import load_directory, load_files
+    defs = load_files(files) if files else load_directory(settings.processes_dir())
+    for warning in defs.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    results = settings.engine(create=True).deploy(defs, actor=actor)
+
+    def render() -> None:
+        for r in results:
+            if not r.deployed:
+                click.echo(f"{r.process_id:<24} unchanged {_short(r.version)}")
+                continue
+            was = f"was {_short(r.previous)}" if r.previous else "first version"
+            click.echo(f"{r.process_id:<24} deployed  {_short(r.version)} ({was})")
+            _render_changes(r.changes)
+    _out([r.to_dict() for r in results], as_json, render)
+
+
+@processes.command("versions")
+@click.argument("process_id", required=False)
+@click.option("--json", "as_json", is_flag=True)
+@pass_settings
+def processes_versions(settings: _Settings, process_id: str | None, as_json: bool) -> None:
+    """The deployment history (of one process): which version new cases start on, and since when."""
+    engine = settings.engine()
+    rows = engine.deployments(process_id)
+    current = {r.process_id: r.seq for r in rows}
+    out = [{"seq": r.seq, "process_id": r.process_id, "version": r.version, "deployed_at": r.deployed_at.isoformat(),
+            "actor": r.actor, "previous": r.changes.get("previous"), "current": current[r.process_id] == r.seq,
+            "added": len(r.changes.get("added", ())), "removed": len(r.changes.get("removed", ())),
+            "changed": len(r.changes.get("changed", ()))} for r in rows]
+
+    def render() -> None:
+        for r in out:
+            mark = "*" if r["current"] else " "
+            summary = f"+{r['added']} -{r['removed']} ~{r['changed']}" if r["previous"] else "first version"
+            click.echo(f"{mark} {r['process_id']:<24} {r['version']}  {r['deployed_at'][:19]}  "
+                       f"{r['actor'] or '-':<12} {summary}")
+    _out(out, as_json, render)
+
+
 # ---------------------------------------------------------------------------------------------- cases
 
 @main.group()
@@ -390,6 +452,43 @@ def case_cancel(settings: _Settings, case_id: str, reason: str, actor: str | Non
     """Administrative stop of a case (e.g. registered by mistake)."""
     c = settings.engine().cancel_case(case_id, reason, actor=actor)
     _out(c.to_dict(), as_json, lambda: _render_case(c))
+
+
+@case.command("migrate")
+@click.argument("case_id", required=False)
+@click.option("--all", "all_cases", is_flag=True, help="Every active case of the version's process.")
+@click.option("--to", "to_version", required=True, metavar="VERSION",
+              help="Version (or a unique prefix), or 'latest': the deployed one.")
+@click.option("--process", "process_id", help="The process, for --all --to latest.")
+@click.option("--dry-run", is_flag=True, help="Only report, per case, migrate or refuse and why.")
+@click.option("--actor", help="Who does this (recorded in the journal).")
+@click.option("--json", "as_json", is_flag=True)
+@pass_settings
+def case_migrate(settings: _Settings, case_id: str | None, all_cases: bool, to_version: str, process_id: str | None,
+                 dry_run: bool, actor: str | None, as_json: bool) -> None:
+    """Move running cases to another version of their process.
+
+    Refused (per case, with the reason) when a task the case has completed or is working on was changed
+    or removed in that version; exits 6 when any case was refused (a dry run exits 0).
+    """
+    if bool(case_id) == all_cases:
+        raise click.UsageError("name one CASE_ID or use --all")
+    engine = settings.engine()
+    if case_id:
+        process_id = engine.show_case(case_id).process_id
+    plans = engine.migrate_cases(to_version, case_ids=[case_id] if case_id else None, process_id=process_id,
+                                 dry_run=dry_run, actor=actor)
+
+    def render() -> None:
+        if not plans:
+            click.echo("no active cases to migrate")
+        for plan in plans:
+            click.echo(f"{plan.case_id}  {plan.action:<8} {_short(plan.from_version)} -> {_short(plan.to_version)}")
+            for line in plan.reasons + plan.changes:
+                click.echo(f"    {line}")
+    _out([p.to_dict() for p in plans], as_json, render)
+    if not dry_run and any(not p.allowed for p in plans):
+        raise SystemExit(6)
 
 
 @case.command("history")

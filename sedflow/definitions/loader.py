@@ -21,13 +21,15 @@ from SpiffWorkflow.bpmn.parser.BpmnParser import XSD_PATH
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.control import BpmnStartTask
 from SpiffWorkflow.task import TaskState
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
+from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 
 from ..errors import DefinitionError, ExpressionError, UnknownProcessError
 from ..expressions import compile_expression
 from ..vocabulary import END_REASONS, OUTCOMES
 from .forms import FIELD_TYPES, Form, FormField
-from .timers import use_engine_clock
+from .timers import CLOCKED, use_engine_clock
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
@@ -35,7 +37,7 @@ DI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
 NS = {"bpmn": BPMN_NS, "camunda": CAMUNDA_NS, "bpmndi": DI_NS}
 MAX_FILE_BYTES = 5 * 1024 * 1024
 
-_FLOW_NODES = {
+FLOW_NODES = {
     "task", "userTask", "manualTask", "serviceTask", "sendTask", "receiveTask", "businessRuleTask",
     "scriptTask", "callActivity", "subProcess", "transaction", "startEvent", "endEvent",
     "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent", "exclusiveGateway",
@@ -174,7 +176,7 @@ def load_sources(sources: Mapping[str, bytes]) -> Definitions:
     trees: dict[str, etree._ElementTree] = {}
     for name, data in sources.items():
         try:
-            trees[name] = _parse_safely(data, name)
+            trees[name] = parse_diagram(data, name)
         except DefinitionError as exc:
             problems.extend(exc.problems)
     index: dict[tuple[str, str], ElementInfo] = {}
@@ -250,7 +252,7 @@ def load_sources(sources: Mapping[str, bytes]) -> Definitions:
     return Definitions(definitions, warnings)
 
 
-class _SharedSpecStart(BpmnStartTask):
+class SharedSpecStart(BpmnStartTask):
     """A start task that starts event sub-processes without rewiring the spec.
 
     SpiffWorkflow 3.2 connects ``Start -> event sub-process -> End`` into the *spec* the first time an
@@ -278,7 +280,17 @@ def _adapt_spec(process_spec: Any) -> None:
             task_spec.connect(process_spec.end)
         if start not in task_spec.inputs:
             task_spec._connect_notify(start)
-    start.__class__ = _SharedSpecStart
+    start.__class__ = SharedSpecStart
+
+
+@lru_cache(maxsize=1)
+def serializer_registry() -> Any:
+    """SpiffWorkflow's Camunda serializer registry, also converting the spec classes ``_adapt_spec`` swaps
+    in (as the classes they extend): workflow state is written with it, and SpiffWorkflow's spec diff
+    needs it to compare two versions."""
+    adapted = {SharedSpecStart: CAMUNDA_CONFIG[BpmnStartTask],
+               **{clocked: CAMUNDA_CONFIG[base] for base, clocked in CLOCKED.items()}}
+    return BpmnWorkflowSerializer.configure({**CAMUNDA_CONFIG, **adapted})
 
 
 def _version(files: Mapping[str, bytes]) -> str:
@@ -300,7 +312,7 @@ def _closure(pid: str, calls: Mapping[str, set[str]]) -> set[str]:
     return seen
 
 
-def _parse_safely(data: bytes, name: str) -> etree._ElementTree:
+def parse_diagram(data: bytes, name: str) -> etree._ElementTree:
     # Refuse DTDs outright (entity bombs, external entities) before any parser sees the bytes.
     match = re.search(rb"<!(DOCTYPE|ENTITY)", data)
     if match:
@@ -389,7 +401,7 @@ def _index_process(process: etree._Element, pid: str, file: str, tree: etree._El
     nodes = {}
     for el in process.iter():
         kind = _local(el.tag)
-        if kind not in _FLOW_NODES or el.getparent() is None:
+        if kind not in FLOW_NODES or el.getparent() is None:
             continue
         eid = el.get("id")
         nodes[eid] = el
@@ -476,6 +488,6 @@ def _form(el: etree._Element, eid: str, file: str) -> tuple[Form | None, list[De
 def _check_di(tree: etree._ElementTree, name: str) -> list[str]:
     """Diagrams without layout run, but a process owner cannot open them usefully: warn."""
     drawn = {el.get("bpmnElement") for el in tree.iter(f"{{{DI_NS}}}BPMNShape", f"{{{DI_NS}}}BPMNEdge")}
-    missing = [el.get("id") for el in tree.iter() if (_local(el.tag) in _FLOW_NODES or _local(el.tag) == "sequenceFlow")
+    missing = [el.get("id") for el in tree.iter() if (_local(el.tag) in FLOW_NODES or _local(el.tag) == "sequenceFlow")
                and el.get("id") not in drawn]
     return [f"{name}: element '{eid}' has no diagram layout (BPMN DI)" for eid in missing]

@@ -105,15 +105,15 @@ def _parse_cycle(expression: str, now: datetime) -> tuple[int, datetime, str]:
     return cycles, parse_when(parts[1]), parts[2]
 
 
-_CLOCKED = {TimeDateEventDefinition: ClockTimeDate, DurationTimerEventDefinition: ClockDuration,
+CLOCKED = {TimeDateEventDefinition: ClockTimeDate, DurationTimerEventDefinition: ClockDuration,
             CycleTimerEventDefinition: ClockCycle}
 
 
 def use_engine_clock(task_spec: Any) -> None:
     """Give a parsed timer event the clocked class of its kind (a no-op for other task specs)."""
     definition = getattr(task_spec, "event_definition", None)
-    if definition is not None and type(definition) in _CLOCKED:
-        definition.__class__ = _CLOCKED[type(definition)]
+    if definition is not None and type(definition) in CLOCKED:
+        definition.__class__ = CLOCKED[type(definition)]
 
 
 def due_time(my_task: Any) -> datetime | None:

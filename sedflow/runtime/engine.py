@@ -25,17 +25,21 @@ from SpiffWorkflow.task import TaskState
 
 from ..clock import Clock, SystemClock
 from ..definitions import Definitions, ElementInfo, Form, ProcessDefinition, load_sources
+from ..definitions.changes import DefinitionChanges, diff_definitions
 from ..definitions.forms import PERSONAL_NUMBER
-from ..errors import (CaseStateError, EngineError, ExpressionError, RecordConflictError, SedflowError, StoreError,
-                      TaskDataError, UnknownProcessError, UnknownTaskError)
+from ..errors import (CaseStateError, EngineError, ExpressionError, MigrationRefusedError, RecordConflictError,
+                      SedflowError, StoreError, TaskDataError, UnknownProcessError, UnknownTaskError,
+                      UnknownVersionError)
 from ..expressions.engine import SafeScriptEngine
-from ..journal import CASE_ENDED, CASE_STARTED, EVENT_REACHED, TASK_COMPLETED, TIMER_FIRED, JournalEntry
+from ..journal import (ACTIVITY_COMPLETED, CASE_ENDED, CASE_MIGRATED, CASE_STARTED, EVENT_REACHED, TASK_COMPLETED,
+                       TIMER_FIRED, JournalEntry)
 from ..journal.transitions import (StepContext, live_elements, open_human_tasks, snapshot, transitions,
                                    waiting_timers)
 from ..store import ACTIVE, CANCELLED, COMPLETED, TIMER, WITHDRAWN, CaseFilter, CaseRecord, OpenTask, Store
 from ..vocabulary import END_REASONS
 from .events import interrupt
 from .state import dump_state, load_state, new_workflow, prune
+from .versions import Deployment, Migration, MigrationPlan
 
 #: The BPMN message a diagram catches (event sub-process or boundary event) to model withdrawal.
 WITHDRAWAL_MESSAGE = "participant_withdrawal"
@@ -123,11 +127,14 @@ class _Step:
     timers: list[OpenTask]
     entries: list[JournalEntry]
     expected_revision: int | None  # None: a new case
+    first_deployment: bool = False  # the first case of a process never deployed deploys its version
 
     def write(self, tx: Any) -> None:
         d, r = self.definition, self.record
         if self.expected_revision is None:
             tx.save_definition(d.version, d.process_id, d.name, d.sources, r.updated_at)
+            if self.first_deployment:
+                tx.record_deployment(d.process_id, d.version, r.updated_at, self.entries[0].actor, {"previous": None})
             tx.insert_case(r)
         else:
             tx.update_case(r, expected_revision=self.expected_revision)
@@ -142,7 +149,12 @@ class _Step:
 
 
 class Engine:
-    """Runs cases of the loaded definitions over a store, with an injectable clock."""
+    """Runs cases over a store, with an injectable clock.
+
+    ``definitions`` are the diagrams this program loaded. New cases start on the version of their
+    process *deployed* in the store (``deploy``); a process never deployed there starts on the loaded
+    version, and its first case deploys it. A case stays on the version it started on until migrated.
+    """
 
     def __init__(self, store: Store, definitions: Definitions, *, clock: Clock | None = None):
         self.store = store
@@ -192,16 +204,139 @@ class Engine:
             found = load_sources(sources).by_version(version) if sources else None
             if found is None:
                 raise StoreError(f"definition version {version} is not in the store")
-            self._versions[version] = found
-            self._fields[id(found.spec)] = found.field_ids
+            self._remember(found)
         return self._versions[version]
+
+    def _remember(self, definition: ProcessDefinition) -> None:
+        self._versions[definition.version] = definition
+        self._fields[id(definition.spec)] = definition.field_ids
+
+    def current_definition(self, process_id: str) -> ProcessDefinition:
+        """The definition new cases of ``process_id`` start on: the deployed version, else the loaded one."""
+        return self._for_new_cases(process_id)[0]
+
+    def deployments(self, process_id: str | None = None) -> list[Any]:
+        """The store's deployment history (``sedflow.store.Deployment`` rows), oldest first."""
+        if process_id is not None:
+            self.current_definition(process_id)  # UnknownProcessError for a process neither loaded nor deployed
+        return self.store.deployments(process_id)
+
+    def resolve_version(self, ref: str, process_id: str | None = None) -> ProcessDefinition:
+        """A definition by version, unique version prefix, or ``latest`` (the deployed version of ``process_id``)."""
+        if ref == "latest":
+            if process_id is None:
+                raise UnknownVersionError("'latest' needs a process")
+            return self.current_definition(process_id)
+        known = {d.version: d.process_id for d in self.store.deployments()}
+        known.update({d.version: d.process_id for d in self._versions.values()})
+        matches = sorted(v for v, pid in known.items() if v.startswith(ref) and process_id in (None, pid))
+        if len(matches) != 1 or len(ref) < 4:
+            what = f" of process '{process_id}'" if process_id else ""
+            problem = "matches several versions" if len(matches) > 1 else "is not a known version"
+            raise UnknownVersionError(f"'{ref}' {problem}{what} (see 'sedflow processes versions')")
+        return self.definition(matches[0])
+
+    # ---------------------------------------------------------------------------------- versions
+
+    def deploy(self, definitions: Iterable[ProcessDefinition] | None = None, *,
+               actor: str | None = None) -> list[Deployment]:
+        """Make each definition (default: the loaded ones) the version new cases of its process start on.
+
+        A definition whose version is already the deployed one is left as it is; every version ever
+        deployed stays in the store, so cases keep running on theirs. Each result lists the elements
+        added, removed and changed since the version deployed before.
+        """
+        results = []
+        for definition in definitions if definitions is not None else self.definitions:
+            previous = self.store.deployed_version(definition.process_id)
+            if previous == definition.version:
+                results.append(Deployment(definition.process_id, definition.version, previous, deployed=False))
+                continue
+            changes = diff_definitions(self.definition(previous), definition) if previous else DefinitionChanges()
+            with self.store.transaction() as tx:
+                tx.save_definition(definition.version, definition.process_id, definition.name, definition.sources,
+                                   self.clock.now())
+                tx.record_deployment(definition.process_id, definition.version, self.clock.now(), actor,
+                                     {"previous": previous, **changes.to_dict()})
+            self._remember(definition)
+            results.append(Deployment(definition.process_id, definition.version, previous, True, changes))
+        return results
+
+    def plan_migration(self, case_id: str, to_version: str) -> MigrationPlan:
+        """What migrating the case to ``to_version`` would do, or why it is refused; nothing is written."""
+        _, migration = self._migration(case_id, to_version, None)
+        return migration.plan(case_id) if migration else self._unchanged(case_id)
+
+    def migrate_case(self, case_id: str, to_version: str, *, actor: str | None = None,
+                     expected_revision: int | None = None) -> MigrationPlan:
+        """Move a running case to another version of its process (MigrationRefusedError when the policy
+        refuses). The case's new state and a ``case_migrated`` journal row naming both versions commit
+        together."""
+        loaded, migration = self._migration(case_id, to_version, expected_revision)
+        if migration is None:
+            return self._unchanged(case_id)
+        plan = migration.plan(case_id)
+        if not plan.allowed:
+            raise MigrationRefusedError(f"case '{case_id}' cannot move to version {plan.to_version}: "
+                                        f"{'; '.join(plan.reasons)}", plan)
+        record, _, workflow, extra = loaded
+        new = migration.new
+        ctx = StepContext(case_id=case_id, at=self.clock.now(), definition=new, actor=actor)
+        migrated = JournalEntry(case_id=case_id, at=ctx.at, kind=CASE_MIGRATED, process_id=record.process_id,
+                                definition_version=new.version, actor=actor,
+                                data={"from_version": plan.from_version, "to_version": plan.to_version,
+                                      "changes": list(plan.changes)})
+        entries = self._run(workflow, ctx, migration.apply)
+        record.definition_version = new.version
+        self._commit(record, workflow, new, ctx, [migrated, *entries], extra)
+        return migration.plan(case_id, migrated=True)
+
+    def migrate_cases(self, to_version: str, *, case_ids: Iterable[str] | None = None, process_id: str | None = None,
+                      dry_run: bool = False, actor: str | None = None) -> list[MigrationPlan]:
+        """Migrate each case (default: every active case of the version's process), each in its own
+        transaction; refused cases are reported in the result, not raised. ``dry_run`` only plans."""
+        target = self.resolve_version(to_version, process_id)
+        if case_ids is None:
+            case_ids = [c.case_id for c in self.store.list_cases(CaseFilter(status=ACTIVE,
+                                                                             process_id=target.process_id))]
+        plans = []
+        for case_id in case_ids:
+            if dry_run:
+                plans.append(self.plan_migration(case_id, target.version))
+                continue
+            try:
+                plans.append(self.migrate_case(case_id, target.version, actor=actor))
+            except MigrationRefusedError as exc:
+                plans.append(exc.plan)
+            except RecordConflictError:
+                plans.append(replace(self.plan_migration(case_id, target.version),
+                                     reasons=("someone changed the case meanwhile; nothing was written: run it again",)))
+        return plans
+
+    def _migration(self, case_id: str, to_version: str, expected_revision: int | None) -> tuple[Any, Migration | None]:
+        loaded = self._load(case_id, expected_revision)
+        record, definition, workflow, _ = loaded
+        new = self.resolve_version(to_version)
+        if new.process_id != record.process_id:
+            raise CaseStateError(f"version {new.version} is of process '{new.process_id}'; case '{case_id}' runs "
+                                 f"'{record.process_id}'")
+        if new.version == definition.version:
+            return loaded, None
+        completed = {(e.process_id, e.element_id) for e in self.store.read_journal(case_id)
+                     if e.kind in (TASK_COMPLETED, ACTIVITY_COMPLETED)}
+        return loaded, Migration(workflow, definition, new, completed)
+
+    def _unchanged(self, case_id: str) -> MigrationPlan:
+        record = self.store.get_case(case_id, with_state=False)
+        return MigrationPlan(case_id, record.process_id, record.definition_version, record.definition_version)
 
     # ---------------------------------------------------------------------------------------- writes
 
     def start_case(self, process_id: str, participant: str, data: Mapping[str, Any] | None = None, *,
                    actor: str | None = None, case_id: str | None = None) -> Case:
         """Start a case for a participant (a pseudonymous key), with the start event's form data."""
-        step = self._start(process_id, participant, data, actor, case_id)
+        definition, deploy = self._for_new_cases(process_id)
+        step = self._start(definition, participant, data, actor, case_id, deploy=deploy)
         with self.store.transaction() as tx:
             step.write(tx)
         return step.view(self)
@@ -213,16 +348,23 @@ class Engine:
         start form's fields. Every row is checked first (a TaskDataError names the first bad row and
         nothing is written); then cases start in batches, one transaction per batch."""
         rows = list(rows)
+        current: dict[str, tuple[ProcessDefinition, bool]] = {}
         for line, row in enumerate(rows, 1):
+            pid = row.get("process") or process_id or ""
             try:
-                definition = self.definitions.get(row.get("process") or process_id or "")
-                self._check_start(definition, row.get("participant") or "", _fields(row))
+                if pid not in current:
+                    current[pid] = self._for_new_cases(pid)
+                self._check_start(current[pid][0], row.get("participant") or "", _fields(row))
             except (TaskDataError, UnknownProcessError) as exc:
                 raise type(exc)(f"row {line}: {exc}") from None
         started = []
         for first in range(0, len(rows), batch):
-            steps = [self._start(row.get("process") or process_id, row["participant"], _fields(row), actor,
-                                 row.get("case_id") or None) for row in rows[first:first + batch]]
+            steps = []
+            for row in rows[first:first + batch]:
+                definition, deploy = current[row.get("process") or process_id]
+                steps.append(self._start(definition, row["participant"], _fields(row), actor,
+                                         row.get("case_id") or None, deploy=deploy))
+                current[definition.process_id] = definition, False
             with self.store.transaction() as tx:
                 for step in steps:
                     step.write(tx)
@@ -238,9 +380,14 @@ class Engine:
         start_form = definition.start_form
         return _validate(start_form, data, element=definition.start_event.id if start_form else definition.process_id)
 
-    def _start(self, process_id: str, participant: str, data: Mapping[str, Any] | None, actor: str | None,
-               case_id: str | None) -> _Step:
-        definition = self.definitions.get(process_id)
+    def _for_new_cases(self, process_id: str) -> tuple[ProcessDefinition, bool]:
+        """The definition new cases start on, and whether starting one first deploys it."""
+        version = self.store.deployed_version(process_id)
+        return (self.definition(version), False) if version else (self.definitions.get(process_id), True)
+
+    def _start(self, definition: ProcessDefinition, participant: str, data: Mapping[str, Any] | None,
+               actor: str | None, case_id: str | None, *, deploy: bool) -> _Step:
+        process_id = definition.process_id
         start_data = self._check_start(definition, participant or "", data or {})
         now = self.clock.now()
         record = CaseRecord(case_id=case_id or uuid.uuid4().hex[:12], participant=participant, process_id=process_id,
@@ -252,7 +399,9 @@ class Engine:
         started = JournalEntry(case_id=record.case_id, at=now, kind=CASE_STARTED, process_id=process_id,
                                definition_version=definition.version, actor=actor, data=dict(start_data))
         entries = self._run(workflow, ctx, lambda: None)
-        return self._prepare(record, workflow, definition, ctx, [started, *entries], {}, new=True)
+        step = self._prepare(record, workflow, definition, ctx, [started, *entries], {}, new=True)
+        step.first_deployment = deploy
+        return step
 
     def complete_task(self, case_id: str, task: str, data: Mapping[str, Any] | None = None, *,
                       actor: str | None = None, expected_revision: int | None = None) -> Case:

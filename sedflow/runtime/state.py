@@ -20,14 +20,13 @@ import zlib
 from typing import Any
 from uuid import UUID
 
-from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.specs.mixins.unstructured_join import UnstructuredJoin
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.task import TaskState
 
 from ..definitions import ProcessDefinition
+from ..definitions.loader import serializer_registry
 from ..errors import StoreError, TaskDataError
 
 STATE_FORMAT = 1
@@ -53,8 +52,7 @@ class _SpecByReference(BpmnWorkflowConverter):
         return workflow
 
 
-_registry = BpmnWorkflowSerializer.configure(CAMUNDA_CONFIG)
-_converter = _SpecByReference(BpmnWorkflow, _registry)
+_converter = _SpecByReference(BpmnWorkflow, serializer_registry())
 
 
 def new_workflow(definition: ProcessDefinition, script_engine: Any) -> BpmnWorkflow:

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..journal import JournalEntry
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 ACTIVE, COMPLETED, WITHDRAWN, CANCELLED = "active", "completed", "withdrawn", "cancelled"
 STATUSES = (ACTIVE, COMPLETED, WITHDRAWN, CANCELLED)
@@ -70,6 +70,19 @@ class OpenTask:
 
 
 @dataclass(frozen=True)
+class Deployment:
+    """One deployment of a process: from then on new cases start on ``version``. ``changes`` is what
+    changed from the version deployed before it (see ``sedflow.definitions.changes``)."""
+
+    seq: int
+    process_id: str
+    version: str
+    deployed_at: datetime
+    actor: str | None = None
+    changes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class CaseFilter:
     status: str | None = None
     process_id: str | None = None
@@ -100,6 +113,11 @@ class Transaction(ABC):
     def save_definition(self, version: str, process_id: str, name: str, sources: Mapping[str, bytes],
                         at: datetime) -> None:
         """Record a definition version (idempotent) so that cases can be resumed on it later."""
+
+    @abstractmethod
+    def record_deployment(self, process_id: str, version: str, at: datetime, actor: str | None,
+                          changes: Mapping[str, Any]) -> None:
+        """Make a saved ``version`` the one new cases of ``process_id`` start on."""
 
 
 class Store(ABC):
@@ -144,6 +162,14 @@ class Store(ABC):
 
     @abstractmethod
     def definition_sources(self, version: str) -> dict[str, bytes] | None: ...
+
+    @abstractmethod
+    def deployments(self, process_id: str | None = None) -> list[Deployment]:
+        """The deployment history, oldest first (of one process, or of all)."""
+
+    @abstractmethod
+    def deployed_version(self, process_id: str) -> str | None:
+        """The version new cases of ``process_id`` start on: the latest deployed (None: never deployed)."""
 
     @abstractmethod
     def close(self) -> None: ...

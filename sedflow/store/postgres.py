@@ -58,6 +58,14 @@ _V3 = ["ALTER TABLE journal ADD COLUMN duration DOUBLE PRECISION", "DROP INDEX j
        "CREATE INDEX journal_kind_case ON journal(kind, element_id, case_id)", "DROP INDEX cases_due",
        "CREATE INDEX cases_due ON cases(next_due_at, case_id) WHERE status = 'active'"]
 
+_V4 = ["""CREATE TABLE deployments (
+        seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, process_id TEXT NOT NULL,
+        version TEXT NOT NULL REFERENCES definitions(version), deployed_at TIMESTAMPTZ NOT NULL, actor TEXT,
+        changes JSONB NOT NULL)""",
+       "CREATE INDEX deployments_process ON deployments(process_id, seq)",
+       """INSERT INTO deployments (process_id, version, deployed_at, changes)
+        SELECT process_id, version, deployed_at, '{}'::jsonb FROM definitions ORDER BY deployed_at, version"""]
+
 
 def split_url(url: str) -> tuple[str, str]:
     """The connection URL without sedflow's ``schema`` parameter, and that schema."""
@@ -68,7 +76,7 @@ def split_url(url: str) -> tuple[str, str]:
 
 
 class PostgresStore(SQLStore):
-    MIGRATIONS = (_V1, _V2, _V3)
+    MIGRATIONS = (_V1, _V2, _V3, _V4)
     STAGE_FILTER = "jsonb_exists(c.stages, ?)"
     PARAM = "%s"
     JSON_TEXT = "({column} ->> '{key}')"

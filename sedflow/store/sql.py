@@ -15,7 +15,7 @@ from typing import Any
 
 from ..errors import RecordConflictError, StoreError, UnknownCaseError
 from ..journal import JournalEntry
-from .persistence import SCHEMA_VERSION, CaseFilter, CaseRecord, OpenTask, Store, Transaction
+from .persistence import SCHEMA_VERSION, CaseFilter, CaseRecord, Deployment, OpenTask, Store, Transaction
 
 CASE_COLUMNS = ("case_id", "participant", "process_id", "definition_version", "status", "revision", "stages", "data",
                 "milestones", "outcome", "end_reason", "started_at", "updated_at", "ended_at", "next_due_at")
@@ -257,6 +257,22 @@ class SQLStore(Store):
             return None
         return {name: text.encode("utf-8") for name, text in self._unjson(rows[0][0]).items()}
 
+    def deployments(self, process_id: str | None = None) -> list[Deployment]:
+        sql = "SELECT seq, process_id, version, deployed_at, actor, changes FROM deployments"
+        args: tuple = ()
+        if process_id is not None:
+            sql += " WHERE process_id = ?"
+            args = (process_id,)
+        with self._guard():
+            rows = self._query(self._sql(sql + " ORDER BY seq"), args)
+        return [Deployment(r[0], r[1], r[2], self._dt(r[3]), r[4], self._unjson(r[5])) for r in rows]
+
+    def deployed_version(self, process_id: str) -> str | None:
+        with self._guard():
+            rows = self._query(self._sql("SELECT version FROM deployments WHERE process_id = ? ORDER BY seq DESC "
+                                         "LIMIT 1"), (process_id,))
+        return rows[0][0] if rows else None
+
     # ---------------------------------------------------------------------------- mapping
 
     def _case_row(self, c: CaseRecord) -> tuple:
@@ -321,3 +337,8 @@ class _SQLTransaction(Transaction):
                    "ON CONFLICT (version) DO NOTHING",
                    (version, process_id, name, self._store._json({k: v.decode("utf-8") for k, v in sources.items()}),
                     self._store._ts(at)))
+
+    def record_deployment(self, process_id: str, version: str, at: datetime, actor: str | None,
+                          changes: Mapping[str, Any]) -> None:
+        self._exec("INSERT INTO deployments (process_id, version, deployed_at, actor, changes) VALUES (?, ?, ?, ?, ?)",
+                   (process_id, version, self._store._ts(at), actor, self._store._json(dict(changes))))

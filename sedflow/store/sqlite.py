@@ -71,8 +71,21 @@ CREATE INDEX cases_due ON cases(next_due_at, case_id) WHERE status = 'active'
 """
 
 
+# v4: the deployment history: which version of each process new cases start on, and what each changed.
+# Versions that cases already ran on count as deployed, in the order they were first used.
+_V4 = """
+CREATE TABLE deployments (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, process_id TEXT NOT NULL,
+    version TEXT NOT NULL REFERENCES definitions(version), deployed_at TEXT NOT NULL, actor TEXT,
+    changes TEXT NOT NULL);
+CREATE INDEX deployments_process ON deployments(process_id, seq);
+INSERT INTO deployments (process_id, version, deployed_at, changes)
+    SELECT process_id, version, deployed_at, '{}' FROM definitions ORDER BY deployed_at, version
+"""
+
+
 class SQLiteStore(SQLStore):
-    MIGRATIONS = (_statements(_V1), _statements(_V2), _statements(_V3))
+    MIGRATIONS = (_statements(_V1), _statements(_V2), _statements(_V3), _statements(_V4))
     STAGE_FILTER = "EXISTS (SELECT 1 FROM json_each(c.stages) WHERE value = ?)"
 
     def __init__(self, path: str | Path, *, create: bool = False, migrate: bool = False, synchronous: str = "NORMAL"):

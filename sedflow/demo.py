@@ -26,16 +26,59 @@ from .runtime import Engine, TaskView
 
 SE_PROCESS = "supported_employment"
 
-# Decision fields the random demo controls: (field, [(value, weight), ...]).
-_DECISIONS: dict[str, dict[str, list[tuple[Any, float]]]] = {
-    "information_dialogue": {"needs_more_information": [(True, 0.25), (False, 0.75)]},
-    "participant_decision": {"chooses_se": [(True, 0.88), (False, 0.12)]},
-    "vocational_profile": {"profile_sufficient": [(True, 0.6), (False, 0.4)],
-                           "complement": [("PRAKTIK", 0.5), ("SUPPORTED_TRAINING", 0.5)]},
-    "job_search": {"search_result": [("JOB_OFFER", 0.35), ("STUDIES", 0.15), ("CONTINUE", 0.3),
-                                     ("BACK_TO_PROFILE", 0.07), ("OTHER_PLAN", 0.13)]},
-    "study_application": {"admitted": [(True, 0.75), (False, 0.25)]},
-    "support_followup": {"support_status": [("CONTINUE", 0.72), ("STABLE", 0.2), ("JOB_LOST", 0.08)]},
+# Per process, the decision fields the random demo steers: {task: {field: [(value, weight), ...]}}. Other
+# fields are filled at random from the form's own definition.
+DEMO_DECISIONS: dict[str, dict[str, dict[str, list[tuple[Any, float]]]]] = {
+    SE_PROCESS: {
+        "information_dialogue": {"needs_more_information": [(True, 0.25), (False, 0.75)]},
+        "participant_decision": {"chooses_se": [(True, 0.88), (False, 0.12)]},
+        "vocational_profile": {"profile_sufficient": [(True, 0.6), (False, 0.4)],
+                               "complement": [("PRAKTIK", 0.5), ("SUPPORTED_TRAINING", 0.5)]},
+        "job_search": {"search_result": [("JOB_OFFER", 0.35), ("STUDIES", 0.15), ("CONTINUE", 0.3),
+                                         ("BACK_TO_PROFILE", 0.07), ("OTHER_PLAN", 0.13)]},
+        "study_application": {"admitted": [(True, 0.75), (False, 0.25)]},
+        "support_followup": {"support_status": [("CONTINUE", 0.72), ("STABLE", 0.2), ("JOB_LOST", 0.08)]},
+        "planned_closure": {"outcome": [("EMPLOYMENT", 1), ("STUDIES", 1), ("OTHER_PLAN", 1),
+                                        ("CONTINUED_AF_SUPPORT", 1)]},
+    },
+    "habo_ips": {
+        "bistand_decision": {"bistand_granted": [(True, 0.93), (False, 0.07)]},
+        "mapping": {"more_mapping_needed": [(True, 0.25), (False, 0.75)]},
+        "individual_plan": {"goal_type": [("WORK", 0.8), ("STUDIES", 0.2)]},
+        "employer_contact": {"contact_result": [("JOB_OFFER", 0.35), ("PLACEMENT", 0.12), ("STUDIES", 0.08),
+                                                ("CONTINUE", 0.3), ("OTHER_PLAN", 0.15)]},
+        "study_application": {"admitted": [(True, 0.75), (False, 0.25)]},
+        "followup_meeting": {"followup_status": [("CONTINUE", 0.82), ("SUPPORT_NOT_NEEDED", 0.08), ("LEAVES", 0.04),
+                                                 ("JOB_LOST", 0.06)]},
+        "closure": {"outcome": [("EMPLOYMENT", 0.6), ("STUDIES", 0.2), ("OTHER_PLAN", 0.2)]},
+    },
+    "botkyrka_sed": {
+        "sed_participant_choice": {"chooses_sed": [(True, 0.9), (False, 0.1)]},
+        "sed_financial_counselling": {"keeps_social_assistance": [(True, 0.6), (False, 0.4)]},
+        "sed_track_decision": {"chosen_track": [("STUDIES", 0.55), ("WORK", 0.27), ("PLACEMENT", 0.1),
+                                                ("OTHER_PLAN", 0.08)]},
+        "sed_job_search": {"search_result": [("JOB_OFFER", 0.4), ("CONTINUE", 0.35), ("SWITCH_TO_STUDIES", 0.1),
+                                             ("OTHER_PLAN", 0.15)]},
+        "sed_admission_result": {"admitted": [(True, 0.75), (False, 0.25)],
+                                 "if_not_admitted": [("CHOOSE_AGAIN", 0.7), ("SWITCH_TO_WORK", 0.3)]},
+        "sed_support_contact": {"support_status": [("CONTINUE", 0.66), ("NEW_COURSES", 0.05), ("SWITCH", 0.04),
+                                                   ("CLOSE", 0.25)]},
+        "sed_closure": {"outcome": [("STUDIES", 0.5), ("EMPLOYMENT", 0.3), ("OTHER_PLAN", 0.2)]},
+    },
+    "jagmed": {
+        "jm_school_measures": {"measures_result": [("RESOLVED", 0.3), ("CONTINUE", 0.15), ("ESCALATE", 0.55)]},
+        "jm_participation_decision": {"wants_to_participate": [(True, 0.65), (False, 0.35)]},  # JM-K1: 65 of 100
+        "jm_student_goals": {"soft_start_needed": [(True, 0.35), (False, 0.65)]},
+        "jm_soft_start": {"soft_start_result": [("CONTINUE", 0.5), ("READY", 0.4), ("OTHER_PLAN", 0.1)]},
+        "jm_school_followup": {"school_status": [("CONTINUE", 0.45), ("STABLE", 0.35), ("SETBACK", 0.08),
+                                                 ("OTHER_PLAN", 0.12)]},
+    },
+    "ima": {
+        "ima_partner_dialogue": {"dialogue_result": [("JOB_SEARCH", 0.85), ("STUDIES", 0.08), ("OTHER_PLAN", 0.07)]},
+        "ima_job_search": {"search_result": [("JOB_OFFER", 0.35), ("CONTINUE", 0.5), ("STUDIES", 0.05),
+                                             ("OTHER_PLAN", 0.1)]},
+        "ima_employment_followup": {"employment_status": [("LASTING", 0.25), ("NOT_YET", 0.63), ("JOB_LOST", 0.12)]},
+    },
 }
 _WITHDRAWAL_REASONS = ["PARTICIPANT_CHOICE", "HEALTH", "MOVED", "NO_CONTACT"]
 
@@ -53,6 +96,7 @@ class Participant:
     data: dict[str, Any]
     decide: Callable[[list[TaskView], random.Random], Decision]
     gap_days: tuple[int, int] = (3, 30)
+    process_id: str = SE_PROCESS
 
 
 @dataclass
@@ -67,12 +111,13 @@ class DemoResult:
     notes: list[str] = field(default_factory=list)
 
 
-def run_demo(engine: Engine, *, participants: int = 50, seed: int = 1,
+def run_demo(engine: Engine, *, process_id: str = SE_PROCESS, participants: int = 50, seed: int = 1,
              start: str = "2025-01-06T08:00:00+00:00", withdrawal_rate: float = 0.015) -> DemoResult:
-    """``participants`` synthetic cases of the SE process, decisions drawn at random, run to their end."""
+    """``participants`` synthetic cases of a process, decisions drawn at random, run to their end."""
     rng = random.Random(seed)
     begin = datetime.fromisoformat(start)
-    form = engine.definitions.get(SE_PROCESS).start_form
+    form = engine.current_definition(process_id).start_form
+    decisions = DEMO_DECISIONS.get(process_id, {})
 
     def decide(ready: list[TaskView], rng: random.Random) -> Decision:
         if not ready:
@@ -80,13 +125,11 @@ def run_demo(engine: Engine, *, participants: int = 50, seed: int = 1,
         if rng.random() < withdrawal_rate:
             return "withdraw", rng.choice(_WITHDRAWAL_REASONS)
         task = rng.choice(ready)
-        choices = {k: _pick(rng, v) for k, v in _DECISIONS.get(task.element_id, {}).items()}
-        if task.element_id == "planned_closure":
-            choices["outcome"] = rng.choice(["EMPLOYMENT", "STUDIES", "OTHER_PLAN", "CONTINUED_AF_SUPPORT"])
-        return task, choices
+        return task, {k: _pick(rng, v) for k, v in decisions.get(task.element_id, {}).items()}
 
     people = [Participant(f"demo-{seed}-{n:05d}", begin + timedelta(days=rng.randint(0, 364), hours=rng.randint(0, 8)),
-                          _fill(form, {}, rng, begin.date()) if form else {}, decide) for n in range(participants)]
+                          _fill(form, {}, rng, begin.date()) if form else {}, decide, process_id=process_id)
+              for n in range(participants)]
     return _drive(engine, people, rng)
 
 
@@ -123,7 +166,7 @@ def _drive(engine: Engine, people: list[Participant], rng: random.Random) -> Dem
         clock.set(max(when, clock.now()))
         engine.tick()  # timers (monthly follow-ups, reminders) come due as simulated time passes
         if case_id is None:
-            case = engine.start_case(SE_PROCESS, person.key, person.data, actor="demo")
+            case = engine.start_case(person.process_id, person.key, person.data, actor="demo")
             cases.append(case.case_id)
             steps += 1
         else:

@@ -668,11 +668,13 @@ def export(settings: _Settings, fmt: str, file: str, process_id: str | None, inc
 @main.command()
 @click.option("--participants", default=50, show_default=True, help="How many synthetic participants.")
 @click.option("--seed", default=1, show_default=True)
+@click.option("--process", "process_id", default="supported_employment", show_default=True,
+              help="The programme to run (see 'sedflow processes list').")
 @click.option("--scenario", type=click.Choice(["natkraft", "gavle"]),
               help="Reproduce a source report's figures instead of drawing at random.")
 @pass_settings
-def demo(settings: _Settings, participants: int, seed: int, scenario: str | None) -> None:
-    """Run synthetic participants through the SE process into the store (created if missing; flagged synthetic)."""
+def demo(settings: _Settings, participants: int, seed: int, process_id: str, scenario: str | None) -> None:
+    """Run synthetic participants through a programme into the store (created if missing; flagged synthetic)."""
     from sedflow import ManualClock
     from sedflow.demo import run_demo, run_scenario
     engine = settings.engine(create=True, clock=ManualClock("2000-01-03T08:00:00+00:00" if scenario
@@ -684,8 +686,8 @@ def demo(settings: _Settings, participants: int, seed: int, scenario: str | None
         click.echo(f"report with: sedflow report outcomes_by_gender --rule {result.rule} --from {result.period[0]} "
                    f"--to {result.period[1]}")
     else:
-        result = run_demo(engine, participants=participants, seed=seed)
-        click.echo(f"{participants} participants, {result.steps} steps, store {engine.store.url}")
+        result = run_demo(engine, process_id=process_id, participants=participants, seed=seed)
+        click.echo(f"{process_id}: {participants} participants, {result.steps} steps, store {engine.store.url}")
     click.echo("cases by status:  " + ", ".join(f"{k} {v}" for k, v in sorted(result.by_status.items())))
     click.echo("cases by outcome: " + ", ".join(f"{k} {v}" for k, v in sorted(result.by_outcome.items())))
 

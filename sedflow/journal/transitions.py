@@ -69,8 +69,12 @@ def transitions(before: Snapshot, workflow: Any, ctx: StepContext) -> list[Journ
     after = snapshot(workflow)
     changed: list[tuple[Task, int | None, int]] = []
     for tid, (old, _, task) in before.items():
-        if tid not in after and task.state != old:  # removed from the tree (e.g. its subprocess ended)
-            changed.append((task, old, task.state))
+        if tid not in after:  # removed from the tree: its subprocess ended, or SpiffWorkflow dropped its branch
+            # A task dropped while still live (a non-interrupting boundary path when its activity ends, the
+            # descendants of a cancelled task) keeps its state: for the journal it was cancelled.
+            new = TaskState.CANCELLED if task.state == old and old & _LIVE else task.state
+            if new != old:
+                changed.append((task, old, new))
     for tid, (new, cycle, task) in after.items():
         old, old_cycle = before[tid][:2] if tid in before else (None, None)
         if old != new:

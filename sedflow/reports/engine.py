@@ -315,8 +315,8 @@ class Reports:
         stages = self._stage_map()
         scope, scope_args = self._scope("j", where)
         reached = dict(self.store.query(
-            f"WITH s(element_id, stage) AS ({stages}) SELECT s.stage, count(DISTINCT j.case_id) FROM journal j "
-            f"JOIN s ON s.element_id = j.element_id WHERE j.kind = 'task_ready'{scope} GROUP BY s.stage", scope_args))
+            f"WITH s(process_id, element_id, stage) AS ({stages}) SELECT s.stage, count(DISTINCT j.case_id) "
+            f"FROM journal j JOIN s ON s.process_id = j.process_id AND s.element_id = j.element_id WHERE j.kind = 'task_ready'{scope} GROUP BY s.stage", scope_args))
         referred, enrolled, result = self.store.query(
             f"SELECT count(*), count(enrolled), sum(work + studies) FROM ({sql}) x", args)[0]
         rows = [("Remitterade / förfrågningar", referred), ("Inskrivna (överenskommelse)", enrolled)]
@@ -329,9 +329,9 @@ class Reports:
         """Days per case in each stage (first task ready to last task done): median and quartiles."""
         scope, args = self._scope("d", where)
         day = self.store.day_number("d.at")
-        per_case = (f"WITH s(element_id, stage) AS ({self._stage_map()}) "
+        per_case = (f"WITH s(process_id, element_id, stage) AS ({self._stage_map()}) "
                     f"SELECT s.stage AS name, max({day}) - min({day} - d.duration / 86400.0) AS days FROM journal d "
-                    f"JOIN s ON s.element_id = d.element_id "
+                    f"JOIN s ON s.process_id = d.process_id AND s.element_id = d.element_id "
                     f"WHERE d.kind = 'task_completed' AND d.duration IS NOT NULL{scope} GROUP BY d.case_id, s.stage")
         rows = sorted(self._quartiles(per_case, args), key=lambda r: STAGE_ORDER.index(r[0])
                       if r[0] in STAGE_ORDER else 99)
@@ -411,8 +411,11 @@ class Reports:
         return result
 
     def _stage_map(self) -> str:
-        """A VALUES list (element id, stage) from every loaded definition: stages live in the diagrams."""
-        pairs = sorted({(e.id, e.stage) for d in self.definitions for e in d.elements.values() if e.stage})
-        if not pairs:
-            return "SELECT NULL, NULL WHERE 1 = 0"
-        return "VALUES " + ", ".join(f"('{e}', '{s}')" for e, s in pairs)
+        """A VALUES list (process id, element id, stage) from every loaded definition: stages live in the
+        diagrams, and element ids are only unique within a process."""
+        rows = sorted({(e.process_id, e.id, e.stage) for d in self.definitions for e in d.elements.values() if e.stage})
+        if not rows:
+            return "SELECT NULL, NULL, NULL WHERE 1 = 0"
+        def quote(text: str) -> str:  # diagram text, not user input, but quoted all the same
+            return "'" + text.replace("'", "''") + "'"
+        return "VALUES " + ", ".join(f"({quote(p)}, {quote(e)}, {quote(s)})" for p, e, s in rows)

@@ -136,6 +136,16 @@ def test_missing_called_process_is_refused(definitions):
     assert "supported_training" in str(err) and err.element == "supported_employment"
 
 
+def test_a_sub_process_id_used_in_two_diagrams_is_refused_naming_both(definitions):
+    se = definitions.get("supported_employment")
+    sources = dict(se.sources)
+    ima = next(Path(f) for f in definitions.get("ima").sources)
+    sources["ima.bpmn"] = ima.read_bytes().replace(b'"ima_withdrawal"', b'"withdrawal"')
+    err = refused(sources)
+    assert err.file == "ima.bpmn" and err.element == "withdrawal" and err.line
+    assert re.search(r"is also used at .*supported_employment\.bpmn:\d+", str(err))
+
+
 def test_spiffworkflow_semantic_errors_get_a_line():
     # a gateway condition on a flow out of a task: SpiffWorkflow parses, but a default flow that is not outgoing fails
     err = refused(variant('default="f5"', 'default="f1"'))

@@ -184,14 +184,21 @@ def load_sources(sources: Mapping[str, bytes]) -> Definitions:
     process_files: dict[str, str] = {}
     calls: dict[str, set[str]] = {}
     names_used: list[tuple[str, frozenset[str], str, str, int]] = []  # process, names, file, element, line
+    scopes: dict[str, str] = {}  # process or sub-process id -> where it is defined
     for name, tree in trees.items():
         problems.extend(_check_xsd(tree, name))
         for process in tree.getroot().iterfind("bpmn:process", NS):
             pid = process.get("id")
-            if pid in process_files:
-                problems.append(DefinitionError(f"process id '{pid}' is also defined in {process_files[pid]}",
-                                                file=name, element=pid, line=process.sourceline))
             process_files[pid] = name
+            # SpiffWorkflow names processes and sub-processes by id, in one namespace across all files.
+            for scope in (process, *process.iter(f"{{{BPMN_NS}}}subProcess", f"{{{BPMN_NS}}}transaction")):
+                sid = scope.get("id")
+                if sid in scopes:
+                    problems.append(DefinitionError(
+                        f"{_local(scope.tag)} id '{sid}' is also used at {scopes[sid]}: process and sub-process ids "
+                        "must be unique across all loaded diagrams (prefix it with the programme)",
+                        file=name, element=sid, line=scope.sourceline))
+                scopes[sid] = f"{name}:{scope.sourceline}"
             process_props[pid] = _properties(process)
             calls[pid] = {c.get("calledElement") for c in process.iter(f"{{{BPMN_NS}}}callActivity")}
             problems.extend(_index_process(process, pid, name, tree, index, names_used))

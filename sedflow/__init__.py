@@ -13,8 +13,8 @@ from .clock import Clock, ManualClock, SystemClock
 from .definitions import Definitions, ElementInfo, Form, FormField, ProcessDefinition, load_directory, load_files
 from .definitions.changes import DefinitionChanges, ElementChange, diff_definitions
 from .errors import (CaseStateError, DefinitionError, EngineError, ExpressionError, MigrationRefusedError,
-                     RecordConflictError, SedflowError, StoreError, TaskDataError, UnknownCaseError, UnknownProcessError,
-                     UnknownTaskError, UnknownVersionError)
+                     RecordConflictError, SedflowError, StoreError, TaskDataError, UnknownCaseError,
+                     UnknownProcessError, UnknownTaskError, UnknownVersionError)
 from .journal import JournalEntry
 from .runtime import WITHDRAWAL_MESSAGE, Case, Deployment, Engine, MigrationPlan, TaskView, TickResult
 from .store import SQLiteStore, Store, open_store

@@ -104,7 +104,8 @@ def drive(engine: Engine, case_id: str, steps) -> None:
             engine.withdraw_case(case_id, choices, actor="coach-1")
         else:
             ready = [t for t in engine.list_tasks(case_id=case_id) if t.element_id == element_id]
-            assert ready, f"{element_id} is not ready (ready: {[t.element_id for t in engine.list_tasks(case_id=case_id)]})"
+            ready_now = [t.element_id for t in engine.list_tasks(case_id=case_id)]
+            assert ready, f"{element_id} is not ready (ready: {ready_now})"
             task = min(ready, key=lambda t: t.since)
             today = engine.clock.now().date().isoformat()
             engine.complete_task(case_id, task.task_id, fill(task.form, choices, today=today), actor="coach-1")
@@ -165,7 +166,7 @@ def test_route(store, definitions, clock, route):
     assert [e.at for e in waiting] == armed
     assert [e.data["due"] for e in waiting] == [add_duration(t, "P1M").isoformat() for t in armed]
     assert all(add_duration(t, "P1M") <= f.at < add_duration(t, "P1M") + timedelta(days=8)
-               for t, f in zip(armed, fired))
+               for t, f in zip(armed, fired, strict=False))  # the last one armed may not have fired
     reminders = len(rows(journal, "task_ready", "sed_monthly_followup"))
     answered = done.count("sed_monthly_followup")
     open_at_end = rows(journal, "task_cancelled", "sed_monthly_followup")

@@ -125,7 +125,8 @@ def test_route_to_an_end_event(store, definitions, clock, route):
         Counter(e.element_id for e in journal if e.kind in ("task_completed", "task_cancelled")
                 and definitions.get(PID).elements[(PID, e.element_id)].kind == "userTask")
     if "enrolled" in milestones:
-        enrolled = next(e.at for e in journal if e.kind == "task_completed" and e.element_id == "jm_application_received")
+        enrolled = next(e.at for e in journal
+                        if e.kind == "task_completed" and e.element_id == "jm_application_received")
         assert case.milestones["enrolled"] == enrolled.isoformat(timespec="seconds")
         assert case.data["signed_application_date"] == "2026-03-09"
     lanes = {e.element_id: e.lane for e in journal if e.kind == "task_ready"}
@@ -157,7 +158,8 @@ def test_reminders_only_remind(store, definitions, clock):
         return [t for t in engine.list_tasks(case_id=case_id) if t.element_id == element_id]
 
     journal = engine.case_history(case_id)
-    enrolled_at = next(e.at for e in journal if e.kind == "task_completed" and e.element_id == "jm_application_received")
+    enrolled_at = next(e.at for e in journal
+                       if e.kind == "task_completed" and e.element_id == "jm_application_received")
     soft_start_at = next(e.at for e in journal if e.kind == "task_ready" and e.element_id == "jm_soft_start")
     assert timers() == {FOLLOWUP: add_duration(enrolled_at, "P1M"), SOFT_START: soft_start_at + timedelta(days=14)}
 

@@ -101,7 +101,8 @@ def test_migration_picks_up_a_task_inserted_after_the_current_one(engine, tmp_pa
     due_before = timers(engine, case_id)
     assert "followup_due" in due_before  # the monthly follow-up of the agreement is waiting
     v1 = engine.show_case(case_id).definition_version
-    v2 = version(tmp_path, "v2", supported_employment=insert_task_after("network_mapping", "extra_call", "Extra samtal"))
+    v2 = version(tmp_path, "v2",
+                 supported_employment=insert_task_after("network_mapping", "extra_call", "Extra samtal"))
     engine.deploy(v2)
     to = v2.get(SE).version
 

@@ -316,7 +316,8 @@ class Reports:
         scope, scope_args = self._scope("j", where)
         reached = dict(self.store.query(
             f"WITH s(process_id, element_id, stage) AS ({stages}) SELECT s.stage, count(DISTINCT j.case_id) "
-            f"FROM journal j JOIN s ON s.process_id = j.process_id AND s.element_id = j.element_id WHERE j.kind = 'task_ready'{scope} GROUP BY s.stage", scope_args))
+            f"FROM journal j JOIN s ON s.process_id = j.process_id AND s.element_id = j.element_id "
+            f"WHERE j.kind = 'task_ready'{scope} GROUP BY s.stage", scope_args))
         referred, enrolled, result = self.store.query(
             f"SELECT count(*), count(enrolled), sum(work + studies) FROM ({sql}) x", args)[0]
         rows = [("Remitterade / förfrågningar", referred), ("Inskrivna (överenskommelse)", enrolled)]

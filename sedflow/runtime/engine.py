@@ -309,8 +309,8 @@ class Engine:
             except MigrationRefusedError as exc:
                 plans.append(exc.plan)
             except RecordConflictError:
-                plans.append(replace(self.plan_migration(case_id, target.version),
-                                     reasons=("someone changed the case meanwhile; nothing was written: run it again",)))
+                retry = "someone changed the case meanwhile; nothing was written: run it again"
+                plans.append(replace(self.plan_migration(case_id, target.version), reasons=(retry,)))
         return plans
 
     def _migration(self, case_id: str, to_version: str, expected_revision: int | None) -> tuple[Any, Migration | None]:

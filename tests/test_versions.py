@@ -234,6 +234,8 @@ def test_cli_deploy_versions_and_migrate(store_url, tmp_path):
     assert f"{case['case_id']}  migrate" in dry and "new task 'extra_call'" in dry
     assert f"{case['case_id']}  migrated" in cli("case", "migrate", case["case_id"], "--to", "latest")
     assert "current" in cli("case", "migrate", case["case_id"], "--to", "latest")
+    v2_version = history[1]["version"]
+    assert "Tratt" in cli("report", "funnel", "--version", v2_version[:6])  # reports cut by a version prefix
 
     v3 = copy_processes(tmp_path / "v3", supported_employment=both(
         insert_task_after("first_contact", "extra_call", "Extra samtal"), rename("first_contact", "Kontakt")))

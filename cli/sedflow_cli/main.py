@@ -621,8 +621,10 @@ def report(settings: _Settings, name: str, out_dir: str | None, fmt: str, output
     engine = settings.engine()
     if (start is None) != (end is None):
         raise click.BadParameter("give both --from and --to", param_hint="--from/--to")
+    if filters["definition_version"]:
+        filters["definition_version"] = engine.resolve_version(filters["definition_version"]).version
     where = ReportFilter(period=(start.date(), end.date()) if start else None, **filters)
-    reports = Reports(engine.store, engine.definitions, rule=RULES[rule], k=k, suppress=not unsuppressed)
+    reports = Reports(engine.store, engine.known_definitions(), rule=RULES[rule], k=k, suppress=not unsuppressed)
     if name == "html":
         if not out_dir:
             raise click.BadParameter("report html needs OUT_DIR", param_hint="OUT_DIR")

@@ -16,7 +16,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from ..definitions import Definitions
+from ..definitions import ProcessDefinition
 from ..errors import SedflowError
 from ..store.sql import SQLStore
 from .privacy import suppress
@@ -80,14 +80,16 @@ def percent(numerator: int, denominator: int, decimals: int) -> float | None:
 class Reports:
     """The report catalogue over one store. ``suppress=False`` is allowed on synthetic stores only."""
 
-    def __init__(self, store: SQLStore, definitions: Definitions, *, rule: CountingRule = RULES["natkraft"],
+    def __init__(self, store: SQLStore, definitions: Iterable[ProcessDefinition], *,
+                 rule: CountingRule = RULES["natkraft"],
                  k: int = 5, suppress: bool = True):
         if k < 3:
             raise ReportError("k must be at least 3 (SPEC §6.4)")
         self.synthetic = store.is_synthetic()
         if not suppress and not self.synthetic:
             raise ReportError("suppression can only be turned off for a synthetic store (the demo scenarios)")
-        self.store, self.definitions, self.rule, self.k, self.suppress = store, definitions, rule, k, suppress
+        self.store, self.rule, self.k, self.suppress = store, rule, k, suppress
+        self.definitions = tuple(definitions)  # every version cases may run on: stages live in the diagrams
 
     # ------------------------------------------------------------------------------------- catalogue
 

@@ -211,6 +211,12 @@ class Engine:
         self._versions[definition.version] = definition
         self._fields[id(definition.spec)] = definition.field_ids
 
+    def known_definitions(self) -> list[ProcessDefinition]:
+        """The loaded definitions and every version deployed in the store (what reports must know)."""
+        for version in dict.fromkeys(d.version for d in self.store.deployments()):
+            self.definition(version)
+        return list(self._versions.values())
+
     def current_definition(self, process_id: str) -> ProcessDefinition:
         """The definition new cases of ``process_id`` start on: the deployed version, else the loaded one."""
         return self._for_new_cases(process_id)[0]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from SpiffWorkflow.bpmn.util.diff import SpecDiff, WorkflowDiff, diff_dependencies, migrate_workflow
@@ -73,15 +74,24 @@ class MigrationPlan:
                 "changes": list(self.changes)}
 
 
+@lru_cache(maxsize=32)
+def spec_diffs(old: ProcessDefinition, new: ProcessDefinition) -> dict[str, SpecDiff | None]:
+    """SpiffWorkflow's diff of each spec of ``old`` (the process and every sub-process and called process)
+    against ``new``; None for a spec ``new`` lacks. Definitions are immutable and shared, so one diff
+    serves every case migrated between the same two versions."""
+    registry = serializer_registry()
+    diffs: dict[str, SpecDiff | None] = {old.process_id: SpecDiff(registry, old.spec, new.spec)}
+    diffs.update(diff_dependencies(registry, old.subprocess_specs, new.subprocess_specs)[0])
+    return diffs
+
+
 class Migration:
     """The diff of one case's workflow against a new definition, its verdict, and how to apply it."""
 
     def __init__(self, workflow: Any, old: ProcessDefinition, new: ProcessDefinition,
                  completed: Iterable[tuple[str, str]]):
-        registry = serializer_registry()
         self.workflow, self.old, self.new = workflow, old, new
-        self.spec_diffs: dict[str, SpecDiff | None] = {old.process_id: SpecDiff(registry, old.spec, new.spec)}
-        self.spec_diffs.update(diff_dependencies(registry, old.subprocess_specs, new.subprocess_specs)[0])
+        self.spec_diffs = spec_diffs(old, new)
         self._owners = {d.version: {e.id: e.process_id for e in d.elements.values() if e.kind == "subProcess"}
                         for d in (old, new)}
         self.reasons: list[str] = []

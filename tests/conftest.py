@@ -88,3 +88,31 @@ def walk(engine, case_id, steps, actor="coach-1"):
         case = engine.complete_task(case_id, element_id, fill(task.form, choices), actor=actor)
         engine.clock.advance(days=7)
     return case
+
+
+WAIT, WITHDRAW = "wait", "withdraw"
+
+
+def run_steps(engine, case_id, steps, *, actor="coach-1", days=7):
+    """Drive a case as people and the scheduler would: each (element id, choices) step completes the
+    longest-waiting ready task of that element with its form filled (dates: the clock's day), then
+    ``days`` pass and the scheduler ticks; ("wait", n) lets n days pass with a tick each day;
+    ("withdraw", reason) is the participant leaving. Returns the case after the last change."""
+    case = None
+    for element_id, arg in steps:
+        if element_id == WAIT:
+            for _ in range(arg):
+                engine.clock.advance(days=1)
+                engine.tick()
+        elif element_id == WITHDRAW:
+            return engine.withdraw_case(case_id, arg, actor=actor)
+        else:
+            ready = engine.list_tasks(case_id=case_id)
+            matching = [t for t in ready if t.element_id == element_id]
+            assert matching, f"{element_id} is not ready (ready: {sorted(t.element_id for t in ready)})"
+            task = min(matching, key=lambda t: t.since)
+            today = engine.clock.now().date().isoformat()
+            case = engine.complete_task(case_id, task.task_id, fill(task.form, arg, today=today), actor=actor)
+            engine.clock.advance(days=days)
+            engine.tick()
+    return case

@@ -14,14 +14,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from conftest import REFERRAL, fill
+from conftest import REFERRAL, WAIT, WITHDRAW, run_steps
 
 from sedflow import Engine
 from sedflow.definitions.timers import add_duration
 
 PID = "botkyrka_sed"
 START = {**REFERRAL, "referral_source": "MUNI_YOUTH", "entry_route": "YOUTH_NO_ACTIVITY"}
-WAIT, WITHDRAW = "wait", "withdraw"
 
 ENROL = [("sed_first_contact", {}), ("sed_participant_choice", {"chooses_sed": True}),
          ("sed_enrolment", {"goal_type": "STUDIES", "coach_role": "COMBINED_IPS_SED"}),
@@ -94,23 +93,6 @@ ROUTES = {
 }
 
 
-def drive(engine: Engine, case_id: str, steps) -> None:
-    for element_id, choices in steps:
-        if element_id == WAIT:
-            for _ in range(choices):
-                engine.clock.advance(days=1)
-                engine.tick()
-        elif element_id == WITHDRAW:
-            engine.withdraw_case(case_id, choices, actor="coach-1")
-        else:
-            ready = [t for t in engine.list_tasks(case_id=case_id) if t.element_id == element_id]
-            ready_now = [t.element_id for t in engine.list_tasks(case_id=case_id)]
-            assert ready, f"{element_id} is not ready (ready: {ready_now})"
-            task = min(ready, key=lambda t: t.since)
-            today = engine.clock.now().date().isoformat()
-            engine.complete_task(case_id, task.task_id, fill(task.form, choices, today=today), actor="coach-1")
-            engine.clock.advance(days=7)
-            engine.tick()
 
 
 def rows(journal, kind, element=None):
@@ -142,7 +124,7 @@ def test_route(store, definitions, clock, route):
     end, steps, status, outcome, end_reason, milestones = ROUTES[route]
     engine = Engine(store, definitions, clock=clock)
     case_id = engine.start_case(PID, f"p-{route}", START, actor="coach-1").case_id
-    drive(engine, case_id, steps)
+    run_steps(engine, case_id, steps)
     case = engine.show_case(case_id)
     assert (case.status, case.outcome, case.end_reason) == (status, outcome, end_reason)
     assert set(case.milestones) == milestones
@@ -204,13 +186,13 @@ def test_follow_up_is_time_unlimited_and_only_reminds(store, definitions, clock)
     """T7: two years in studies, a follow-up answered every month; nothing closes until the participant does."""
     engine = Engine(store, definitions, clock=clock)
     case_id = engine.start_case(PID, "p-unlimited", START, actor="coach-1").case_id
-    drive(engine, case_id, [*ENROL, *KEEP_ASSISTANCE, *studies("KOMVUX")])
+    run_steps(engine, case_id, [*ENROL, *KEEP_ASSISTANCE, *studies("KOMVUX")])
     for _ in range(24):
         while not any(t.element_id == "sed_monthly_followup" for t in engine.list_tasks(case_id=case_id)):
             clock.advance(days=1)
             engine.tick()
         clock.advance(days=3)
-        drive(engine, case_id, [("sed_monthly_followup", {"current_activity": "STUDYING"})])
+        run_steps(engine, case_id, [("sed_monthly_followup", {"current_activity": "STUDYING"})])
         assert engine.show_case(case_id).status == "active"
     case = engine.show_case(case_id)
     assert case.stages == ["support"] and [t.element_id for t in case.tasks] == ["sed_support_contact"]
@@ -219,7 +201,7 @@ def test_follow_up_is_time_unlimited_and_only_reminds(store, definitions, clock)
     journal = engine.case_history(case_id)
     fired = rows(journal, "timer_fired", "sed_followup_due")
     assert len(fired) == 24 and fired[-1].at - fired[0].at > timedelta(days=690)
-    drive(engine, case_id, [support("CLOSE"), closure("STUDIES")])
+    run_steps(engine, case_id, [support("CLOSE"), closure("STUDIES")])
     case = engine.show_case(case_id)
     assert (case.status, case.outcome, case.tasks) == ("completed", "STUDIES", [])
     assert case.ended_at - case.started_at > timedelta(days=730)

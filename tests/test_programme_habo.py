@@ -11,13 +11,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from conftest import REFERRAL, fill
+from conftest import REFERRAL, WITHDRAW, fill, run_steps
 
 from sedflow import Engine, ManualClock
 from sedflow.definitions.timers import add_duration
 
 PID = "habo_ips"
-WITHDRAW = "withdraw"  # a step that withdraws the case (the participant leaves) instead of completing a task
 
 GRANTED = [
     ("bistand_decision", {"bistand_granted": True}),
@@ -83,26 +82,13 @@ def test_the_table_covers_every_end_event(definitions):
     assert ends == set(PATHS) | inner
 
 
-def run(engine, case_id, steps, days=7):
-    """Do each step, then let ``days`` pass with the scheduler ticking once at the end."""
-    case = None
-    for element_id, choices in steps:
-        if element_id == WITHDRAW:
-            case = engine.withdraw_case(case_id, choices, actor="coach-1")
-            break
-        task = next(t for t in engine.list_tasks(case_id=case_id) if t.element_id == element_id)
-        data = fill(task.form, choices, today=engine.clock.now().date().isoformat())
-        case = engine.complete_task(case_id, task.task_id, data, actor="coach-1")
-        engine.clock.advance(days=days)
-        engine.tick()
-    return case
 
 
 @pytest.mark.parametrize("end", sorted(PATHS))
 def test_every_end_event(engine, end):
     steps, outcome, end_reason, milestones, inner_end, timers = PATHS[end]
     case_id = engine.start_case(PID, "p-habo", REFERRAL, actor="coach-1").case_id
-    case = run(engine, case_id, steps)
+    case = run_steps(engine, case_id, steps)
     case = engine.show_case(case_id)
     assert (case.status, case.outcome, case.end_reason) == \
         ("withdrawn" if end == "end_withdrawn" else "completed", outcome, end_reason)
@@ -137,10 +123,10 @@ def test_follow_up_reminders_on_the_clock(store, definitions):
     clock = ManualClock("2026-01-05T08:00:00+00:00")
     engine = Engine(store, definitions, clock=clock)
     case_id = engine.start_case(PID, "p-habo-clock", REFERRAL, actor="coach-1").case_id
-    run(engine, case_id, GRANTED + WORK_PLAN + [("employer_contact", {"contact_result": "JOB_OFFER"}),
+    run_steps(engine, case_id, GRANTED + WORK_PLAN + [("employer_contact", {"contact_result": "JOB_OFFER"}),
                                                 ("job_agreement", {})])
     first_start = clock.now()
-    run(engine, case_id, [("employment_start", {"employment_start_date": first_start.date().isoformat(),
+    run_steps(engine, case_id, [("employment_start", {"employment_start_date": first_start.date().isoformat(),
                                                 "work_pct": 75})], days=0)
 
     def follow(days, meeting=None):
@@ -153,17 +139,17 @@ def test_follow_up_reminders_on_the_clock(store, definitions):
                     engine.complete_task(case_id, task.task_id,
                                          fill(task.form, {}, today=clock.now().date().isoformat()), actor="coach-1")
         if meeting:
-            run(engine, case_id, [("followup_meeting", {"followup_status": meeting})], days=0)
+            run_steps(engine, case_id, [("followup_meeting", {"followup_status": meeting})], days=0)
 
     follow(100, meeting="JOB_LOST")
     lost_at = clock.now()
-    run(engine, case_id, [("employer_contact", {"contact_result": "JOB_OFFER"}), ("job_agreement", {})], days=10)
+    run_steps(engine, case_id, [("employer_contact", {"contact_result": "JOB_OFFER"}), ("job_agreement", {})], days=10)
     second_start = clock.now()
-    run(engine, case_id, [("employment_start", {"employment_start_date": second_start.date().isoformat(),
+    run_steps(engine, case_id, [("employment_start", {"employment_start_date": second_start.date().isoformat(),
                                                 "work_pct": 100})], days=0)
     follow(40, meeting="SUPPORT_NOT_NEEDED")
     ended_followup_at = clock.now()
-    case = run(engine, case_id, [("closure", {"outcome": "EMPLOYMENT", "forward_plan": True})], days=0)
+    case = run_steps(engine, case_id, [("closure", {"outcome": "EMPLOYMENT", "forward_plan": True})], days=0)
 
     assert (case.status, case.outcome, case.end_reason) == ("completed", "EMPLOYMENT", "GOAL_ACHIEVED")
     journal = engine.case_history(case_id)

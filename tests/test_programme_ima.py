@@ -13,7 +13,7 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-from conftest import REFERRAL, fill
+from conftest import REFERRAL, fill, run_steps
 
 from sedflow import Engine
 from sedflow.definitions.timers import add_duration
@@ -65,22 +65,6 @@ ROUTES = {
 REMINDER_ENDS = {"ima_monthly_contact_done"}
 
 
-def run(engine, case_id, steps):
-    """Drive one case through ``steps``; every completion is a person's, then a week passes and timers tick."""
-    for element_id, arg in steps:
-        if element_id == "wait":
-            for _ in range(arg):  # the scheduler ticks once a day
-                engine.clock.advance(days=1)
-                engine.tick()
-            continue
-        if element_id == "withdraw":
-            return engine.withdraw_case(case_id, arg, actor=ACTOR)
-        task = next(t for t in engine.list_tasks(case_id=case_id) if t.element_id == element_id)
-        case = engine.complete_task(case_id, task.task_id, fill(task.form, arg, engine.clock.now().date().isoformat()),
-                                    actor=ACTOR)
-        engine.clock.advance(days=7)
-        engine.tick()
-    return case
 
 
 def test_the_routes_reach_every_end_event(definitions):
@@ -94,7 +78,7 @@ def test_route_to_an_end_event(store, definitions, clock, route):
     engine = Engine(store, definitions, clock=clock)
     case = engine.start_case(PID, "ima-0001", START, actor=ACTOR)
     assert [(t.element_id, t.lane) for t in case.tasks] == [("ima_case_manager_assigned", "coach")]
-    case = run(engine, case.case_id, steps)
+    case = run_steps(engine, case.case_id, steps, actor=ACTOR)
 
     status = "withdrawn" if end_id == "end_ima_withdrawn" else "completed"
     assert (case.status, case.outcome, case.end_reason, case.stages, case.tasks) == \

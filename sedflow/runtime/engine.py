@@ -35,7 +35,8 @@ from ..journal import (ACTIVITY_COMPLETED, CASE_ENDED, CASE_MIGRATED, CASE_START
                        TIMER_FIRED, JournalEntry)
 from ..journal.transitions import (StepContext, live_elements, open_human_tasks, snapshot, transitions,
                                    waiting_timers)
-from ..store import ACTIVE, CANCELLED, COMPLETED, TIMER, WITHDRAWN, CaseFilter, CaseRecord, OpenTask, Store
+from ..store import (ACTIVE, CANCELLED, COMPLETED, TIMER, WITHDRAWN, CaseFilter, CaseRecord, DeploymentRecord,
+                     OpenTask, Store)
 from ..vocabulary import END_REASONS
 from .events import interrupt
 from .state import dump_state, load_state, new_workflow, prune
@@ -221,8 +222,8 @@ class Engine:
         """The definition new cases of ``process_id`` start on: the deployed version, else the loaded one."""
         return self._for_new_cases(process_id)[0]
 
-    def deployments(self, process_id: str | None = None) -> list[Any]:
-        """The store's deployment history (``sedflow.store.Deployment`` rows), oldest first."""
+    def deployments(self, process_id: str | None = None) -> list[DeploymentRecord]:
+        """The store's deployment history, oldest first."""
         if process_id is not None:
             self.current_definition(process_id)  # UnknownProcessError for a process neither loaded nor deployed
         return self.store.deployments(process_id)

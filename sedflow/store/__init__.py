@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..errors import StoreError
 from .persistence import (ACTIVE, CANCELLED, COMPLETED, SCHEMA_VERSION, STATUSES, TASK, TIMER, WITHDRAWN, CaseFilter,
-                          CaseRecord, Deployment, OpenTask, Store, Transaction)
+                          CaseRecord, DeploymentRecord, OpenTask, Store, Transaction)
 from .sqlite import SQLiteStore
 
 DEFAULT_STORE = "sedflow.db"
@@ -27,4 +27,5 @@ def open_store(url: str | Path | None = None, *, create: bool = False, migrate: 
 
 
 __all__ = ["ACTIVE", "CANCELLED", "COMPLETED", "SCHEMA_VERSION", "STATUSES", "TASK", "TIMER", "WITHDRAWN", "CaseFilter",
-           "CaseRecord", "Deployment", "OpenTask", "SQLiteStore", "Store", "Transaction", "open_store", "DEFAULT_STORE"]
+           "CaseRecord", "DeploymentRecord", "OpenTask", "SQLiteStore", "Store", "Transaction", "open_store",
+           "DEFAULT_STORE"]

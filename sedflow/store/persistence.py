@@ -70,7 +70,7 @@ class OpenTask:
 
 
 @dataclass(frozen=True)
-class Deployment:
+class DeploymentRecord:
     """One deployment of a process: from then on new cases start on ``version``. ``changes`` is what
     changed from the version deployed before it (see ``sedflow.definitions.changes``)."""
 
@@ -164,7 +164,7 @@ class Store(ABC):
     def definition_sources(self, version: str) -> dict[str, bytes] | None: ...
 
     @abstractmethod
-    def deployments(self, process_id: str | None = None) -> list[Deployment]:
+    def deployments(self, process_id: str | None = None) -> list[DeploymentRecord]:
         """The deployment history, oldest first (of one process, or of all)."""
 
     @abstractmethod

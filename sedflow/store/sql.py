@@ -15,7 +15,7 @@ from typing import Any
 
 from ..errors import RecordConflictError, StoreError, UnknownCaseError
 from ..journal import JournalEntry
-from .persistence import SCHEMA_VERSION, CaseFilter, CaseRecord, Deployment, OpenTask, Store, Transaction
+from .persistence import SCHEMA_VERSION, CaseFilter, CaseRecord, DeploymentRecord, OpenTask, Store, Transaction
 
 CASE_COLUMNS = ("case_id", "participant", "process_id", "definition_version", "status", "revision", "stages", "data",
                 "milestones", "outcome", "end_reason", "started_at", "updated_at", "ended_at", "next_due_at")
@@ -257,7 +257,7 @@ class SQLStore(Store):
             return None
         return {name: text.encode("utf-8") for name, text in self._unjson(rows[0][0]).items()}
 
-    def deployments(self, process_id: str | None = None) -> list[Deployment]:
+    def deployments(self, process_id: str | None = None) -> list[DeploymentRecord]:
         sql = "SELECT seq, process_id, version, deployed_at, actor, changes FROM deployments"
         args: tuple = ()
         if process_id is not None:
@@ -265,7 +265,7 @@ class SQLStore(Store):
             args = (process_id,)
         with self._guard():
             rows = self._query(self._sql(sql + " ORDER BY seq"), args)
-        return [Deployment(r[0], r[1], r[2], self._dt(r[3]), r[4], self._unjson(r[5])) for r in rows]
+        return [DeploymentRecord(r[0], r[1], r[2], self._dt(r[3]), r[4], self._unjson(r[5])) for r in rows]
 
     def deployed_version(self, process_id: str) -> str | None:
         with self._guard():

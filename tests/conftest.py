@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections import Counter
+from datetime import timedelta
 
 import pytest
 
@@ -116,3 +118,28 @@ def run_steps(engine, case_id, steps, *, actor="coach-1", days=7):
             engine.clock.advance(days=days)
             engine.tick()
     return case
+
+
+def end_events(definition, *, closing=False):
+    """Ids of the end events drawn in the programme's own process; ``closing``: those recording an outcome."""
+    return {e.id for e in definition.elements.values() if e.kind == "endEvent"
+            and e.process_id == definition.process_id and (not closing or "outcome" in e.properties)}
+
+
+def assert_closed(engine, case_id, *, end, outcome, end_reason, milestones, status="completed"):
+    """The case ended at ``end`` with this outcome and end reason and these milestones: no stage, task or
+    timer left, one ``case_ended`` row saying so, and every task that became ready was completed or
+    cancelled (nothing vanished from the journal). Returns the case and its journal."""
+    case = engine.show_case(case_id)
+    assert (case.status, case.outcome, case.end_reason) == (status, outcome, end_reason)
+    assert set(case.milestones) == milestones
+    assert case.tasks == [] and case.stages == [] and engine.due(within=timedelta(days=3650), case_id=case_id) == []
+    journal = engine.case_history(case_id)
+    assert [(e.element_id, e.outcome, e.end_reason) for e in journal if e.kind == "case_ended"] == \
+        [(end, outcome, end_reason)]
+    definition = engine.definition(case.definition_version)
+    human = {"userTask", "manualTask"}
+    assert Counter(e.element_id for e in journal if e.kind == "task_ready") == \
+        Counter(e.element_id for e in journal if e.kind in ("task_completed", "task_cancelled")
+                and definition.element(e.process_id, e.element_id).kind in human)
+    return case, journal

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from conftest import REFERRAL, WAIT, WITHDRAW, run_steps
+from conftest import REFERRAL, WAIT, WITHDRAW, assert_closed, end_events, run_steps
 
 from sedflow import Engine
 from sedflow.definitions.timers import add_duration
@@ -93,16 +93,13 @@ ROUTES = {
 }
 
 
-
-
 def rows(journal, kind, element=None):
     return [e for e in journal if e.kind == kind and (element is None or e.element_id == element)]
 
 
 def test_the_routes_reach_every_end_event_of_the_diagram(definitions):
     definition = definitions.get(PID)
-    ends = {e.id for e in definition.elements.values() if e.kind == "endEvent" and e.process_id == PID}
-    closing = {e.id for e in definition.elements.values() if e.kind == "endEvent" and "outcome" in e.properties}
+    ends, closing = end_events(definition), end_events(definition, closing=True)
     assert closing == {end for end, *_ in ROUTES.values()}
     assert ends - closing == {"sed_support_end"}  # closes the support period only; the routes pass it
 
@@ -125,13 +122,9 @@ def test_route(store, definitions, clock, route):
     engine = Engine(store, definitions, clock=clock)
     case_id = engine.start_case(PID, f"p-{route}", START, actor="coach-1").case_id
     run_steps(engine, case_id, steps)
-    case = engine.show_case(case_id)
-    assert (case.status, case.outcome, case.end_reason) == (status, outcome, end_reason)
-    assert set(case.milestones) == milestones
-    assert case.tasks == [] and case.stages == [] and engine.due(within=timedelta(days=3650), case_id=case_id) == []
-    journal = engine.case_history(case_id)
+    case, journal = assert_closed(engine, case_id, end=end, outcome=outcome, end_reason=end_reason,
+                                  milestones=milestones, status=status)
     [ended] = rows(journal, "case_ended")
-    assert (ended.element_id, ended.outcome, ended.end_reason) == (end, outcome, end_reason)
     assert ended.data == {"status": status}
     assert {e.actor for e in rows(journal, "task_completed")} == {"coach-1"}  # no timer completed anything
     done = [e.element_id for e in rows(journal, "task_completed")]

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from conftest import REFERRAL, fill
+from conftest import REFERRAL, assert_closed, end_events, fill
 
 from sedflow import Engine
 
@@ -164,12 +164,9 @@ def drive(engine, steps, start=None):
 
 
 def test_the_table_reaches_every_end_event_of_the_diagram(definitions):
-    ends = {e.id for e in definitions.get(PID).elements.values() if e.kind == "endEvent" and e.process_id == PID}
     covered = {p["end"] for p in PATHS.values()} | {e for p in PATHS.values() for e in p.get("passes", ())}
-    assert covered == ends
-    closing = {e.id for e in definitions.get(PID).elements.values()
-               if e.kind == "endEvent" and e.process_id == PID and "outcome" in e.properties}
-    assert {p["end"] for p in PATHS.values()} == closing
+    assert covered == end_events(definitions.get(PID))
+    assert {p["end"] for p in PATHS.values()} == end_events(definitions.get(PID), closing=True)
 
 
 @pytest.mark.parametrize("name", PATHS)
@@ -178,14 +175,8 @@ def test_path_to_each_end_event(name, store, definitions, clock):
     engine = Engine(store, definitions, clock=clock)
     case_id = drive(engine, path["steps"], path.get("start"))
 
-    case = engine.show_case(case_id)
-    assert (case.status, case.outcome, case.end_reason) == (path.get("status", "completed"), path["outcome"],
-                                                            path["reason"])
-    assert set(case.milestones) == path["milestones"]
-    assert engine.due(within=timedelta(days=3650), case_id=case_id) == []  # no task or timer left behind
-    journal = engine.case_history(case_id)
-    [ended] = [e for e in journal if e.kind == "case_ended"]
-    assert (ended.element_id, ended.outcome, ended.end_reason) == (path["end"], path["outcome"], path["reason"])
+    case, journal = assert_closed(engine, case_id, end=path["end"], outcome=path["outcome"], end_reason=path["reason"],
+                                  milestones=path["milestones"], status=path.get("status", "completed"))
     reached = {e.element_id for e in journal if e.kind == "event_reached" and e.element_type == "endEvent"}
     assert path.get("passes", set()) <= reached
     for timer in ("employment_year_over", "study_year_over", "ae_warning_due"):

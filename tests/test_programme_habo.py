@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from conftest import REFERRAL, WITHDRAW, fill, run_steps
+from conftest import REFERRAL, WITHDRAW, assert_closed, end_events, fill, run_steps
 
 from sedflow import Engine, ManualClock
 from sedflow.definitions.timers import add_duration
@@ -77,28 +77,19 @@ PATHS = {
 
 
 def test_the_table_covers_every_end_event(definitions):
-    ends = {e.id for (pid, _), e in definitions.get(PID).elements.items() if pid == PID and e.kind == "endEvent"}
     inner = {path[4] for path in PATHS.values() if path[4]}
-    assert ends == set(PATHS) | inner
-
-
+    assert end_events(definitions.get(PID)) == set(PATHS) | inner
 
 
 @pytest.mark.parametrize("end", sorted(PATHS))
 def test_every_end_event(engine, end):
     steps, outcome, end_reason, milestones, inner_end, timers = PATHS[end]
     case_id = engine.start_case(PID, "p-habo", REFERRAL, actor="coach-1").case_id
-    case = run_steps(engine, case_id, steps)
-    case = engine.show_case(case_id)
-    assert (case.status, case.outcome, case.end_reason) == \
-        ("withdrawn" if end == "end_withdrawn" else "completed", outcome, end_reason)
-    assert set(case.milestones) == milestones
-    assert case.tasks == [] and engine.due(within=timedelta(days=3650), case_id=case_id) == []
-    journal = engine.case_history(case_id)
+    run_steps(engine, case_id, steps)
+    case, journal = assert_closed(engine, case_id, end=end, outcome=outcome, end_reason=end_reason,
+                                  milestones=milestones, status="withdrawn" if end == "end_withdrawn" else "completed")
     reached = [e.element_id for e in journal if e.kind == "event_reached"]
     assert end in reached and (inner_end is None or inner_end in reached)
-    ended = [e for e in journal if e.kind == "case_ended"]
-    assert [(e.element_id, e.outcome, e.end_reason) for e in ended] == [(end, outcome, end_reason)]
     assert {e.element_id for e in journal if e.kind == "timer_fired"} == timers
     # Every reminder that fired asked for a contact; the ones still open when the follow-up (or the case)
     # ended were cancelled with it, never left behind and never completed by the engine.

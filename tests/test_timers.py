@@ -148,3 +148,16 @@ def test_a_case_that_cannot_be_read_is_reported_and_tick_goes_on(store_url, tmp_
     assert result.exit_code == 9
     assert f"{fine}: 1 timer(s) fired" in result.output
     assert f"error: case '{broken}': stored state is unreadable" in result.output
+
+
+def test_a_reminder_dropped_with_its_activity_is_journalled_as_cancelled(tengine):
+    """SpiffWorkflow drops the path a non-interrupting boundary timer started when the activity it sits on
+    ends; the journal must still close the reminder it made ready (cancelled), not lose it."""
+    case = tengine.start_case("camunda_timers", "p-t5", {"start_date": "2026-01-01"})
+    tengine.clock.advance(hours=10)
+    assert tengine.tick().timers_fired == 1
+    assert sorted(t.element_id for t in tengine.list_tasks(case_id=case.case_id)) == ["remind", "work"]
+    tengine.complete_task(case.case_id, "work", {"eligible": False, "age": 20})
+    assert tengine.list_tasks(case_id=case.case_id) == []
+    assert [e.kind for e in tengine.case_history(case.case_id) if e.element_id == "remind"] == [
+        "task_ready", "task_cancelled"]

@@ -261,3 +261,18 @@ def test_an_upgraded_store_counts_the_versions_cases_ran_on_as_deployed(store_ur
             cur.execute(store._sql("UPDATE sedflow_meta SET value = ? WHERE key = ?"), ("3", "schema_version"))
     with open_store(store_url, migrate=True) as store:
         assert [(d.version, d.process_id) for d in store.deployments()] == [tuple(r) for r in version_row]
+
+
+def test_migration_errors_name_what_is_wrong(engine, definitions):
+    from sedflow import CaseStateError, UnknownVersionError
+    case_id = engine.start_case(SE, "p-errors", REFERRAL).case_id
+    ima = engine.start_case("ima", "p-ima", {**REFERRAL, "income_support": "SOCIAL_ASSISTANCE"})
+    with pytest.raises(CaseStateError, match=f"is of process 'ima'; case '{case_id}' runs '{SE}'"):
+        engine.migrate_case(case_id, ima.definition_version)
+    with pytest.raises(UnknownVersionError, match="'latest' needs a process"):
+        engine.migrate_cases("latest")
+    with pytest.raises(UnknownVersionError, match="'ab' is not a known version"):
+        engine.plan_migration(case_id, "ab")  # too short to be a prefix
+    engine.cancel_case(case_id, "REGISTRATION_ERROR")
+    with pytest.raises(CaseStateError, match="has ended"):
+        engine.migrate_case(case_id, definitions.get(SE).version)

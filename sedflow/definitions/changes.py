@@ -75,13 +75,8 @@ def diff_definitions(old: ProcessDefinition | None, new: ProcessDefinition) -> D
                                if before[key][2].get(part) != after[key][2].get(part)))
         if aspects:
             changed.append(_change(key, after[key], aspects))
-    order = _order_key
-    return DefinitionChanges(tuple(sorted(added, key=order)), tuple(sorted(removed, key=order)),
-                             tuple(sorted(changed, key=order)))
-
-
-def _order_key(change: ElementChange) -> tuple[str, str]:
-    return change.process_id, change.element_id
+    return DefinitionChanges(*(tuple(sorted(found, key=lambda c: (c.process_id, c.element_id)))
+                               for found in (added, removed, changed)))
 
 
 def _change(key: tuple[str, str], signature: tuple[str, str, dict], aspects: tuple[str, ...] = ()) -> ElementChange:

@@ -127,7 +127,7 @@ class Migration:
         for key in sorted(completed - set(working)):
             info = self.old.element(*key)
             spec = self._old_spec(info) if info is not None else None
-            diff = self.spec_diffs.get(self._spec_name(info)) if info is not None else None
+            diff = self.spec_diffs.get(_spec_name(info)) if info is not None else None
             if spec is None or diff is None:
                 continue
             self._refuse_if_changed(diff, spec, info, "has completed")
@@ -196,13 +196,15 @@ class Migration:
         name = spec._wf_spec.name
         return definition.element(self._owners[definition.version].get(name, name), spec.bpmn_id)
 
-    def _spec_name(self, info: ElementInfo) -> str:
-        return info.parent or info.process_id
-
     def _old_spec(self, info: ElementInfo) -> Any:
-        name = self._spec_name(info)
+        name = _spec_name(info)
         spec = self.old.spec if name == self.old.process_id else self.old.subprocess_specs.get(name)
         return spec.task_specs.get(info.id) if spec is not None else None
+
+
+def _spec_name(info: ElementInfo) -> str:
+    """The spec an element's task runs in: its embedded sub-process's, else its process's."""
+    return info.parent or info.process_id
 
 
 def _label(info: ElementInfo) -> str:

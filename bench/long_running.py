@@ -26,6 +26,7 @@ from raw_spiff import RawSpiff
 from SpiffWorkflow.task import TaskState
 
 from sedflow import Engine, ManualClock, SQLiteStore
+from sedflow.programmes.se import PROFILE as SE_PROFILE
 from sedflow.definitions import load_sources
 
 CHECKPOINTS = (1, 10, 100, 1000)
@@ -51,7 +52,7 @@ DIAGRAM = b"""<?xml version="1.0" encoding="UTF-8"?>
 def sedflow_periods(directory: Path) -> dict[int, tuple[float, int]]:
     store = SQLiteStore(directory / "long.db", create=True)
     clock = ManualClock("2026-01-01T00:00:00+00:00")
-    engine = Engine(store, load_sources({"followups.bpmn": DIAGRAM}), clock=clock)
+    engine = Engine(store, load_sources({"followups.bpmn": DIAGRAM}), clock=clock, profile=SE_PROFILE)
     case_id = engine.start_case("followups", "p-long").case_id
     results = {}
     for period in range(1, max(CHECKPOINTS) + 1):
@@ -97,7 +98,7 @@ def tick_many(directory: Path, cases: int) -> float:
     store = SQLiteStore(directory / "tick.db", create=True)
     clock = ManualClock("2026-01-01T00:00:00+00:00")
     definitions = load_sources({"followups.bpmn": DIAGRAM})
-    Engine(store, definitions, clock=clock).start_case("followups", "p-0", case_id="c0")
+    Engine(store, definitions, clock=clock, profile=SE_PROFILE).start_case("followups", "p-0", case_id="c0")
     columns = ("process_id, definition_version, status, revision, stages, data, milestones, outcome, end_reason, "
                "started_at, updated_at, ended_at, next_due_at, state")
     with store._write() as cur:
@@ -109,7 +110,7 @@ def tick_many(directory: Path, cases: int) -> float:
                     "definition_version, lane, stage, since, kind, due_at FROM open_tasks, copies "
                     "WHERE case_id = 'c0'")
     clock.advance(days=31)
-    engine = Engine(store, definitions, clock=clock)
+    engine = Engine(store, definitions, clock=clock, profile=SE_PROFILE)
     started = time.perf_counter()
     result = engine.tick()
     elapsed = time.perf_counter() - started

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from sedflow import PROCESSES_DIR, Engine, ManualClock, load_directory, open_store
+from sedflow.programmes.se import PROFILE as SE_PROFILE
 from sedflow.demo import run_scenario
 from sedflow.reports.engine import ReportFilter, Reports
 
@@ -25,7 +26,7 @@ BASE = 190  # the Nätkraft scenario's cases
 
 def build(url: str, cases: int) -> tuple[int, int]:
     store = open_store(url, create=True)
-    engine = Engine(store, load_directory(PROCESSES_DIR), clock=ManualClock("2000-01-03T08:00:00+00:00"))
+    engine = Engine(store, load_directory(PROCESSES_DIR), clock=ManualClock("2000-01-03T08:00:00+00:00"), profile=SE_PROFILE)
     run_scenario(engine, "natkraft")
     copies = cases // BASE - 1
     with store._write() as cur:
@@ -61,7 +62,7 @@ def main() -> None:
         cases, rows = build(url, opts.cases)
         print(f"store: {cases:,} cases, {rows:,} journal rows (built in {time.perf_counter() - started:.0f} s)")
         store = open_store(url)
-        engine = Engine(store, load_directory(PROCESSES_DIR))
+        engine = Engine(store, load_directory(PROCESSES_DIR), profile=SE_PROFILE)
         reports = Reports(store, engine.definitions, suppress=False)
         where, total, tables = ReportFilter(), 0.0, []
         for name in reports.catalogue():

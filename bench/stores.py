@@ -25,6 +25,7 @@ from advance import ten_task_diagram
 from long_running import DIAGRAM as FOLLOWUPS
 
 from sedflow import Engine, ManualClock, SQLiteStore, Store, open_store
+from sedflow.programmes.se import PROFILE as SE_PROFILE
 from sedflow.definitions import load_sources
 
 PG = os.environ.get("SEDFLOW_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
@@ -51,7 +52,7 @@ def advance(store: Store, instances: int) -> tuple[float, float, float]:
 def prepare_due(url: str, cases: int) -> None:
     store = open_store(url, create=True)
     definitions = load_sources({"followups.bpmn": FOLLOWUPS})
-    Engine(store, definitions, clock=ManualClock("2026-01-01T00:00:00+00:00")).start_case(
+    Engine(store, definitions, clock=ManualClock("2026-01-01T00:00:00+00:00"), profile=SE_PROFILE).start_case(
         "followups", "p-0", case_id="c0")
     columns = ("participant, process_id, definition_version, status, revision, stages, data, milestones, outcome, "
                "end_reason, started_at, updated_at, ended_at, next_due_at, state")

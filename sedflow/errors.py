@@ -2,10 +2,31 @@
 
 Callers (the CLI above all) catch ``SedflowError`` and print its message; anything else escaping the
 library is a bug. Each error carries the coordinates a user needs to act on it (file, element, line,
-field, case) so the message can name them.
+field, case) so the message can name them, and keeps the error underneath as its ``__cause__``.
+The CLI exits with the error's ``exit_code``::
+
+    SedflowError                  1  anything else sedflow refuses
+    ├── DefinitionError           3  a diagram is unsafe, invalid or cannot run (.file .element .line)
+    ├── ExpressionError           3  an expression is outside the safe language, or failed
+    ├── NotFoundError             4  no such thing
+    │   ├── UnknownProcessError
+    │   ├── UnknownCaseError
+    │   ├── UnknownVersionError
+    │   └── UnknownTaskError
+    ├── TaskDataError             5  data does not fit the form (.field .element)
+    ├── CaseStateError            6  not in the case's state (it has ended, ...)
+    │   └── MigrationRefusedError      the migration policy refuses (.plan)
+    ├── RecordConflictError       7  someone else changed the case first: reload and retry
+    ├── StoreError                8  the store cannot be opened, has the wrong schema, or failed
+    ├── EngineError               9  SpiffWorkflow failed during a step (nothing was written)
+    └── ReportError              10  a report cannot be computed as asked
+
+Exit code 2 is click's: a usage error on the command line.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 
 class SedflowError(Exception):
@@ -24,12 +45,12 @@ class DefinitionError(SedflowError):
     exit_code = 3
 
     def __init__(self, message: str, *, file: str | None = None, element: str | None = None,
-                 line: int | None = None, problems: list["DefinitionError"] | None = None):
+                 line: int | None = None, problems: Sequence[DefinitionError] | None = None):
         self.file = file
         self.element = element
         self.line = line
         self.detail = message
-        self.problems = problems or [self]
+        self.problems: list[DefinitionError] = list(problems) if problems else [self]
         super().__init__(self.location() + message)
 
     def location(self) -> str:
@@ -40,6 +61,15 @@ class DefinitionError(SedflowError):
             parts.append(f"element '{self.element}'")
         return (", ".join(parts) + ": ") if parts else ""
 
+    @classmethod
+    def collect(cls, problems: Sequence[DefinitionError]) -> DefinitionError:
+        """One error for several problems: the first one's message and place, and all of them."""
+        first = problems[0]
+        more = len(problems) - 1
+        extra = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+        return cls(first.detail + extra, file=first.file, element=first.element, line=first.line,
+                   problems=problems)
+
 
 class ExpressionError(SedflowError):
     """An expression is outside the safe expression language, or failed when evaluated."""
@@ -47,24 +77,26 @@ class ExpressionError(SedflowError):
     exit_code = 3
 
 
-class UnknownProcessError(SedflowError):
+class NotFoundError(SedflowError):
+    """The process, case, version or task named does not exist (or the name is ambiguous)."""
+
     exit_code = 4
 
 
-class UnknownCaseError(SedflowError):
-    exit_code = 4
+class UnknownProcessError(NotFoundError):
+    """No loaded or deployed process has this id."""
 
 
-class UnknownVersionError(SedflowError):
+class UnknownCaseError(NotFoundError):
+    """No case has this id."""
+
+
+class UnknownVersionError(NotFoundError):
     """No definition version matches (or a version prefix matches several)."""
 
-    exit_code = 4
 
-
-class UnknownTaskError(SedflowError):
+class UnknownTaskError(NotFoundError):
     """The task named is not ready in the case (or the name is ambiguous)."""
-
-    exit_code = 4
 
 
 class TaskDataError(SedflowError):
@@ -111,3 +143,9 @@ class EngineError(SedflowError):
     """SpiffWorkflow failed while running a case step; the step was not committed."""
 
     exit_code = 9
+
+
+class ReportError(SedflowError):
+    """A report cannot be computed as asked (unknown report, suppression refused, bad parameter)."""
+
+    exit_code = 10

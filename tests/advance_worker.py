@@ -20,6 +20,7 @@ from conftest import REFERRAL, fill  # noqa: E402
 
 from sedflow import (PROCESSES_DIR, Engine, ManualClock, RecordConflictError, load_directory,  # noqa: E402
                      open_store)
+from sedflow.programmes.se import PROFILE as SE_PROFILE
 
 START, NOW = "2026-02-02T09:00:00+00:00", "2026-03-20T09:00:00+00:00"
 ROUTE = {"information_dialogue": {"needs_more_information": False}, "participant_decision": {"chooses_se": True},
@@ -29,7 +30,7 @@ SETUP = ("first_contact", "information_dialogue", "participant_decision", "agree
 
 
 def engine(url: str, when: str) -> Engine:
-    return Engine(open_store(url), load_directory(PROCESSES_DIR), clock=ManualClock(when))
+    return Engine(open_store(url), load_directory(PROCESSES_DIR), clock=ManualClock(when), profile=SE_PROFILE)
 
 
 def step(e: Engine, case_id: str, actor: str, only: tuple[str, ...] = ()) -> bool:

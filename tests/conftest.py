@@ -16,6 +16,7 @@ from datetime import timedelta
 import pytest
 
 from sedflow import PROCESSES_DIR, Engine, ManualClock, load_directory, open_store
+from sedflow.programmes.se import PROFILE as SE_PROFILE
 
 POSTGRES = os.environ.get("SEDFLOW_TEST_POSTGRES")
 
@@ -64,7 +65,7 @@ def store(store_url):
 
 @pytest.fixture
 def engine(store, definitions, clock):
-    return Engine(store, definitions, clock=clock)
+    return Engine(store, definitions, clock=clock, profile=SE_PROFILE)
 
 
 REFERRAL = {"referral_source": "PSYCHIATRY", "referral_channel": "PHONE", "gender": "F", "birth_year": 1998,

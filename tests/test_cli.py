@@ -55,7 +55,7 @@ def test_every_end_event_through_the_cli(cli, path):
     case_id = start(cli)
     for element_id, choices in PATHS[path]:
         tasks = json.loads(cli("case", "tasks", case_id, "--json").output)
-        assert element_id in [t["task"] for t in tasks]
+        assert element_id in [t["element_id"] for t in tasks]
         cli("case", "complete", case_id, element_id, *sets(fill(form_of(element_id), choices)), "--actor", "coach-9")
     shown = json.loads(cli("case", "show", case_id, "--json").output)
     assert (shown["status"], shown["outcome"], shown["end_reason"]) == ("completed", *OUTCOMES[path])
@@ -77,7 +77,7 @@ def test_withdraw_and_lists(cli):
     listed = cli("case", "list", "--stage", "agreement").output
     assert first in listed and second in listed and "2 case(s)" in listed
     queue = json.loads(cli("tasks", "--lane", "coach", "--json").output)
-    assert {(t["case_id"], t["task"]) for t in queue} == {(first, "information_dialogue"), (second, "first_contact")}
+    assert {(t["case_id"], t["element_id"]) for t in queue} == {(first, "information_dialogue"), (second, "first_contact")}
     out = cli("case", "withdraw", second, "--reason", "HEALTH").output
     assert "status withdrawn" in out and "end reason HEALTH" in out
     assert second not in cli("case", "list", "--status", "active").output

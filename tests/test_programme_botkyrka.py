@@ -17,6 +17,7 @@ import pytest
 from conftest import REFERRAL, WAIT, WITHDRAW, assert_closed, end_events, run_steps
 
 from sedflow import Engine
+from sedflow.programmes.se import PROFILE as SE_PROFILE
 from sedflow.definitions.timers import add_duration
 
 PID = "botkyrka_sed"
@@ -119,7 +120,7 @@ def test_the_local_rule_is_configuration_and_a_recorded_field(definitions):
 @pytest.mark.parametrize("route", sorted(ROUTES))
 def test_route(store, definitions, clock, route):
     end, steps, status, outcome, end_reason, milestones = ROUTES[route]
-    engine = Engine(store, definitions, clock=clock)
+    engine = Engine(store, definitions, clock=clock, profile=SE_PROFILE)
     case_id = engine.start_case(PID, f"p-{route}", START, actor="coach-1").case_id
     run_steps(engine, case_id, steps)
     case, journal = assert_closed(engine, case_id, end=end, outcome=outcome, end_reason=end_reason,
@@ -177,7 +178,7 @@ def test_route(store, definitions, clock, route):
 
 def test_follow_up_is_time_unlimited_and_only_reminds(store, definitions, clock):
     """T7: two years in studies, a follow-up answered every month; nothing closes until the participant does."""
-    engine = Engine(store, definitions, clock=clock)
+    engine = Engine(store, definitions, clock=clock, profile=SE_PROFILE)
     case_id = engine.start_case(PID, "p-unlimited", START, actor="coach-1").case_id
     run_steps(engine, case_id, [*ENROL, *KEEP_ASSISTANCE, *studies("KOMVUX")])
     for _ in range(24):

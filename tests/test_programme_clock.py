@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta, timezone
 from conftest import REFERRAL, fill
 
 from sedflow import Engine, ManualClock
+from sedflow.programmes.se import PROFILE as SE_PROFILE
 from sedflow.definitions.timers import add_duration
 
 SE = "supported_employment"
@@ -41,7 +42,7 @@ PLAN = {
 
 def test_a_whole_programme_on_the_clock(store, definitions):
     clock = ManualClock("2026-01-05T08:00:00+00:00")
-    engine = Engine(store, definitions, clock=clock)
+    engine = Engine(store, definitions, clock=clock, profile=SE_PROFILE)
     case_id = engine.start_case(SE, "p-clock", REFERRAL, actor="coach-1").case_id
     day = date(2026, 1, 5)
     while engine.show_case(case_id).status == "active":

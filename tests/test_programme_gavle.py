@@ -16,6 +16,7 @@ import pytest
 from conftest import REFERRAL, assert_closed, end_events, fill
 
 from sedflow import Engine
+from sedflow.programmes.se import PROFILE as SE_PROFILE
 
 PID = "gavle_se_coach"
 START = {**REFERRAL, "referral_channel": "JOINT_MAPPING", "fk_signal_source": "PERSON",
@@ -172,7 +173,7 @@ def test_the_table_reaches_every_end_event_of_the_diagram(definitions):
 @pytest.mark.parametrize("name", PATHS)
 def test_path_to_each_end_event(name, store, definitions, clock):
     path = PATHS[name]
-    engine = Engine(store, definitions, clock=clock)
+    engine = Engine(store, definitions, clock=clock, profile=SE_PROFILE)
     case_id = drive(engine, path["steps"], path.get("start"))
 
     case, journal = assert_closed(engine, case_id, end=path["end"], outcome=path["outcome"], end_reason=path["reason"],
@@ -191,7 +192,7 @@ def test_path_to_each_end_event(name, store, definitions, clock):
 
 def test_a_summer_job_keeps_the_person_looking_for_work(store, definitions, clock):
     """Only a permanent job starts the follow-up that can close the case as work (SPEC §1.5)."""
-    engine = Engine(store, definitions, clock=clock)
+    engine = Engine(store, definitions, clock=clock, profile=SE_PROFILE)
     case_id = drive(engine, [*TO_ACTIVITY, *OTHER_ACTIVITY, ("activity_review", {"activity_result": "JOB_SEARCH"}),
                              *job("FIXED_TERM", "2026-06-01")])
     case = engine.show_case(case_id)
@@ -212,7 +213,7 @@ def waiting(engine, case_id, element_id):
 
 def test_the_ae_warning_fires_six_months_before_the_decision_ends(store, definitions, clock):
     """T4: FK is flagged six months before the aktivitetsersättning decision ends; never early, never closing."""
-    engine = Engine(store, definitions, clock=clock)
+    engine = Engine(store, definitions, clock=clock, profile=SE_PROFILE)
     case_id = drive(engine, ROUTE_IN, start={"ae_decision_end": "2026-09-30"})
     [watch] = waiting(engine, case_id, "ae_warning_due")
     assert (watch.kind, watch.lane, watch.due_at) == ("timer", "fk", datetime(2026, 3, 30, tzinfo=timezone.utc))

@@ -14,6 +14,7 @@ import pytest
 from conftest import REFERRAL, WITHDRAW, assert_closed, end_events, fill, run_steps
 
 from sedflow import Engine, ManualClock
+from sedflow.programmes.se import PROFILE as SE_PROFILE
 from sedflow.definitions.timers import add_duration
 
 PID = "habo_ips"
@@ -112,7 +113,7 @@ def test_every_end_event(engine, end):
 def test_follow_up_reminders_on_the_clock(store, definitions):
     """Two jobs: weekly reminders in each first month, then monthly; a job loss and the closure stop them."""
     clock = ManualClock("2026-01-05T08:00:00+00:00")
-    engine = Engine(store, definitions, clock=clock)
+    engine = Engine(store, definitions, clock=clock, profile=SE_PROFILE)
     case_id = engine.start_case(PID, "p-habo-clock", REFERRAL, actor="coach-1").case_id
     run_steps(engine, case_id, GRANTED + WORK_PLAN + [("employer_contact", {"contact_result": "JOB_OFFER"}),
                                                 ("job_agreement", {})])

@@ -16,6 +16,7 @@ import pytest
 from conftest import REFERRAL, assert_closed, end_events, fill, run_steps
 
 from sedflow import Engine
+from sedflow.programmes.se import PROFILE as SE_PROFILE
 from sedflow.definitions.timers import add_duration
 
 PID = "ima"
@@ -72,7 +73,7 @@ def test_the_routes_reach_every_end_event(definitions):
 @pytest.mark.parametrize("route", sorted(ROUTES))
 def test_route_to_an_end_event(store, definitions, clock, route):
     end_id, steps, outcome, end_reason, milestones, timers = ROUTES[route]
-    engine = Engine(store, definitions, clock=clock)
+    engine = Engine(store, definitions, clock=clock, profile=SE_PROFILE)
     case = engine.start_case(PID, "ima-0001", START, actor=ACTOR)
     assert [(t.element_id, t.lane) for t in case.tasks] == [("ima_case_manager_assigned", "coach")]
     run_steps(engine, case.case_id, steps, actor=ACTOR)
@@ -104,7 +105,7 @@ def test_the_case_manager_does_not_let_go(store, definitions, clock):
     """In employment, a month without a recorded follow-up reminds the case manager, on time and never early, once
     per month without follow-up (reminders do not pile up); every follow-up starts the month again. No timer ends
     the follow-up or the case: only the case manager's judgement "lasting" closes it."""
-    engine = Engine(store, definitions, clock=clock)
+    engine = Engine(store, definitions, clock=clock, profile=SE_PROFILE)
     case_id = engine.start_case(PID, "ima-0002", START, actor=ACTOR).case_id
     for element_id, choices in EMPLOYED:
         task = next(t for t in engine.list_tasks(case_id=case_id) if t.element_id == element_id)
@@ -171,7 +172,7 @@ def test_the_case_manager_does_not_let_go(store, definitions, clock):
 
 def test_start_form_takes_the_common_referral(store, definitions, clock):
     """The core referral fields are the common ones: REFERRAL alone starts a case."""
-    engine = Engine(store, definitions, clock=clock)
+    engine = Engine(store, definitions, clock=clock, profile=SE_PROFILE)
     form = definitions.get(PID).start_form
     assert {"referral_source", "referral_unit", "referral_channel", "gender", "birth_year",
             "income_support"} <= {f.id for f in form.fields}

@@ -16,6 +16,7 @@ import pytest
 from conftest import REFERRAL, assert_closed, end_events, fill, run_steps
 
 from sedflow import Engine
+from sedflow.programmes.se import PROFILE as SE_PROFILE
 from sedflow.definitions.timers import add_duration
 
 PID = "jagmed"
@@ -82,7 +83,7 @@ def test_the_routes_reach_every_end_event(definitions):
 @pytest.mark.parametrize("route", sorted(ROUTES))
 def test_route_to_an_end_event(store, definitions, clock, route):
     end_id, steps, outcome, end_reason, milestones, timers = ROUTES[route]
-    engine = Engine(store, definitions, clock=clock)
+    engine = Engine(store, definitions, clock=clock, profile=SE_PROFILE)
     case = engine.start_case(PID, "jm-0001", START, actor=ACTOR)
     assert case.stages == ["referral"] and [t.lane for t in case.tasks] == ["school"]
     run_steps(engine, case.case_id, steps, actor=ACTOR)
@@ -111,7 +112,7 @@ def test_route_to_an_end_event(store, definitions, clock, route):
 def test_reminders_only_remind(store, definitions, clock):
     """The monthly plan follow-up and the soft-start check-in come due on time, never early, once per period, and
     never move the case on; a new soft-start step restarts the two weeks and the end of the soft start stops it."""
-    engine = Engine(store, definitions, clock=clock)
+    engine = Engine(store, definitions, clock=clock, profile=SE_PROFILE)
     case_id = engine.start_case(PID, "jm-0002", START, actor=ACTOR).case_id
     for element_id, choices in PLANNED + [("jm_student_goals", {"soft_start_needed": True})]:
         task = next(t for t in engine.list_tasks(case_id=case_id) if t.element_id == element_id)
@@ -178,7 +179,7 @@ def test_reminders_only_remind(store, definitions, clock):
 
 def test_start_form_takes_the_common_referral(store, definitions, clock):
     """The core referral fields are the common ones (REFERRAL fits); the school fields come on top."""
-    engine = Engine(store, definitions, clock=clock)
+    engine = Engine(store, definitions, clock=clock, profile=SE_PROFILE)
     form = definitions.get(PID).start_form
     assert {"referral_source", "referral_unit", "referral_channel", "gender", "birth_year",
             "income_support"} <= {f.id for f in form.fields}

@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from sedflow import PROCESSES_DIR, Engine, ManualClock, load_directory, open_store
+from sedflow.programmes.se import PROFILE as SE_PROFILE
 from sedflow.demo import DEMO_DECISIONS, run_demo
 from sedflow.reports.engine import ReportFilter, Reports
 from sedflow_cli.main import main
@@ -36,7 +37,7 @@ def demo_store(request, tmp_path_factory):
     url = next(urls)
     definitions = load_directory(PROCESSES_DIR)
     with open_store(url, create=True) as store:
-        engine = Engine(store, definitions, clock=ManualClock("2025-01-06T08:00:00+00:00"))
+        engine = Engine(store, definitions, clock=ManualClock("2025-01-06T08:00:00+00:00"), profile=SE_PROFILE)
         results = {pid: run_demo(engine, process_id=pid, participants=20, seed=7) for pid in PROGRAMMES}
     yield url, definitions, results
     next(urls, None)

@@ -10,6 +10,7 @@ import pytest
 from conftest import fresh_store_url
 
 from sedflow import Engine, ManualClock, open_store
+from sedflow.programmes.se import PROFILE as SE_PROFILE
 from sedflow.demo import run_scenario
 from sedflow.reports.engine import RULES, ReportError, ReportFilter, Reports
 from sedflow.reports.privacy import suppress
@@ -28,7 +29,7 @@ def scenario_stores(request, tmp_path_factory, definitions):
         url = next(urls)
         cleanups.append(urls)
         store = open_store(url, create=True)
-        result = run_scenario(Engine(store, definitions, clock=ManualClock("2000-01-01T00:00:00+00:00")), name)
+        result = run_scenario(Engine(store, definitions, clock=ManualClock("2000-01-01T00:00:00+00:00"), profile=SE_PROFILE), name)
         stores[name] = (store, result)
     yield stores
     for store, _ in stores.values():
@@ -187,7 +188,7 @@ def test_the_demo_refuses_a_store_with_real_cases(store, definitions):
 
     from sedflow import SedflowError
     from sedflow.demo import run_demo
-    engine = Engine(store, definitions, clock=ManualClock("2026-01-01T00:00:00+00:00"))
+    engine = Engine(store, definitions, clock=ManualClock("2026-01-01T00:00:00+00:00"), profile=SE_PROFILE)
     engine.start_case("supported_employment", "p-real", REFERRAL)
     with pytest.raises(SedflowError, match="holds real cases"):
         run_demo(engine, participants=1)

@@ -12,6 +12,7 @@ from paths import ENROL, OUTCOMES, PATHS, ST
 
 from sedflow import (CaseStateError, Engine, ManualClock, RecordConflictError, TaskDataError,
                      UnknownCaseError, UnknownProcessError, UnknownTaskError, open_store)
+from sedflow.programmes.se import PROFILE as SE_PROFILE
 from sedflow.runtime.state import load_state
 
 SE = "supported_employment"
@@ -195,15 +196,15 @@ def test_cancel_is_an_administrative_stop(engine):
 def test_a_case_survives_a_restart_at_every_wait_state(store_url, definitions, path):
     clock = ManualClock("2026-02-02T09:00:00+00:00")
     with open_store(store_url, create=True) as store:
-        case_id = Engine(store, definitions, clock=clock).start_case(SE, "p-0014", REFERRAL).case_id
+        case_id = Engine(store, definitions, clock=clock, profile=SE_PROFILE).start_case(SE, "p-0014", REFERRAL).case_id
     for element_id, choices in PATHS[path]:
         with open_store(store_url) as store:  # a new process, in effect: new store connection, new engine
-            engine = Engine(store, definitions, clock=clock)
+            engine = Engine(store, definitions, clock=clock, profile=SE_PROFILE)
             task = next(t for t in engine.list_tasks(case_id=case_id) if t.element_id == element_id)
             engine.complete_task(case_id, task.task_id, fill(task.form, choices))
         clock.advance(days=7)
     with open_store(store_url) as store:
-        engine = Engine(store, definitions, clock=clock)
+        engine = Engine(store, definitions, clock=clock, profile=SE_PROFILE)
         assert engine.show_case(case_id).outcome == OUTCOMES[path][0]
         assert compact(engine.case_history(case_id)) == expected(path)
 
@@ -213,14 +214,14 @@ def test_a_case_resumes_on_its_own_version_from_the_store(store_url, definitions
     from sedflow import load_files
     clock = ManualClock("2026-02-02T09:00:00+00:00")
     with open_store(store_url, create=True) as store:
-        case_id = Engine(store, definitions, clock=clock).start_case(SE, "p-0015", REFERRAL).case_id
+        case_id = Engine(store, definitions, clock=clock, profile=SE_PROFILE).start_case(SE, "p-0015", REFERRAL).case_id
     renamed = tmp_path / "renamed"
     renamed.mkdir()
     for name, data in definitions.get(SE).sources.items():
         (renamed / name.rsplit("/", 1)[-1]).write_bytes(data.replace(b"F\xc3\xb6rsta kontakt", b"Kontakt 1"))
     newer = load_files(sorted(renamed.glob("*.bpmn")))
     with open_store(store_url) as store:
-        engine = Engine(store, newer, clock=clock)
+        engine = Engine(store, newer, clock=clock, profile=SE_PROFILE)
         [task] = engine.list_tasks(case_id=case_id)
         assert task.name == "Första kontakt"  # still the diagram the case started on
         case = engine.complete_task(case_id, "first_contact", {"first_contact_date": "2026-02-03"})
@@ -230,9 +231,9 @@ def test_a_case_resumes_on_its_own_version_from_the_store(store_url, definitions
 def test_concurrent_completion_one_wins_one_conflicts(store_url, definitions):
     clock = ManualClock("2026-02-02T09:00:00+00:00")
     with open_store(store_url, create=True) as store:
-        case = Engine(store, definitions, clock=clock).start_case(SE, "p-0016", REFERRAL)
+        case = Engine(store, definitions, clock=clock, profile=SE_PROFILE).start_case(SE, "p-0016", REFERRAL)
     stores = [open_store(store_url), open_store(store_url)]
-    engines = [Engine(s, definitions, clock=clock) for s in stores]
+    engines = [Engine(s, definitions, clock=clock, profile=SE_PROFILE) for s in stores]
     barrier = threading.Barrier(2)
     results = []
 
@@ -262,7 +263,7 @@ def test_a_stale_writer_is_refused_by_the_store(store_url, definitions):
     """Two engines that both loaded the same revision: the later commit fails and writes nothing."""
     clock = ManualClock("2026-02-02T09:00:00+00:00")
     a, b = open_store(store_url, create=True), open_store(store_url)
-    engine_a = Engine(a, definitions, clock=clock)
+    engine_a = Engine(a, definitions, clock=clock, profile=SE_PROFILE)
     case = engine_a.start_case(SE, "p-0017", REFERRAL)
     stale = b.get_case(case.case_id)
     engine_a.complete_task(case.case_id, "first_contact", {"first_contact_date": "2026-02-03"})
@@ -308,7 +309,7 @@ LOOP = (__import__("pathlib").Path(__file__).parent / "diagrams" / "loop.bpmn").
 
 def loop_engine(store, clock, source=LOOP):
     from sedflow.definitions import load_sources
-    return Engine(store, load_sources({"loop.bpmn": source}), clock=clock)
+    return Engine(store, load_sources({"loop.bpmn": source}), clock=clock, profile=SE_PROFILE)
 
 
 def test_withdrawal_needs_a_modelled_withdrawal(store, clock):

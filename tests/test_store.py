@@ -9,6 +9,7 @@ from click.testing import CliRunner
 from conftest import REFERRAL
 
 from sedflow import Engine, ManualClock, StoreError, open_store
+from sedflow.programmes.se import PROFILE as SE_PROFILE
 from sedflow.store import SCHEMA_VERSION
 from sedflow_cli.main import main
 
@@ -38,7 +39,7 @@ def test_an_older_store_must_be_upgraded_first(store_url, definitions):
     upgraded = CliRunner().invoke(main, ["--store", store_url, "store", "upgrade"])
     assert upgraded.exit_code == 0 and f"schema version {SCHEMA_VERSION}" in upgraded.output
     with open_store(store_url) as store:  # and it works: claims (the v2 columns) are used by tick
-        engine = Engine(store, definitions, clock=ManualClock("2026-02-02T09:00:00+00:00"))
+        engine = Engine(store, definitions, clock=ManualClock("2026-02-02T09:00:00+00:00"), profile=SE_PROFILE)
         case = engine.start_case("supported_employment", "p-up", REFERRAL)
         assert engine.tick().timers_fired == 0 and store.schema_version() == SCHEMA_VERSION
         assert engine.show_case(case.case_id).status == "active"
@@ -62,7 +63,7 @@ def test_a_store_is_not_created_by_accident(tmp_path):
 
 
 def test_claims_are_exclusive_until_released_or_expired(store, definitions):
-    engine = Engine(store, definitions, clock=ManualClock("2026-02-02T09:00:00+00:00"))
+    engine = Engine(store, definitions, clock=ManualClock("2026-02-02T09:00:00+00:00"), profile=SE_PROFILE)
     cases = [engine.start_case("supported_training", f"p-{n}").case_id for n in range(3)]
     now = datetime(2026, 2, 2, 9, tzinfo=timezone.utc)
     assert store.claim_due(now, "w1", 10, timedelta(minutes=5)) == []  # nothing is due

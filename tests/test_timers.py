@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from sedflow import DefinitionError, Engine, ManualClock, open_store
+from sedflow.programmes.se import PROFILE as SE_PROFILE
 from sedflow.definitions import load_sources
 from sedflow_cli.main import main
 
@@ -26,7 +27,7 @@ def timers():
 
 @pytest.fixture
 def tengine(store, timers):
-    return Engine(store, timers, clock=ManualClock(START))
+    return Engine(store, timers, clock=ManualClock(START), profile=SE_PROFILE)
 
 
 def fired_history(engine, case_id):
@@ -80,7 +81,7 @@ def test_two_tick_processes_never_fire_a_timer_twice(store_url, timers, tmp_path
     (tmp_path / "p").mkdir()
     (tmp_path / "p" / "camunda_timers.bpmn").write_bytes(TIMERS)
     with open_store(store_url, create=True) as store:
-        engine = Engine(store, timers, clock=ManualClock(START))
+        engine = Engine(store, timers, clock=ManualClock(START), profile=SE_PROFILE)
         cases = [engine.start_case("camunda_timers", f"p-{n}", {"start_date": "2026-01-01"}).case_id
                  for n in range(40)]
     cmd = [sys.executable, "-m", "sedflow_cli.main", "--store", store_url, "--processes", str(tmp_path / "p"),
@@ -91,7 +92,7 @@ def test_two_tick_processes_never_fire_a_timer_twice(store_url, timers, tmp_path
     with open_store(store_url) as store:
         fired = [e for e in store.read_journal() if e.kind == "timer_fired"]
         assert sorted(e.case_id for e in fired) == sorted(cases)  # each case's timer exactly once
-        assert all(len(Engine(store, timers).list_tasks(case_id=c)) == 2 for c in cases)
+        assert all(len(Engine(store, timers, profile=SE_PROFILE).list_tasks(case_id=c)) == 2 for c in cases)
 
 
 def test_tick_and_due_commands(store_url, tmp_path):
@@ -105,7 +106,7 @@ def test_tick_and_due_commands(store_url, tmp_path):
     # the case started on the system clock: look far enough ahead
     due = runner.invoke(main, [*base, "due", "--within", "1d", "--json"])
     items = json.loads(due.output)
-    assert {(i["kind"], i["task"]) for i in items} == {("task", "work"), ("timer", "every_ten_hours")}
+    assert {(i["kind"], i["element_id"]) for i in items} == {("task", "work"), ("timer", "every_ten_hours")}
     assert runner.invoke(main, [*base, "due", "--within", "P1D"]).exit_code == 0
     bad = runner.invoke(main, [*base, "due", "--within", "soon"])
     assert bad.exit_code == 2 and "not a duration" in bad.output
@@ -138,7 +139,7 @@ def test_a_case_that_cannot_be_read_is_reported_and_tick_goes_on(store_url, tmp_
     (tmp_path / "p").mkdir()
     (tmp_path / "p" / "camunda_timers.bpmn").write_bytes(TIMERS)
     with open_store(store_url, create=True) as store:
-        engine = Engine(store, load_sources({"camunda_timers.bpmn": TIMERS}), clock=ManualClock(START))
+        engine = Engine(store, load_sources({"camunda_timers.bpmn": TIMERS}), clock=ManualClock(START), profile=SE_PROFILE)
         broken, fine = (engine.start_case("camunda_timers", f"p-{n}", {"start_date": "2026-01-01"}).case_id
                         for n in range(2))
         with store._write() as cur:

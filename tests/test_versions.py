@@ -15,6 +15,7 @@ from conftest import REFERRAL, walk
 from diagram_edits import both, copy_processes, insert_task_after, rename, set_timer
 
 from sedflow import Engine, ManualClock, MigrationRefusedError, load_directory, open_store
+from sedflow.programmes.se import PROFILE as SE_PROFILE
 from sedflow.reports.engine import ReportFilter, Reports
 from sedflow_cli.main import main
 
@@ -33,7 +34,7 @@ def clock():
 
 @pytest.fixture
 def engine(store, definitions, clock):
-    return Engine(store, definitions, clock=clock)
+    return Engine(store, definitions, clock=clock, profile=SE_PROFILE)
 
 
 def version(tmp_path, name, **edits):
@@ -83,7 +84,7 @@ def test_new_cases_start_on_the_deployed_version_and_old_cases_keep_theirs(engin
     v2 = version(tmp_path, "v2", supported_employment=insert_task_after("first_contact", "extra_call", "Extra samtal"))
     engine.deploy(v2)
     # Another program that still loads the old diagrams starts new cases on the deployed version all the same.
-    other = Engine(engine.store, definitions, clock=clock)
+    other = Engine(engine.store, definitions, clock=clock, profile=SE_PROFILE)
     new = other.start_case(SE, "p-new", REFERRAL)
     assert new.definition_version == v2.get(SE).version
 
@@ -252,7 +253,7 @@ def test_an_upgraded_store_counts_the_versions_cases_ran_on_as_deployed(store_ur
     with open_store(store_url, migrate=True) as store:
         assert store.deployments() == []
     with open_store(store_url) as store:
-        Engine(store, definitions, clock=clock).start_case(SE, "p-up", REFERRAL)
+        Engine(store, definitions, clock=clock, profile=SE_PROFILE).start_case(SE, "p-up", REFERRAL)
     # Simulate a v3 store that has cases: roll back to v3 keeping the definitions row, then upgrade.
     with open_store(store_url) as store:
         version_row = store.query("SELECT version, process_id FROM definitions")

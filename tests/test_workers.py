@@ -15,6 +15,7 @@ from pathlib import Path
 
 
 from sedflow import PROCESSES_DIR, Engine, ManualClock, load_directory, open_store
+from sedflow.programmes.se import PROFILE as SE_PROFILE
 
 WORKER = str(Path(__file__).parent / "advance_worker.py")
 DEFS = load_directory(PROCESSES_DIR)
@@ -88,7 +89,7 @@ def check_consistency(url, tmp_path):
             rows = [e for e in journal if e.case_id == case.case_id]
             replay_store = open_store(tmp_path / f"replay-{uuid.uuid4().hex}.db", create=True)
             clock = ManualClock(rows[0].at)
-            replay = Engine(replay_store, DEFS, clock=clock)
+            replay = Engine(replay_store, DEFS, clock=clock, profile=SE_PROFILE)
             replay.start_case(case.process_id, case.participant, rows[0].data, case_id=case.case_id)
             for e in rows:
                 if e.kind == "task_completed":

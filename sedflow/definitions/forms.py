@@ -38,6 +38,12 @@ class FormField:
     def readonly(self) -> bool:
         return "readonly" in self.constraints
 
+    def to_dict(self) -> dict[str, Any]:
+        """The field as a program reads it (``case tasks --json``, ``processes show --json``)."""
+        return {"id": self.id, "label": self.label, "type": self.type, "required": self.required,
+                "options": [{"id": code, "label": label} for code, label in self.options] or None,
+                "constraints": dict(self.constraints), "default": self.default}
+
     def describe(self) -> str:
         """One line for prompts and ``case tasks``: label, type, choices, required."""
         kind = self.type

@@ -17,13 +17,9 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Any
 
+from ..spiff.environment import now_for
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (CycleTimerEventDefinition, DurationTimerEventDefinition,
                                                               TimeDateEventDefinition, TimerEventDefinition)
-
-
-def now_for(my_task: Any) -> datetime:
-    clock = getattr(my_task.workflow.script_engine, "clock", None)
-    return clock.now() if clock is not None else datetime.now(timezone.utc)
 
 
 def parse_when(value: Any) -> datetime:
@@ -124,5 +120,5 @@ def due_time(my_task: Any) -> datetime | None:
     return parse_when(value) if value else None
 
 
-__all__ = ["ClockCycle", "ClockDuration", "ClockTimeDate", "add_duration", "due_time", "now_for", "parse_when",
+__all__ = ["ClockCycle", "ClockDuration", "ClockTimeDate", "add_duration", "due_time", "parse_when",
            "use_engine_clock"]

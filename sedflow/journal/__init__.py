@@ -9,23 +9,32 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
-CASE_STARTED = "case_started"
-CASE_ENDED = "case_ended"
-TASK_READY = "task_ready"
-TASK_COMPLETED = "task_completed"
-TASK_CANCELLED = "task_cancelled"
-GATEWAY_TAKEN = "gateway_taken"
-EVENT_REACHED = "event_reached"
-ACTIVITY_STARTED = "activity_started"
-ACTIVITY_COMPLETED = "activity_completed"
-TIMER_WAITING = "timer_waiting"
-TIMER_FIRED = "timer_fired"
-CASE_MIGRATED = "case_migrated"
+class JournalKind(StrEnum):
+    """What a journal row records. A ``str``: rows compare, sort and serialize as their code."""
 
-KINDS = (CASE_STARTED, CASE_ENDED, TASK_READY, TASK_COMPLETED, TASK_CANCELLED, GATEWAY_TAKEN, EVENT_REACHED,
-         ACTIVITY_STARTED, ACTIVITY_COMPLETED, TIMER_WAITING, TIMER_FIRED, CASE_MIGRATED)
+    CASE_STARTED = "case_started"
+    CASE_ENDED = "case_ended"
+    TASK_READY = "task_ready"
+    TASK_COMPLETED = "task_completed"
+    TASK_CANCELLED = "task_cancelled"
+    GATEWAY_TAKEN = "gateway_taken"
+    EVENT_REACHED = "event_reached"
+    ACTIVITY_STARTED = "activity_started"
+    ACTIVITY_COMPLETED = "activity_completed"
+    TIMER_WAITING = "timer_waiting"
+    TIMER_FIRED = "timer_fired"
+    CASE_MIGRATED = "case_migrated"
+
+
+CASE_STARTED, CASE_ENDED = JournalKind.CASE_STARTED, JournalKind.CASE_ENDED
+TASK_READY, TASK_COMPLETED, TASK_CANCELLED = JournalKind.TASK_READY, JournalKind.TASK_COMPLETED, JournalKind.TASK_CANCELLED
+GATEWAY_TAKEN, EVENT_REACHED = JournalKind.GATEWAY_TAKEN, JournalKind.EVENT_REACHED
+ACTIVITY_STARTED, ACTIVITY_COMPLETED = JournalKind.ACTIVITY_STARTED, JournalKind.ACTIVITY_COMPLETED
+TIMER_WAITING, TIMER_FIRED, CASE_MIGRATED = JournalKind.TIMER_WAITING, JournalKind.TIMER_FIRED, JournalKind.CASE_MIGRATED
+KINDS = tuple(JournalKind)
 
 
 @dataclass(frozen=True)
@@ -34,7 +43,7 @@ class JournalEntry:
 
     case_id: str
     at: datetime
-    kind: str
+    kind: JournalKind
     process_id: str
     definition_version: str
     element_id: str | None = None
@@ -59,4 +68,4 @@ class JournalEntry:
         }
 
 
-__all__ = ["JournalEntry", "KINDS", *[k.upper() for k in KINDS]]
+__all__ = ["KINDS", "JournalEntry", "JournalKind", *[k.upper() for k in KINDS]]

@@ -24,13 +24,14 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import TaskState
 
 from ..clock import Clock, SystemClock
+from ..profile import GENERIC, Profile
 from ..definitions import Definitions, ElementInfo, Form, ProcessDefinition, load_sources
 from ..definitions.changes import DefinitionChanges, diff_definitions
 from ..definitions.forms import PERSONAL_NUMBER
 from ..errors import (CaseStateError, EngineError, ExpressionError, MigrationRefusedError, RecordConflictError,
                       SedflowError, StoreError, TaskDataError, UnknownProcessError, UnknownTaskError,
                       UnknownVersionError)
-from ..expressions.engine import SafeScriptEngine
+from ..spiff.environment import CaseEnvironment
 from ..journal import (ACTIVITY_COMPLETED, CASE_ENDED, CASE_MIGRATED, CASE_STARTED, EVENT_REACHED, TASK_COMPLETED,
                        TIMER_FIRED, JournalEntry)
 from ..journal.transitions import (StepContext, live_elements, open_human_tasks, snapshot, transitions,
@@ -67,10 +68,8 @@ class TaskView:
     due_at: datetime | None = None   # when a timer fires
 
     def to_dict(self) -> dict[str, Any]:
-        fields = [] if self.form is None else [
-            {"id": f.id, "label": f.label, "type": f.type, "required": f.required,
-             "options": [code for code, _ in f.options] or None} for f in self.form.fields]
-        return {"case_id": self.case_id, "task_id": self.task_id, "task": self.element_id, "name": self.name,
+        fields = [] if self.form is None else [f.to_dict() for f in self.form.fields]
+        return {"case_id": self.case_id, "task_id": self.task_id, "element_id": self.element_id, "name": self.name,
                 "process_id": self.process_id, "lane": self.lane, "stage": self.stage,
                 "since": self.since.isoformat(timespec="seconds"), "participant": self.participant, "fields": fields,
                 "kind": self.kind, "due_at": self.due_at.isoformat(timespec="seconds") if self.due_at else None}
@@ -157,13 +156,14 @@ class Engine:
     version, and its first case deploys it. A case stays on the version it started on until migrated.
     """
 
-    def __init__(self, store: Store, definitions: Definitions, *, clock: Clock | None = None):
+    def __init__(self, store: Store, definitions: Definitions, *, clock: Clock | None = None,
+                 profile: Profile = GENERIC):
         self.store = store
+        self.profile = profile
         self.definitions = definitions
         self.clock = clock or SystemClock()
         self._versions: dict[str, ProcessDefinition] = {d.version: d for d in definitions}
-        self._fields = {id(d.spec): d.field_ids for d in definitions}
-        self._script_engine = SafeScriptEngine(self.clock, lambda spec: self._fields.get(id(spec), ()))
+        self._environments: dict[str, CaseEnvironment] = {}
 
     # ----------------------------------------------------------------------------------------- reads
 
@@ -210,7 +210,12 @@ class Engine:
 
     def _remember(self, definition: ProcessDefinition) -> None:
         self._versions[definition.version] = definition
-        self._fields[id(definition.spec)] = definition.field_ids
+
+    def _environment(self, definition: ProcessDefinition) -> CaseEnvironment:
+        """The environment a case of ``definition`` runs in (one per version: its form fields, this clock)."""
+        if definition.version not in self._environments:
+            self._environments[definition.version] = CaseEnvironment(self.clock, definition.field_ids)
+        return self._environments[definition.version]
 
     def known_definitions(self) -> list[ProcessDefinition]:
         """The loaded definitions and every version deployed in the store (what reports must know)."""
@@ -400,7 +405,7 @@ class Engine:
         record = CaseRecord(case_id=case_id or uuid.uuid4().hex[:12], participant=participant, process_id=process_id,
                             definition_version=definition.version, status=ACTIVE, started_at=now, updated_at=now,
                             revision=0, data=dict(start_data))
-        workflow = new_workflow(definition, self._script_engine)
+        workflow = new_workflow(definition, self._environment(definition))
         workflow.task_tree.data.update(start_data)
         ctx = StepContext(case_id=record.case_id, at=now, definition=definition, actor=actor, submitted=start_data)
         started = JournalEntry(case_id=record.case_id, at=now, kind=CASE_STARTED, process_id=process_id,
@@ -511,7 +516,7 @@ class Engine:
                                  "it takes no more changes")
         definition = self.definition(record.definition_version)
         try:
-            workflow, extra = load_state(record.state, definition, self._script_engine)
+            workflow, extra = load_state(record.state, definition, self._environment(definition))
         except StoreError as exc:
             raise StoreError(f"case '{case_id}': {exc}") from None
         return record, definition, workflow, extra

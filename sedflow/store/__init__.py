@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..errors import StoreError
 from .persistence import (ACTIVE, CANCELLED, COMPLETED, SCHEMA_VERSION, STATUSES, TASK, TIMER, WITHDRAWN, CaseFilter,
-                          CaseRecord, DeploymentRecord, OpenTask, Store, Transaction)
+                          CaseRecord, CaseStatus, OpenKind, DeploymentRecord, OpenTask, Store, Transaction)
 from .sqlite import SQLiteStore
 
 DEFAULT_STORE = "sedflow.db"
@@ -27,5 +27,5 @@ def open_store(url: str | Path | None = None, *, create: bool = False, migrate: 
 
 
 __all__ = ["ACTIVE", "CANCELLED", "COMPLETED", "SCHEMA_VERSION", "STATUSES", "TASK", "TIMER", "WITHDRAWN", "CaseFilter",
-           "CaseRecord", "DeploymentRecord", "OpenTask", "SQLiteStore", "Store", "Transaction", "open_store",
+           "CaseRecord", "CaseStatus", "DeploymentRecord", "OpenKind", "OpenTask", "SQLiteStore", "Store", "Transaction", "open_store",
            "DEFAULT_STORE"]

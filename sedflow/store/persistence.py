@@ -14,14 +14,24 @@ from collections.abc import Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from ..journal import JournalEntry
 
 SCHEMA_VERSION = 4
 
-ACTIVE, COMPLETED, WITHDRAWN, CANCELLED = "active", "completed", "withdrawn", "cancelled"
-STATUSES = (ACTIVE, COMPLETED, WITHDRAWN, CANCELLED)
+class CaseStatus(StrEnum):
+    """Where a case is: running, or ended one of three ways. A ``str``, stored as its code."""
+
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    WITHDRAWN = "withdrawn"
+    CANCELLED = "cancelled"
+
+
+ACTIVE, COMPLETED, WITHDRAWN, CANCELLED = CaseStatus
+STATUSES = tuple(CaseStatus)
 
 
 @dataclass
@@ -47,7 +57,14 @@ class CaseRecord:
     state: bytes | None = None
 
 
-TASK, TIMER = "task", "timer"
+class OpenKind(StrEnum):
+    """What an open row waits for: a person (``task``) or a timer."""
+
+    TASK = "task"
+    TIMER = "timer"
+
+
+TASK, TIMER = OpenKind
 
 
 @dataclass(frozen=True)

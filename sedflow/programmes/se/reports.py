@@ -1,0 +1,3 @@
+"""Placeholder: the SE report catalogue (counting rules, planned intake, field map) lands here."""
+
+REPORTS = None

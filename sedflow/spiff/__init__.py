@@ -1,0 +1,1 @@
+"""The one place that knows SpiffWorkflow: parsing specs, the case environment, state, queries, diffs."""

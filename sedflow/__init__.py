@@ -3,7 +3,8 @@
 The public API is what this module exports; everything else is an implementation detail.
 
     from sedflow import Engine, load_directory, open_store, PROCESSES_DIR
-    engine = Engine(open_store("sedflow.db", create=True), load_directory(PROCESSES_DIR))
+    from sedflow.programmes.se import PROFILE          # the Supported Employment programme
+    engine = Engine(open_store("sedflow.db", create=True), load_directory(PROCESSES_DIR), profile=PROFILE)
     case = engine.start_case("supported_employment", "p-0001", {...})
 """
 
@@ -12,12 +13,14 @@ from pathlib import Path
 from .clock import Clock, ManualClock, SystemClock
 from .definitions import Definitions, ElementInfo, Form, FormField, ProcessDefinition, load_directory, load_files
 from .definitions.changes import DefinitionChanges, ElementChange, diff_definitions
+from .bpmn import ElementRef
 from .errors import (CaseStateError, DefinitionError, EngineError, ExpressionError, MigrationRefusedError,
-                     RecordConflictError, SedflowError, StoreError, TaskDataError, UnknownCaseError,
-                     UnknownProcessError, UnknownTaskError, UnknownVersionError)
-from .journal import JournalEntry
-from .runtime import WITHDRAWAL_MESSAGE, Case, Deployment, Engine, MigrationPlan, TaskView, TickResult
-from .store import SQLiteStore, Store, open_store
+                     NotFoundError, RecordConflictError, ReportError, SedflowError, StoreError, TaskDataError,
+                     UnknownCaseError, UnknownProcessError, UnknownTaskError, UnknownVersionError)
+from .journal import JournalEntry, JournalKind
+from .profile import GENERIC, DomainRules, Profile, PropertyRule
+from .runtime import Case, Deployment, Engine, MigrationPlan, TaskView, TickResult
+from .store import CaseStatus, OpenKind, SQLiteStore, Store, open_store
 
 
 def _processes_dir() -> Path:
@@ -30,10 +33,11 @@ def _processes_dir() -> Path:
 PROCESSES_DIR = _processes_dir()
 
 __all__ = [
-    "PROCESSES_DIR", "WITHDRAWAL_MESSAGE", "Case", "CaseStateError", "Clock", "DefinitionChanges", "DefinitionError",
-    "Definitions", "Deployment", "ElementChange", "ElementInfo", "Engine", "EngineError", "ExpressionError", "Form",
-    "FormField", "JournalEntry", "ManualClock", "MigrationPlan", "MigrationRefusedError", "ProcessDefinition",
-    "RecordConflictError", "SQLiteStore", "SedflowError", "Store", "StoreError", "SystemClock", "TaskDataError",
-    "TaskView", "TickResult", "UnknownCaseError", "UnknownProcessError", "UnknownTaskError", "UnknownVersionError",
-    "diff_definitions", "load_directory", "load_files", "open_store",
+    "GENERIC", "PROCESSES_DIR", "Case", "CaseStateError", "CaseStatus", "Clock", "DefinitionChanges",
+    "DefinitionError", "Definitions", "Deployment", "DomainRules", "ElementChange", "ElementInfo", "ElementRef",
+    "Engine", "EngineError", "ExpressionError", "Form", "FormField", "JournalEntry", "JournalKind", "ManualClock",
+    "MigrationPlan", "MigrationRefusedError", "NotFoundError", "OpenKind", "ProcessDefinition", "Profile",
+    "PropertyRule", "RecordConflictError", "ReportError", "SQLiteStore", "SedflowError", "Store", "StoreError",
+    "SystemClock", "TaskDataError", "TaskView", "TickResult", "UnknownCaseError", "UnknownProcessError",
+    "UnknownTaskError", "UnknownVersionError", "diff_definitions", "load_directory", "load_files", "open_store",
 ]

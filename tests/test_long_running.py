@@ -8,7 +8,8 @@ from __future__ import annotations
 from conftest import REFERRAL, walk
 from paths import ENROL
 
-from sedflow.runtime.state import load_state
+from sedflow.spiff.environment import CaseEnvironment
+from sedflow.spiff.workflow import CaseWorkflow
 
 
 def test_a_thousand_follow_up_periods(engine, store):
@@ -22,10 +23,11 @@ def test_a_thousand_follow_up_periods(engine, store):
         engine.complete_task(case_id, task.task_id, {"followup_date": engine.clock.now().date().isoformat()})
         if period in (1, 10, 100, 1000):
             record = store.get_case(case_id)
-            workflow, _ = load_state(record.state, engine.definition(record.definition_version), None)
-            assert not workflow.is_completed()  # the depth-1000 stall would make this lie
+            workflow, _ = CaseWorkflow.restore(record.state, engine.definition(record.definition_version),
+                                               CaseEnvironment(engine.clock))
+            assert not workflow.is_completed  # the depth-1000 stall would make this lie
             assert {t.element_id for t in engine.list_tasks(case_id=case_id)} == {"vocational_profile"}
-            sizes[period] = (len(record.state), len(workflow.tasks))
+            sizes[period] = (len(record.state), workflow.task_count)
     assert sizes[1000][0] <= sizes[10][0] + 100 and sizes[1000][0] < 4_000, sizes
     assert sizes[1000][1] == sizes[10][1], sizes  # the task tree does not grow
     # the case still runs normally afterwards

@@ -13,7 +13,8 @@ from paths import ENROL, OUTCOMES, PATHS, ST
 from sedflow import (CaseStateError, Engine, ManualClock, RecordConflictError, TaskDataError,
                      UnknownCaseError, UnknownProcessError, UnknownTaskError, open_store)
 from sedflow.programmes.se import PROFILE as SE_PROFILE
-from sedflow.runtime.state import load_state
+from sedflow.spiff.environment import CaseEnvironment
+from sedflow.spiff.workflow import CaseWorkflow
 
 SE = "supported_employment"
 
@@ -294,8 +295,9 @@ def test_500_follow_ups_stay_flat(engine, store):
             sizes.append(len(store.get_case(case.case_id).state))
     assert sizes[1] <= sizes[0] + 100 and sizes[1] < 4_000
     record = store.get_case(case.case_id)
-    workflow, _ = load_state(record.state, engine.definition(record.definition_version), None)
-    assert len(workflow.tasks) < 60
+    workflow, _ = CaseWorkflow.restore(record.state, engine.definition(record.definition_version),
+                                               CaseEnvironment(engine.clock))
+    assert workflow.task_count < 60
     case = walk(engine, case.case_id, [("support_followup", {"support_status": "STABLE"}), ("taper_off", {}),
                                        ("planned_closure", {"outcome": "EMPLOYMENT"})])
     assert (case.status, case.outcome) == ("completed", "EMPLOYMENT")

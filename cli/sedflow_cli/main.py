@@ -46,7 +46,9 @@ class _Settings:
 
     def engine(self, *, create: bool = False, clock: Any = None) -> Any:
         from sedflow import Engine, load_directory, open_store
-        return Engine(open_store(self.store_url, create=create), load_directory(self.processes_dir()), clock=clock)
+        from sedflow.programmes.se import PROFILE
+        return Engine(open_store(self.store_url, create=create), load_directory(self.processes_dir()), clock=clock,
+                      profile=PROFILE)
 
     def processes_dir(self) -> Path:
         from sedflow import PROCESSES_DIR

@@ -109,7 +109,7 @@ class Form:
     def field(self, field_id: str) -> FormField | None:
         return next((f for f in self.fields if f.id == field_id), None)
 
-    def validate(self, data: Mapping[str, Any], *, element: str) -> dict[str, Any]:
+    def validate(self, data: Mapping[str, Any], *, element: str, rules: Any = None) -> dict[str, Any]:
         """Check submitted data and return the fields given (and declared defaults), typed."""
         known = {f.id for f in self.fields}
         for key in data:

@@ -25,6 +25,7 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 
+from ..bpmn import ElementRef
 from ..errors import DefinitionError, ExpressionError, UnknownProcessError
 from ..expressions import compile_expression
 from ..vocabulary import END_REASONS, OUTCOMES
@@ -76,6 +77,10 @@ class ElementInfo:
     @property
     def label(self) -> str:
         return self.name or self.id
+
+    @property
+    def ref(self) -> ElementRef:
+        return ElementRef(self.process_id, self.id)
 
 
 @dataclass(frozen=True, eq=False)

@@ -1,7 +1,7 @@
 """The journal: an append-only record of every transition of every case.
 
 Rows are shaped like XES events (case, activity, timestamp, lifecycle, resource) so that reports and
-process-mining exports read them directly. Entries are produced by :mod:`sedflow.journal.transitions`
+process-mining exports read them directly. Entries are produced by :mod:`sedflow.spiff.transitions`
 from a before/after diff of task states, so they also catch what the engine did on its own.
 """
 
@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
+
 
 class JournalKind(StrEnum):
     """What a journal row records. A ``str``: rows compare, sort and serialize as their code."""
@@ -29,11 +30,9 @@ class JournalKind(StrEnum):
     CASE_MIGRATED = "case_migrated"
 
 
-CASE_STARTED, CASE_ENDED = JournalKind.CASE_STARTED, JournalKind.CASE_ENDED
-TASK_READY, TASK_COMPLETED, TASK_CANCELLED = JournalKind.TASK_READY, JournalKind.TASK_COMPLETED, JournalKind.TASK_CANCELLED
-GATEWAY_TAKEN, EVENT_REACHED = JournalKind.GATEWAY_TAKEN, JournalKind.EVENT_REACHED
-ACTIVITY_STARTED, ACTIVITY_COMPLETED = JournalKind.ACTIVITY_STARTED, JournalKind.ACTIVITY_COMPLETED
-TIMER_WAITING, TIMER_FIRED, CASE_MIGRATED = JournalKind.TIMER_WAITING, JournalKind.TIMER_FIRED, JournalKind.CASE_MIGRATED
+# The kinds as module constants, for code that names one kind often.
+(CASE_STARTED, CASE_ENDED, TASK_READY, TASK_COMPLETED, TASK_CANCELLED, GATEWAY_TAKEN, EVENT_REACHED, ACTIVITY_STARTED,
+ ACTIVITY_COMPLETED, TIMER_WAITING, TIMER_FIRED, CASE_MIGRATED) = JournalKind
 KINDS = tuple(JournalKind)
 
 

@@ -1,6 +1,8 @@
 """The runtime: cases run durably, one workflow per participant, on versions deployed in the store."""
 
-from .engine import WITHDRAWAL_MESSAGE, Case, Engine, TaskView, TickResult
-from .versions import Deployment, MigrationPlan
+from .engine import Engine
+from .migration import Deployment, MigrationPlan
+from .scheduler import TickResult
+from .views import Case, TaskView
 
-__all__ = ["WITHDRAWAL_MESSAGE", "Case", "Deployment", "Engine", "MigrationPlan", "TaskView", "TickResult"]
+__all__ = ["Case", "Deployment", "Engine", "MigrationPlan", "TaskView", "TickResult"]

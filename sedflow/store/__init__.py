@@ -29,3 +29,5 @@ def open_store(url: str | Path | None = None, *, create: bool = False, migrate: 
 __all__ = ["ACTIVE", "CANCELLED", "COMPLETED", "SCHEMA_VERSION", "STATUSES", "TASK", "TIMER", "WITHDRAWN", "CaseFilter",
            "CaseRecord", "CaseStatus", "DeploymentRecord", "OpenKind", "OpenTask", "SQLiteStore", "Store", "Transaction", "open_store",
            "DEFAULT_STORE"]
+
+CaseStore = Store  # placeholder until the store protocols land

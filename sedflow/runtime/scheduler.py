@@ -1,0 +1,62 @@
+"""The scheduler: fire every due timer across all cases, each case in its own transaction.
+
+Workers claim due cases in batches with a lease, so several ``tick`` processes share the work
+without taking the same case. A timer never fires twice: the firing and its journal rows commit
+with the case's new state under its revision, so a case someone else advanced first is left to
+them. A case that fails is reported and the run goes on; its claim lapses with the lease.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from ..errors import CaseStateError, RecordConflictError, SedflowError
+from ..store import CaseStore
+
+
+@dataclass
+class TickResult:
+    """What one ``tick`` did: timers fired per case, cases left to a concurrent writer, cases that failed."""
+
+    now: datetime
+    fired: dict[str, list[str]] = field(default_factory=dict)
+    conflicts: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def timers_fired(self) -> int:
+        return sum(len(v) for v in self.fired.values())
+
+
+def run_tick(store: CaseStore, fire: Callable[[str, datetime], list[str]], now: datetime, *, worker_id: int,
+             limit: int | None = None, batch: int = 100, lease: timedelta = timedelta(minutes=10),
+             on_case: Callable[[str, int], object] | None = None) -> TickResult:
+    """Claim due cases and ``fire(case_id, now)`` each (returning the timers fired) until none is left."""
+    worker = f"{socket.gethostname()}:{os.getpid()}:{worker_id:x}"
+    result = TickResult(now=now)
+    seen: set[str] = set()
+    while limit is None or len(seen) < limit:
+        size = batch if limit is None else min(batch, limit - len(seen))
+        claimed = [c for c in store.claim_due(now, worker, size, lease) if c not in seen]
+        if not claimed:
+            break
+        for case_id in claimed:
+            seen.add(case_id)
+            try:
+                fired = fire(case_id, now)
+            except RecordConflictError:
+                result.conflicts.append(case_id)
+                continue
+            except CaseStateError:  # ended since it was claimed: nothing is due any more
+                continue
+            except SedflowError as exc:
+                result.failed[case_id] = str(exc)
+                continue
+            result.fired[case_id] = fired
+            if on_case is not None:
+                on_case(case_id, len(fired))
+    return result

@@ -1,0 +1,136 @@
+"""The step pipeline: every change to a case is load -> act -> plan -> commit -> view.
+
+``LoadedCase`` is the committed case with its workflow restored; the engine acts on the workflow
+(``sedflow.spiff.CaseWorkflow``), which returns the step's transitions as journal entries;
+:func:`plan_step` turns all of that into a :class:`StepResult` -- the new case row, its open tasks and
+timers, its journal entries -- without changing what it was given; :meth:`StepResult.write` puts it in
+a store transaction, guarded by the revision the case was read at, so that a concurrent writer makes
+the later commit fail with ``RecordConflictError`` and nothing of it is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from ..definitions import ProcessDefinition
+from ..journal import JournalEntry, JournalKind
+from ..profile import DomainRules
+from ..spiff.transitions import StepContext
+from ..spiff.workflow import CaseWorkflow
+from ..store import CaseRecord, CaseStatus, OpenKind, OpenTask, Transaction
+from .views import Case, TaskView
+
+
+@dataclass(frozen=True)
+class LoadedCase:
+    """A committed case and its workflow, restored on the definition version it runs on."""
+
+    record: CaseRecord
+    workflow: CaseWorkflow
+    ready_since: Mapping[str, datetime] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Ending:
+    """How the case ends if this step ends it; unset fields come from the end event, then the profile."""
+
+    status: CaseStatus = CaseStatus.COMPLETED
+    outcome: str | None = None
+    end_reason: str | None = None
+
+
+#: A step that may complete the case through its end events.
+COMPLETE = Ending()
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """Everything one step writes, ready to commit."""
+
+    record: CaseRecord
+    definition: ProcessDefinition
+    open_tasks: tuple[OpenTask, ...]
+    timers: tuple[OpenTask, ...]
+    entries: tuple[JournalEntry, ...]
+    expected_revision: int | None   # None: a new case
+    first_deployment: bool = False  # the first case of a process never deployed deploys its version
+
+    def write(self, tx: Transaction) -> None:
+        d, r = self.definition, self.record
+        if self.expected_revision is None:
+            tx.save_definition(d.version, d.process_id, d.name, d.sources, r.updated_at)
+            if self.first_deployment:
+                tx.record_deployment(d.process_id, d.version, r.updated_at, self.entries[0].actor, {"previous": None})
+            tx.insert_case(r)
+        else:
+            tx.update_case(r, expected_revision=self.expected_revision)
+        tx.replace_open_tasks(r.case_id, self.open_tasks + self.timers)
+        tx.append_journal(self.entries)
+
+    def view(self) -> Case:
+        return Case.of(self.record, [TaskView.of(replace(t, participant=self.record.participant))
+                                     for t in self.open_tasks])
+
+
+def plan_step(loaded: LoadedCase, ctx: StepContext, entries: Sequence[JournalEntry], *, rules: DomainRules,
+              recorded: Mapping[str, Any] | None = None, ending: Ending = COMPLETE, new: bool = False,
+              first_deployment: bool = False) -> StepResult:
+    """The new case row, open tasks, timers and journal entries after ``entries`` happened to the case.
+
+    ``recorded`` is the form data this step records into the case's summary of latest values.
+    """
+    record, workflow, now = loaded.record, loaded.workflow, ctx.at
+    definition = workflow.definition
+    milestones = dict(record.milestones)
+    for e in entries:
+        if e.kind == JournalKind.TASK_COMPLETED and e.element_id is not None:
+            info = definition.element(e.process_id, e.element_id)
+            if info is not None and info.milestone:
+                milestones.setdefault(info.milestone, now.isoformat(timespec="seconds"))
+    entries = [replace(e, duration=(now - loaded.ready_since[e.task_id]).total_seconds())
+               if e.kind == JournalKind.TASK_COMPLETED and e.task_id is not None and e.task_id in loaded.ready_since
+               else e for e in entries]
+    data = {**record.data, **(recorded or {})}
+    ended: dict[str, Any] = {}
+    if workflow.is_completed:
+        end = _closing(definition, entries, data, ending, rules, ctx)
+        entries.append(end)
+        ended = {"status": ending.status, "outcome": end.outcome, "end_reason": end.end_reason, "ended_at": now}
+    open_tasks = tuple(OpenTask(case_id=record.case_id, task_id=t.task_id, element_id=t.info.id, name=t.info.label,
+                                process_id=t.info.process_id, definition_version=definition.version,
+                                lane=t.info.lane, stage=t.info.stage, since=loaded.ready_since.get(t.task_id, now))
+                       for t in workflow.ready_tasks())
+    timers = tuple(OpenTask(case_id=record.case_id, task_id=t.task_id, element_id=t.info.id, name=t.info.label,
+                            process_id=t.info.process_id, definition_version=definition.version, lane=t.info.lane,
+                            stage=t.info.stage, since=now, kind=OpenKind.TIMER, due_at=t.due)
+                   for t in workflow.waiting_timers())
+    state = workflow.dump({t.task_id: t.since for t in open_tasks})
+    new_record = replace(
+        record, definition_version=definition.version, data=data, milestones=milestones,
+        stages=sorted({i.stage for i in workflow.live_elements() if i.stage}),
+        next_due_at=min((t.due_at for t in timers if t.due_at is not None), default=None),
+        state=state, revision=record.revision + 1, updated_at=now, **ended)
+    return StepResult(new_record, definition, open_tasks, timers, tuple(entries),
+                      None if new else record.revision, first_deployment)
+
+
+def _closing(definition: ProcessDefinition, entries: Sequence[JournalEntry], data: Mapping[str, Any],
+             ending: Ending, rules: DomainRules, ctx: StepContext) -> JournalEntry:
+    """The ``case_ended`` entry: the end event that closed the case gives outcome and end reason."""
+    ends = [definition.element(e.process_id, e.element_id) for e in entries
+            if e.kind == JournalKind.EVENT_REACHED and e.element_type == "endEvent" and e.element_id is not None
+            and e.process_id == definition.process_id]
+    reached = [i for i in ends if i is not None]
+    # The end event that closed the case is the one that records an outcome (others end side paths).
+    info = next((i for i in reversed(reached) if "outcome" in i.properties), reached[-1] if reached else None)
+    props = info.properties if info else {}
+    outcome = ending.outcome or props.get("outcome") or rules.default_outcome
+    end_reason = ending.end_reason or props.get("end_reason") or data.get("end_reason") or rules.default_end_reason
+    return JournalEntry(case_id=ctx.case_id, at=ctx.at, kind=JournalKind.CASE_ENDED,
+                        process_id=definition.process_id, definition_version=definition.version,
+                        element_id=info.id if info else None, element_name=info.label if info else None,
+                        element_type=info.kind if info else None, lane=info.lane if info else None, actor=ctx.actor,
+                        outcome=outcome, end_reason=end_reason, data={"status": ending.status})

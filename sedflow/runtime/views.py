@@ -1,0 +1,79 @@
+"""What callers of the engine read: cases and tasks as views, without workflow state."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ..definitions import Form
+from ..store import CaseRecord, CaseStatus, OpenKind, OpenTask
+
+
+@dataclass(frozen=True)
+class TaskView:
+    """Something a case waits for: a task for a person (with what they need to do it), or a timer."""
+
+    case_id: str
+    task_id: str
+    element_id: str
+    name: str
+    process_id: str
+    lane: str | None
+    stage: str | None
+    since: datetime
+    participant: str | None = None
+    documentation: str = ""
+    form: Form | None = None
+    kind: OpenKind = OpenKind.TASK   # a task for a person, or a timer
+    due_at: datetime | None = None   # when a timer fires
+
+    @classmethod
+    def of(cls, row: OpenTask, *, documentation: str = "", form: Form | None = None) -> TaskView:
+        return cls(case_id=row.case_id, task_id=row.task_id, element_id=row.element_id, name=row.name,
+                   process_id=row.process_id, lane=row.lane, stage=row.stage, since=row.since,
+                   participant=row.participant, documentation=documentation, form=form, kind=row.kind,
+                   due_at=row.due_at)
+
+    def to_dict(self) -> dict[str, Any]:
+        fields = [] if self.form is None else [f.to_dict() for f in self.form.fields]
+        return {"case_id": self.case_id, "task_id": self.task_id, "element_id": self.element_id, "name": self.name,
+                "process_id": self.process_id, "lane": self.lane, "stage": self.stage,
+                "since": self.since.isoformat(timespec="seconds"), "participant": self.participant, "fields": fields,
+                "kind": self.kind, "due_at": self.due_at.isoformat(timespec="seconds") if self.due_at else None}
+
+
+@dataclass(frozen=True)
+class Case:
+    """A participant's case as a reader sees it (no workflow state)."""
+
+    case_id: str
+    participant: str
+    process_id: str
+    definition_version: str
+    status: CaseStatus
+    revision: int
+    stages: list[str]
+    data: dict[str, Any]
+    milestones: dict[str, str]
+    outcome: str | None
+    end_reason: str | None
+    started_at: datetime
+    updated_at: datetime
+    ended_at: datetime | None
+    tasks: list[TaskView] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, r: CaseRecord, tasks: list[TaskView] | None = None) -> Case:
+        return cls(case_id=r.case_id, participant=r.participant, process_id=r.process_id,
+                   definition_version=r.definition_version, status=r.status, revision=r.revision,
+                   stages=list(r.stages), data=dict(r.data), milestones=dict(r.milestones), outcome=r.outcome,
+                   end_reason=r.end_reason, started_at=r.started_at, updated_at=r.updated_at, ended_at=r.ended_at,
+                   tasks=tasks or [])
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        for key in ("started_at", "updated_at", "ended_at"):
+            out[key] = out[key].isoformat(timespec="seconds") if out[key] else None
+        out["tasks"] = [t.to_dict() for t in self.tasks]
+        return out

@@ -21,12 +21,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from sedflow import Engine, ManualClock, SQLiteStore, Store, open_store
+from sedflow.definitions import load_sources
+from sedflow.programmes.se import PROFILE as SE_PROFILE
+
 from advance import ten_task_diagram
 from long_running import DIAGRAM as FOLLOWUPS
-
-from sedflow import Engine, ManualClock, SQLiteStore, Store, open_store
-from sedflow.programmes.se import PROFILE as SE_PROFILE
-from sedflow.definitions import load_sources
 
 PG = os.environ.get("SEDFLOW_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 

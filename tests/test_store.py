@@ -1,16 +1,19 @@
-"""Store behaviour on both backends: schema versions and upgrades, claims, URLs."""
+"""Store behaviour on both backends: schema versions and upgrades, claims, URLs, error mapping."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+import sqlite3
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
+import psycopg
 import pytest
 from click.testing import CliRunner
-from conftest import REFERRAL
-
-from sedflow import Engine, ManualClock, StoreError, open_store
+from sedflow import Engine, ManualClock, RecordConflictError, StoreError, open_store
 from sedflow.programmes.se import PROFILE as SE_PROFILE
-from sedflow.store import SCHEMA_VERSION
+from sedflow.store import SCHEMA_VERSION, CaseRecord, CaseStatus
+
+from conftest import REFERRAL
 from sedflow_cli.main import main
 
 
@@ -58,14 +61,15 @@ def test_a_store_is_not_created_by_accident(tmp_path):
         open_store(tmp_path / "nothing.db")
     with pytest.raises(StoreError, match="unsupported store URL"):
         open_store("mysql://localhost/x")
-    with pytest.raises(StoreError, match=r"cannot open PostgreSQL store postgresql://127\.0\.0\.1:1/x"):
+    with pytest.raises(StoreError, match=r"cannot open PostgreSQL store postgresql://127\.0\.0\.1:1/x") as caught:
         open_store("postgresql://someone:secret@127.0.0.1:1/x")  # the password is not echoed
+    assert "secret" not in str(caught.value) and isinstance(caught.value.__cause__, psycopg.OperationalError)
 
 
 def test_claims_are_exclusive_until_released_or_expired(store, definitions):
     engine = Engine(store, definitions, clock=ManualClock("2026-02-02T09:00:00+00:00"), profile=SE_PROFILE)
     cases = [engine.start_case("supported_training", f"p-{n}").case_id for n in range(3)]
-    now = datetime(2026, 2, 2, 9, tzinfo=timezone.utc)
+    now = datetime(2026, 2, 2, 9, tzinfo=UTC)
     assert store.claim_due(now, "w1", 10, timedelta(minutes=5)) == []  # nothing is due
     with store._write() as cur:
         cur.execute(store._sql("UPDATE cases SET next_due_at = ?"), (store._ts(now),))
@@ -80,3 +84,45 @@ def test_claims_are_exclusive_until_released_or_expired(store, definitions):
         cur.execute(store._sql("UPDATE cases SET next_due_at = ?"), (store._ts(now),))
     assert store.claim_due(now, "w3", 10, timedelta(minutes=5)) == [first[0]]
     assert sorted(store.claim_due(now + timedelta(minutes=5), "w4", 10, timedelta(minutes=5))) == sorted(cases)
+
+
+AT = datetime(2026, 2, 2, 9, tzinfo=UTC)
+
+
+def saved_case(store, **changes):
+    """A case row on a saved definition version, with ``changes``."""
+    with store.transaction() as tx:
+        tx.save_definition("v1", "p", "P", {"p.bpmn": b"<definitions/>"}, AT)
+    return replace(CaseRecord(case_id="c-1", participant="p-1", process_id="p", definition_version="v1",
+                              status=CaseStatus.ACTIVE, started_at=AT, updated_at=AT, state=b"{}"), **changes)
+
+
+def backend_error(error):
+    """The backend's own name for the exception under a sedflow error (which must be the backend's)."""
+    cause = error.__cause__
+    if isinstance(cause, sqlite3.Error):
+        return cause.sqlite_errorname
+    assert isinstance(cause, psycopg.Error), repr(cause)
+    return type(cause).__name__
+
+
+def test_a_taken_case_id_is_a_conflict_caused_by_the_backend_error(store):
+    case = saved_case(store)
+    with store.transaction() as tx:
+        tx.insert_case(case)
+    with pytest.raises(RecordConflictError, match="conflicting write") as caught, store.transaction() as tx:
+        tx.insert_case(replace(case, participant="p-2"))
+    assert backend_error(caught.value) in ("SQLITE_CONSTRAINT_PRIMARYKEY", "UniqueViolation")
+    assert store.get_case("c-1").participant == "p-1"
+
+
+@pytest.mark.parametrize(("change", "names"), [
+    ({"definition_version": "never-saved"}, ("SQLITE_CONSTRAINT_FOREIGNKEY", "ForeignKeyViolation")),
+    ({"participant": None}, ("SQLITE_CONSTRAINT_NOTNULL", "NotNullViolation")),
+], ids=["foreign key", "not null"])
+def test_a_broken_constraint_is_a_store_failure_not_a_conflict(store, change, names):
+    case = saved_case(store, **change)
+    with pytest.raises(StoreError) as caught, store.transaction() as tx:
+        tx.insert_case(case)
+    assert not isinstance(caught.value, RecordConflictError) and backend_error(caught.value) in names
+    assert str(caught.value).startswith(("SQLite store ", "PostgreSQL store ")) and store.list_cases() == []

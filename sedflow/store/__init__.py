@@ -1,4 +1,8 @@
-"""Stores: where cases, their journals and the definition versions they run on are kept."""
+"""Stores: where cases, their journals and the definition versions they run on are kept.
+
+Code that uses a store is typed against the protocols of :mod:`sedflow.store.persistence`
+(``CaseStore``, ``ReportQueries``, ``StoreMeta``, all three: ``Store``), never a backend's class.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,28 @@ import os
 from pathlib import Path
 
 from ..errors import StoreError
-from .persistence import (ACTIVE, CANCELLED, COMPLETED, SCHEMA_VERSION, STATUSES, TASK, TIMER, WITHDRAWN, CaseFilter,
-                          CaseRecord, CaseStatus, OpenKind, DeploymentRecord, OpenTask, Store, Transaction)
+from .persistence import (
+    ACTIVE,
+    CANCELLED,
+    COMPLETED,
+    SCHEMA_VERSION,
+    STATUSES,
+    TASK,
+    TIMER,
+    WITHDRAWN,
+    CaseFilter,
+    CaseRecord,
+    CaseStatus,
+    CaseStore,
+    DeploymentRecord,
+    OpenKind,
+    OpenTask,
+    ReportQueries,
+    Row,
+    Store,
+    StoreMeta,
+    Transaction,
+)
 from .sqlite import SQLiteStore
 
 DEFAULT_STORE = "sedflow.db"
@@ -19,15 +43,13 @@ def open_store(url: str | Path | None = None, *, create: bool = False, migrate: 
     ``migrate`` upgrades an older schema (``sedflow store upgrade``)."""
     target = str(url or os.environ.get("SEDFLOW_STORE") or DEFAULT_STORE)
     if target.startswith(("postgresql://", "postgres://")):
-        from .postgres import PostgresStore
+        from .postgres import PostgresStore  # StoreError without psycopg
         return PostgresStore(target, create=create, migrate=migrate)
     if "://" in target and not target.startswith("sqlite:///"):
         raise StoreError(f"unsupported store URL '{target}' (use a file path, sqlite:///path or postgresql://...)")
     return SQLiteStore(target.removeprefix("sqlite:///"), create=create, migrate=migrate)
 
 
-__all__ = ["ACTIVE", "CANCELLED", "COMPLETED", "SCHEMA_VERSION", "STATUSES", "TASK", "TIMER", "WITHDRAWN", "CaseFilter",
-           "CaseRecord", "CaseStatus", "DeploymentRecord", "OpenKind", "OpenTask", "SQLiteStore", "Store", "Transaction", "open_store",
-           "DEFAULT_STORE"]
-
-CaseStore = Store  # placeholder until the store protocols land
+__all__ = ["ACTIVE", "CANCELLED", "COMPLETED", "DEFAULT_STORE", "SCHEMA_VERSION", "STATUSES", "TASK", "TIMER",
+           "WITHDRAWN", "CaseFilter", "CaseRecord", "CaseStatus", "CaseStore", "DeploymentRecord", "OpenKind",
+           "OpenTask", "ReportQueries", "Row", "SQLiteStore", "Store", "StoreMeta", "Transaction", "open_store"]

@@ -1,25 +1,35 @@
-"""The store interface: what the runtime needs from a database, and nothing more.
+"""The store contract: what the rest of sedflow needs from a database, and nothing more.
 
-One small abstract recorder with one module per backend (``sqlite.py`` now, ``postgres.py`` next),
-backend errors mapped to sedflow's own exceptions, and writes grouped in a transaction context
-manager: a case's new state, its summary, its open tasks and its journal rows commit together or not
-at all. Optimistic concurrency lives here too: ``update_case`` only succeeds against the revision the
-writer read.
+Consumers are typed against small protocols, each one view of a store: :class:`CaseStore` (the
+runtime's reads and the :class:`Transaction` its writes go through), :class:`ReportQueries` (the
+aggregate SQL reports run in the database, with the dialect pieces they need) and :class:`StoreMeta`
+(what a store is: its URL, schema version, metadata, lifetime). :class:`Store` is all three, and is
+what :func:`sedflow.store.open_store` returns. The SQL backends share one implementation
+(``sql.py``); no consumer needs it.
+
+Writes are grouped in a transaction: a case's new state, its summary, its open tasks and its journal
+rows commit together or not at all. Optimistic concurrency lives here too: ``update_case`` only
+succeeds against the revision the writer read. Backend errors become sedflow's own, keeping the
+backend's exception as the cause: ``RecordConflictError`` for a write another writer won (retry it),
+``StoreError`` for everything else.
 """
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol, Self
 
 from ..journal import JournalEntry
 
 SCHEMA_VERSION = 4
+
+#: A row of a report query: its columns in the order selected.
+Row = tuple[Any, ...]
+
 
 class CaseStatus(StrEnum):
     """Where a case is: running, or ended one of three ways. A ``str``, stored as its code."""
@@ -34,6 +44,16 @@ ACTIVE, COMPLETED, WITHDRAWN, CANCELLED = CaseStatus
 STATUSES = tuple(CaseStatus)
 
 
+class OpenKind(StrEnum):
+    """What an open row waits for: a person (``task``) or a timer."""
+
+    TASK = "task"
+    TIMER = "timer"
+
+
+TASK, TIMER = OpenKind
+
+
 @dataclass
 class CaseRecord:
     """A case row. ``state`` is the serialized workflow (spec by reference); ``data`` the latest value of
@@ -43,7 +63,7 @@ class CaseRecord:
     participant: str
     process_id: str
     definition_version: str
-    status: str
+    status: CaseStatus
     started_at: datetime
     updated_at: datetime
     revision: int = 1
@@ -55,16 +75,6 @@ class CaseRecord:
     ended_at: datetime | None = None
     next_due_at: datetime | None = None
     state: bytes | None = None
-
-
-class OpenKind(StrEnum):
-    """What an open row waits for: a person (``task``) or a timer."""
-
-    TASK = "task"
-    TIMER = "timer"
-
-
-TASK, TIMER = OpenKind
 
 
 @dataclass(frozen=True)
@@ -82,7 +92,7 @@ class OpenTask:
     stage: str | None
     since: datetime
     participant: str | None = None
-    kind: str = TASK
+    kind: OpenKind = OpenKind.TASK
     due_at: datetime | None = None
 
 
@@ -101,7 +111,11 @@ class DeploymentRecord:
 
 @dataclass(frozen=True)
 class CaseFilter:
-    status: str | None = None
+    """Which cases :meth:`CaseStore.list_cases` returns: every field given must match (``stage``: among
+    the case's current stages; ``task`` and ``lane``: the case has a ready task of that element id, in
+    that lane); at most ``limit`` cases, the oldest."""
+
+    status: CaseStatus | None = None
     process_id: str | None = None
     participant: str | None = None
     stage: str | None = None
@@ -110,55 +124,47 @@ class CaseFilter:
     limit: int | None = None
 
 
-class Transaction(ABC):
-    """Writes inside one store transaction (see :meth:`Store.transaction`)."""
+class Transaction(Protocol):
+    """The writes of one store transaction (see :meth:`CaseStore.transaction`)."""
 
-    @abstractmethod
-    def insert_case(self, case: CaseRecord) -> None: ...
+    def insert_case(self, case: CaseRecord) -> None:
+        """Write a new case; RecordConflictError if its id is taken."""
 
-    @abstractmethod
     def update_case(self, case: CaseRecord, expected_revision: int) -> None:
         """Write ``case`` (with ``case.revision`` = expected + 1) or raise RecordConflictError."""
 
-    @abstractmethod
-    def replace_open_tasks(self, case_id: str, tasks: Iterable[OpenTask]) -> None: ...
+    def replace_open_tasks(self, case_id: str, tasks: Iterable[OpenTask]) -> None:
+        """Make ``tasks`` all that the case waits for."""
 
-    @abstractmethod
-    def append_journal(self, entries: Iterable[JournalEntry]) -> None: ...
+    def append_journal(self, entries: Iterable[JournalEntry]) -> None:
+        """Add the entries to the journal (the store numbers them)."""
 
-    @abstractmethod
     def save_definition(self, version: str, process_id: str, name: str, sources: Mapping[str, bytes],
                         at: datetime) -> None:
         """Record a definition version (idempotent) so that cases can be resumed on it later."""
 
-    @abstractmethod
     def record_deployment(self, process_id: str, version: str, at: datetime, actor: str | None,
                           changes: Mapping[str, Any]) -> None:
         """Make a saved ``version`` the one new cases of ``process_id`` start on."""
 
 
-class Store(ABC):
-    url: str
+class CaseStore(Protocol):
+    """Cases, their open tasks and journal, and the definition versions they run on: what the runtime uses."""
 
-    @abstractmethod
     def transaction(self) -> AbstractContextManager[Transaction]:
         """A write transaction: commits on normal exit, rolls back on any exception."""
 
-    @abstractmethod
     def get_case(self, case_id: str, *, with_state: bool = True) -> CaseRecord:
         """The committed case, or UnknownCaseError."""
 
-    @abstractmethod
     def list_cases(self, filters: CaseFilter | None = None) -> list[CaseRecord]:
         """Cases (without state) matching the filters, oldest first."""
 
-    @abstractmethod
     def list_open_tasks(self, *, case_id: str | None = None, lane: str | None = None, element_id: str | None = None,
-                        stage: str | None = None, process_id: str | None = None, kind: str | None = TASK,
-                        due_before: datetime | None = None) -> list[OpenTask]:
+                        stage: str | None = None, process_id: str | None = None,
+                        kind: OpenKind | None = OpenKind.TASK, due_before: datetime | None = None) -> list[OpenTask]:
         """Open rows of ``kind`` (None: both); timers only up to ``due_before`` when given."""
 
-    @abstractmethod
     def claim_due(self, now: datetime, worker: str, limit: int, lease: timedelta) -> list[str]:
         """Claim up to ``limit`` active cases with a timer due at ``now`` for ``worker``, earliest first.
 
@@ -166,34 +172,77 @@ class Store(ABC):
         claims expire) or the case is written, which releases the claim.
         """
 
-    @abstractmethod
     def count_due(self, now: datetime) -> int:
         """How many active cases have a timer due at ``now`` (for progress reporting)."""
 
-    @abstractmethod
-    def schema_version(self) -> int: ...
-
-    @abstractmethod
     def read_journal(self, case_id: str | None = None, *, after_seq: int = 0,
-                     limit: int | None = None) -> list[JournalEntry]: ...
+                     limit: int | None = None) -> list[JournalEntry]:
+        """Journal entries after ``after_seq`` (of one case, or of all), in commit order."""
 
-    @abstractmethod
-    def definition_sources(self, version: str) -> dict[str, bytes] | None: ...
+    def definition_sources(self, version: str) -> dict[str, bytes] | None:
+        """The BPMN files of a saved definition version by file name (None: never saved)."""
 
-    @abstractmethod
     def deployments(self, process_id: str | None = None) -> list[DeploymentRecord]:
         """The deployment history, oldest first (of one process, or of all)."""
 
-    @abstractmethod
     def deployed_version(self, process_id: str) -> str | None:
         """The version new cases of ``process_id`` start on: the latest deployed (None: never deployed)."""
 
-    @abstractmethod
-    def close(self) -> None: ...
 
-    def __enter__(self) -> "Store":
+class ReportQueries(Protocol):
+    """Read-only SQL for reports, which aggregate in the database: queries are written once with "?"
+    parameters, and the store supplies the SQL for what its dialect spells its own way."""
+
+    def query(self, sql: str, args: Sequence[object] = ()) -> list[Row]:
+        """The rows of a read-only query written with "?" parameters."""
+
+    def json_text(self, column: str, key: str) -> str:
+        """SQL for the text of top-level ``key`` of JSON ``column`` (ValueError unless a field name)."""
+
+    def day_number(self, column: str) -> str:
+        """SQL for a timestamp column as a day number (days since an epoch, fractional)."""
+
+    def month(self, column: str) -> str:
+        """SQL for a timestamp column's month as 'YYYY-MM' (UTC)."""
+
+    def ts_text(self, column: str) -> str:
+        """SQL for a timestamp column as ISO text (UTC) that sorts and slices by position ('YYYY-MM-DD...')."""
+
+    def days_between_dates(self, start: str, end: str) -> str:
+        """SQL for the days from ISO date text ``start`` to ``end`` (both SQL expressions)."""
+
+
+class StoreMeta(Protocol):
+    """What a store is: where, at which schema version, its metadata and its lifetime (a context manager
+    that closes it)."""
+
+    #: Where the store is, as :func:`sedflow.store.open_store` accepts it.
+    url: str
+
+    def schema_version(self) -> int:
+        """The schema version the store is at."""
+
+    def get_meta(self, key: str) -> str | None:
+        """A metadata value (None: never set)."""
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Set a metadata value (in a transaction of its own)."""
+
+    def is_synthetic(self) -> bool:
+        """Whether the store holds synthetic data only (demo scenarios): reports may then go unsuppressed."""
+
+    def is_empty(self) -> bool:
+        """Whether the store holds no case yet."""
+
+    def close(self) -> None:
+        """Release the connection; the store cannot be used afterwards."""
+
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+
+class Store(CaseStore, ReportQueries, StoreMeta, Protocol):
+    """A whole store: cases, report queries and metadata (what :func:`sedflow.store.open_store` returns)."""

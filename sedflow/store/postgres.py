@@ -11,19 +11,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ..errors import RecordConflictError, StoreError
-from .sql import SQLStore
+from .persistence import Row
+from .sql import ErrorRule, SQLStore
 
 try:
     import psycopg
     from psycopg import errors as pg_errors
+    from psycopg import sql as pg_sql
     from psycopg.types.json import Jsonb
-except ImportError:  # pragma: no cover - depends on the installation
-    psycopg = None
+except ImportError as exc:  # pragma: no cover - depends on the installation
+    raise StoreError("the PostgreSQL store needs psycopg: pip install 'sedflow[postgresql]'") from exc
 
 _V1 = [
     "CREATE TABLE sedflow_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -76,9 +78,15 @@ def split_url(url: str) -> tuple[str, str]:
 
 
 class PostgresStore(SQLStore):
+    """A store in schema ``schema`` of a PostgreSQL database (see the module)."""
+
     MIGRATIONS = (_V1, _V2, _V3, _V4)
     STAGE_FILTER = "jsonb_exists(c.stages, ?)"
     PARAM = "%s"
+    ERRORS = (ErrorRule(pg_errors.UniqueViolation, RecordConflictError),
+              ErrorRule(pg_errors.SerializationFailure, RecordConflictError),
+              ErrorRule(pg_errors.DeadlockDetected, RecordConflictError),
+              ErrorRule(psycopg.Error, StoreError))
     JSON_TEXT = "({column} ->> '{key}')"
     DATE_DAYS_BETWEEN = "((({end})::date - ({start})::date)::float)"
     DAY_NUMBER = "(extract(epoch FROM {column}) / 86400.0)"
@@ -86,47 +94,34 @@ class PostgresStore(SQLStore):
     MONTH = "to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM')"
 
     def __init__(self, url: str, *, create: bool = False, migrate: bool = False):
-        if psycopg is None:
-            raise StoreError("the PostgreSQL store needs psycopg: pip install 'sedflow[postgresql]'")
         self.url = url
-        conninfo, self.schema = split_url(url)
-        try:
-            self._conn = psycopg.connect(conninfo, autocommit=True)
-            if create:
-                self._conn.execute(psycopg.sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
-                    psycopg.sql.Identifier(self.schema)))
-            self._conn.execute(psycopg.sql.SQL("SET search_path TO {}").format(psycopg.sql.Identifier(self.schema)))
-        except psycopg.Error as exc:
-            raise StoreError(f"cannot open PostgreSQL store {self._redacted()}: {str(exc).strip()}") from None
-        with self._guard():
-            self._open_schema(create=create, migrate=migrate)
+        self._conninfo, self.schema = split_url(url)
+        parts = urlsplit(url)
+        self._label = f"PostgreSQL store {urlunsplit(parts._replace(netloc=parts.netloc.rsplit('@', 1)[-1]))}"
+        self._open(create=create, migrate=migrate)
 
-    def _redacted(self) -> str:
-        parts = urlsplit(self.url)
-        return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[-1]))
+    def _connect(self, *, create: bool) -> None:
+        self._conn = psycopg.connect(self._conninfo, autocommit=True)
+        schema = pg_sql.Identifier(self.schema)
+        if create:
+            self._conn.execute(pg_sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(schema))
+        self._conn.execute(pg_sql.SQL("SET search_path TO {}").format(schema))
 
     # ---------------------------------------------------------------------------- dialect
 
-    def _dt(self, value: datetime | None) -> datetime | None:
-        return None if value is None else value.astimezone(timezone.utc)
+    def _dt(self, value: datetime) -> datetime:
+        return value.astimezone(UTC)
 
-    def _json(self, value: Any) -> Any:
+    def _json(self, value: Any) -> Jsonb:
         return Jsonb(value)
 
-    def _query(self, sql: str, args: Sequence[Any] = ()) -> list[tuple]:
+    def _query(self, sql: str, args: Sequence[Any] = ()) -> list[Row]:
         return self._conn.execute(sql, args).fetchall()
 
     @contextmanager
-    def _write(self) -> Iterator[Any]:
+    def _write(self) -> Iterator[psycopg.Cursor[Row]]:
         with self._conn.transaction(), self._conn.cursor() as cur:
             yield cur
-
-    def _translate(self, exc: Exception) -> Exception | None:
-        if isinstance(exc, (pg_errors.UniqueViolation, pg_errors.SerializationFailure, pg_errors.DeadlockDetected)):
-            return RecordConflictError(f"conflicting write: {str(exc).strip()}")
-        if isinstance(exc, psycopg.Error):
-            return StoreError(f"PostgreSQL store {self._redacted()}: {str(exc).strip()}")
-        return None
 
     def _meta_table_exists(self) -> bool:
         return self._query("SELECT to_regclass('sedflow_meta')")[0][0] is not None
@@ -143,7 +138,7 @@ class PostgresStore(SQLStore):
                 " AND (claimed_until IS NULL OR claimed_until <= %s)"
                 " ORDER BY next_due_at, case_id LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING case_id",
                 (worker, now + lease, now, now, limit))
-            return [row[0] for row in cur.fetchall()]
+            return [str(row[0]) for row in cur.fetchall()]
 
     def close(self) -> None:
         self._conn.close()

@@ -1,8 +1,9 @@
-"""What the SQL backends share: the queries, the record mapping, and schema versioning.
+"""What the SQL backends share: the queries, the record mapping, error mapping and schema versioning.
 
-A backend (``sqlite.py``, ``postgres.py``) supplies its connection, write transactions, error mapping,
-migrations and a few dialect hooks (parameter style, how timestamps and JSON are stored, the stage
-filter, how due cases are claimed). Everything else is written once here.
+A backend (``sqlite.py``, ``postgres.py``) supplies its connection, write transactions, its error
+table, migrations and a few dialect hooks (parameter style, how timestamps and JSON are stored, the
+stage filter, how due cases are claimed). Everything else is written once here. Consumers never need
+this module: they are typed against the protocols in ``persistence.py``.
 """
 
 from __future__ import annotations
@@ -10,12 +11,23 @@ from __future__ import annotations
 from abc import abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple, Protocol
 
-from ..errors import RecordConflictError, StoreError, UnknownCaseError
-from ..journal import JournalEntry
-from .persistence import SCHEMA_VERSION, CaseFilter, CaseRecord, DeploymentRecord, OpenTask, Store, Transaction
+from ..errors import RecordConflictError, SedflowError, StoreError, UnknownCaseError
+from ..journal import JournalEntry, JournalKind
+from .persistence import (
+    SCHEMA_VERSION,
+    CaseFilter,
+    CaseRecord,
+    CaseStatus,
+    DeploymentRecord,
+    OpenKind,
+    OpenTask,
+    Row,
+    Store,
+    Transaction,
+)
 
 CASE_COLUMNS = ("case_id", "participant", "process_id", "definition_version", "status", "revision", "stages", "data",
                 "milestones", "outcome", "end_reason", "started_at", "updated_at", "ended_at", "next_due_at")
@@ -23,27 +35,59 @@ _JOURNAL_COLUMNS = ("case_id", "at", "kind", "process_id", "definition_version",
                     "element_type", "lane", "actor", "task_id", "data", "outcome", "end_reason", "duration")
 
 
+class Cursor(Protocol):
+    """What the shared code needs of a backend's cursor (``sqlite3.Cursor``, ``psycopg.Cursor``)."""
+
+    @property
+    def rowcount(self) -> int: ...
+
+    def execute(self, sql: str, args: Sequence[Any] = (), /) -> object: ...
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]], /) -> object: ...
+
+    def fetchall(self) -> list[Row]: ...
+
+
+class ErrorRule(NamedTuple):
+    """A row of a backend's error table: its exceptions of class ``raised`` (carrying one of the backend's
+    error ``codes``, when any are given) become ``mapped``."""
+
+    raised: type[Exception]
+    mapped: type[RecordConflictError] | type[StoreError]
+    codes: frozenset[str] = frozenset()
+
+
 class SQLStore(Store):
+    """The SQL implementation of :class:`~sedflow.store.persistence.Store`, less the backend hooks."""
+
     #: Per schema version (index + 1), the statements that bring the store there from the version before.
     MIGRATIONS: Sequence[Sequence[str]] = ()
     #: SQL fragment, one parameter: the case has this stage among its current stages.
     STAGE_FILTER = ""
     #: The backend's parameter marker; queries here are written with "?".
     PARAM = "?"
+    #: The backend's error table, first matching row wins. Conflicts are writes another writer won (a
+    #: duplicate key from a concurrent insert, a serialization failure, a deadlock): reload and retry.
+    #: Store failures are the rest: a missing foreign key, a NOT NULL or CHECK violation, any other
+    #: database error. An exception no row matches is not the backend's and passes unchanged.
+    ERRORS: Sequence[ErrorRule] = ()
+
+    #: The store in messages: backend and place (a PostgreSQL URL without its password).
+    _label: str
 
     # ---------------------------------------------------------------------------- backend hooks
 
     @abstractmethod
-    def _write(self) -> AbstractContextManager[Any]:
-        """A write transaction yielding a cursor (``execute``/``executemany``/``fetchall``)."""
+    def _connect(self, *, create: bool) -> None:
+        """Open the connection (``create``: also make room for a new store, such as its schema)."""
 
     @abstractmethod
-    def _query(self, sql: str, args: Sequence[Any] = ()) -> list[tuple]:
+    def _write(self) -> AbstractContextManager[Cursor]:
+        """A write transaction yielding a cursor."""
+
+    @abstractmethod
+    def _query(self, sql: str, args: Sequence[Any] = ()) -> list[Row]:
         """Rows of a read (autocommit, or the backend's equivalent)."""
-
-    @abstractmethod
-    def _translate(self, exc: Exception) -> Exception | None:
-        """sedflow's error for a backend error (None: not the backend's)."""
 
     @abstractmethod
     def _meta_table_exists(self) -> bool: ...
@@ -52,19 +96,48 @@ class SQLStore(Store):
     def _has_other_tables(self) -> bool: ...
 
     @abstractmethod
-    def claim_due(self, now: datetime, worker: str, limit: int, lease: timedelta) -> list[str]: ...
+    def _dt(self, value: Any) -> datetime:
+        """A timestamp read from the database."""
 
-    def _ts(self, value: datetime | None) -> Any:
+    def _error_code(self, exc: Exception) -> str | None:
+        """The backend's code for ``exc``, for error rules that name codes."""
+        return None
+
+    def _ts(self, value: datetime | None) -> object:
+        """A timestamp as the database stores it."""
         return value
 
-    def _dt(self, value: Any) -> datetime | None:
-        return value
-
-    def _json(self, value: Any) -> Any:
+    def _json(self, value: Any) -> object:
         return value
 
     def _unjson(self, value: Any) -> Any:
         return value
+
+    def _dt_or_none(self, value: Any) -> datetime | None:
+        return None if value is None else self._dt(value)
+
+    # ---------------------------------------------------------------------------- errors
+
+    def _translate(self, exc: Exception) -> SedflowError | None:
+        """sedflow's error for a backend error, by the backend's table (None: not the backend's)."""
+        for rule in self.ERRORS:
+            if isinstance(exc, rule.raised) and (not rule.codes or self._error_code(exc) in rule.codes):
+                detail = str(exc).strip()
+                if issubclass(rule.mapped, RecordConflictError):
+                    return rule.mapped(f"conflicting write: {detail}")
+                return rule.mapped(f"{self._label}: {detail}")
+        return None
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        """Backend errors inside become sedflow's, with the backend's exception as the cause."""
+        try:
+            yield
+        except Exception as exc:
+            mapped = self._translate(exc)
+            if mapped is None:
+                raise
+            raise mapped from exc
 
     # ---------------------------------------------------------------------------- reporting
 
@@ -79,7 +152,7 @@ class SQLStore(Store):
     TS_TEXT = "{column}"
     MONTH = "substr({column}, 1, 7)"
 
-    def _ts_text(self, column: str) -> str:
+    def ts_text(self, column: str) -> str:
         return self.TS_TEXT.format(column=column)
 
     def day_number(self, column: str) -> str:
@@ -96,14 +169,15 @@ class SQLStore(Store):
     def days_between_dates(self, start: str, end: str) -> str:
         return self.DATE_DAYS_BETWEEN.format(start=start, end=end)
 
-    def query(self, sql: str, args: Sequence[Any] = ()) -> list[tuple]:
-        """A read-only query written with "?" parameters (reports aggregate in the database)."""
+    def query(self, sql: str, args: Sequence[object] = ()) -> list[Row]:
         with self._guard():
             return self._query(self._sql(sql), args)
 
+    # ---------------------------------------------------------------------------- metadata
+
     def get_meta(self, key: str) -> str | None:
         rows = self.query("SELECT value FROM sedflow_meta WHERE key = ?", (key,))
-        return rows[0][0] if rows else None
+        return str(rows[0][0]) if rows else None
 
     def set_meta(self, key: str, value: str) -> None:
         with self._guard(), self._write() as cur:
@@ -111,7 +185,6 @@ class SQLStore(Store):
             cur.execute(self._sql("INSERT INTO sedflow_meta VALUES (?, ?)"), (key, value))
 
     def is_synthetic(self) -> bool:
-        """Whether the store holds synthetic data only (demo scenarios): reports may then go unsuppressed."""
         return self.get_meta("synthetic") == "true"
 
     def is_empty(self) -> bool:
@@ -121,6 +194,21 @@ class SQLStore(Store):
 
     def _sql(self, sql: str) -> str:
         return sql if self.PARAM == "?" else sql.replace("?", self.PARAM)
+
+    def _open(self, *, create: bool, migrate: bool) -> None:
+        """Connect, then check the schema (or build it, ``create``; upgrade it, ``migrate``)."""
+        try:
+            self._connect(create=create)
+        except Exception as exc:
+            if self._translate(exc) is None:
+                raise
+            raise StoreError(f"cannot open {self._label}: {str(exc).strip()}") from exc
+        try:
+            with self._guard():
+                self._open_schema(create=create, migrate=migrate)
+        except BaseException:
+            self.close()  # a store refused (no schema, the wrong version) does not keep its connection
+            raise
 
     def _open_schema(self, *, create: bool, migrate: bool) -> None:
         if not self._meta_table_exists():
@@ -156,16 +244,6 @@ class SQLStore(Store):
                             (str(target), "schema_version"))
 
     @contextmanager
-    def _guard(self) -> Iterator[None]:
-        try:
-            yield
-        except Exception as exc:
-            mapped = self._translate(exc)
-            if mapped is None:
-                raise
-            raise mapped from None
-
-    @contextmanager
     def transaction(self) -> Iterator[Transaction]:
         with self._guard(), self._write() as cur:
             yield _SQLTransaction(self, cur)
@@ -182,7 +260,8 @@ class SQLStore(Store):
 
     def list_cases(self, filters: CaseFilter | None = None) -> list[CaseRecord]:
         filters = filters or CaseFilter()
-        where, args = [], []
+        where: list[str] = []
+        args: list[object] = []
         for column, value in (("status", filters.status), ("process_id", filters.process_id),
                               ("participant", filters.participant)):
             if value is not None:
@@ -206,9 +285,10 @@ class SQLStore(Store):
             return [self._case(row) for row in self._query(self._sql(sql), args)]
 
     def list_open_tasks(self, *, case_id: str | None = None, lane: str | None = None, element_id: str | None = None,
-                        stage: str | None = None, process_id: str | None = None, kind: str | None = "task",
-                        due_before: datetime | None = None) -> list[OpenTask]:
-        where, args = [], []
+                        stage: str | None = None, process_id: str | None = None,
+                        kind: OpenKind | None = OpenKind.TASK, due_before: datetime | None = None) -> list[OpenTask]:
+        where: list[str] = []
+        args: list[object] = []
         for column, value in (("t.case_id", case_id), ("t.lane", lane), ("t.element_id", element_id),
                               ("t.stage", stage), ("t.process_id", process_id), ("t.kind", kind)):
             if value is not None:
@@ -225,13 +305,14 @@ class SQLStore(Store):
         sql += " ORDER BY coalesce(t.due_at, t.since), t.case_id, t.element_id"
         with self._guard():
             rows = self._query(self._sql(sql), args)
-        return [OpenTask(*row[:8], since=self._dt(row[8]), participant=row[9], kind=row[10], due_at=self._dt(row[11]))
-                for row in rows]
+        return [OpenTask(case_id=r[0], task_id=r[1], element_id=r[2], name=r[3], process_id=r[4],
+                         definition_version=r[5], lane=r[6], stage=r[7], since=self._dt(r[8]), participant=r[9],
+                         kind=OpenKind(r[10]), due_at=self._dt_or_none(r[11])) for r in rows]
 
     def read_journal(self, case_id: str | None = None, *, after_seq: int = 0,
                      limit: int | None = None) -> list[JournalEntry]:
         sql = f"SELECT seq, {', '.join(_JOURNAL_COLUMNS)} FROM journal WHERE seq > ?"
-        args: list[Any] = [after_seq]
+        args: list[object] = [after_seq]
         if case_id is not None:
             sql += " AND case_id = ?"
             args.append(case_id)
@@ -240,15 +321,16 @@ class SQLStore(Store):
             sql += f" LIMIT {int(limit)}"
         with self._guard():
             rows = self._query(self._sql(sql), args)
-        return [JournalEntry(seq=r[0], case_id=r[1], at=self._dt(r[2]), kind=r[3], process_id=r[4],
+        return [JournalEntry(seq=r[0], case_id=r[1], at=self._dt(r[2]), kind=JournalKind(r[3]), process_id=r[4],
                              definition_version=r[5], element_id=r[6], element_name=r[7], element_type=r[8],
                              lane=r[9], actor=r[10], task_id=r[11], data=self._unjson(r[12]), outcome=r[13],
                              end_reason=r[14], duration=r[15]) for r in rows]
 
     def count_due(self, now: datetime) -> int:
         with self._guard():
-            return self._query(self._sql("SELECT count(*) FROM cases WHERE status = 'active' AND next_due_at <= ?"),
-                               (self._ts(now),))[0][0]
+            rows = self._query(self._sql("SELECT count(*) FROM cases WHERE status = 'active' AND next_due_at <= ?"),
+                               (self._ts(now),))
+        return int(rows[0][0])
 
     def definition_sources(self, version: str) -> dict[str, bytes] | None:
         with self._guard():
@@ -259,7 +341,7 @@ class SQLStore(Store):
 
     def deployments(self, process_id: str | None = None) -> list[DeploymentRecord]:
         sql = "SELECT seq, process_id, version, deployed_at, actor, changes FROM deployments"
-        args: tuple = ()
+        args: tuple[str, ...] = ()
         if process_id is not None:
             sql += " WHERE process_id = ?"
             args = (process_id,)
@@ -271,31 +353,34 @@ class SQLStore(Store):
         with self._guard():
             rows = self._query(self._sql("SELECT version FROM deployments WHERE process_id = ? ORDER BY seq DESC "
                                          "LIMIT 1"), (process_id,))
-        return rows[0][0] if rows else None
+        return str(rows[0][0]) if rows else None
 
     # ---------------------------------------------------------------------------- mapping
 
-    def _case_row(self, c: CaseRecord) -> tuple:
+    def _case_row(self, c: CaseRecord) -> tuple[object, ...]:
         return (c.case_id, c.participant, c.process_id, c.definition_version, c.status, c.revision,
                 self._json(c.stages), self._json(c.data), self._json(c.milestones), c.outcome, c.end_reason,
                 self._ts(c.started_at), self._ts(c.updated_at), self._ts(c.ended_at), self._ts(c.next_due_at), c.state)
 
-    def _case(self, row: tuple) -> CaseRecord:
+    def _case(self, row: Row) -> CaseRecord:
         return CaseRecord(
-            case_id=row[0], participant=row[1], process_id=row[2], definition_version=row[3], status=row[4],
+            case_id=row[0], participant=row[1], process_id=row[2], definition_version=row[3],
+            status=CaseStatus(row[4]),
             revision=row[5], stages=self._unjson(row[6]), data=self._unjson(row[7]), milestones=self._unjson(row[8]),
             outcome=row[9], end_reason=row[10], started_at=self._dt(row[11]), updated_at=self._dt(row[12]),
-            ended_at=self._dt(row[13]), next_due_at=self._dt(row[14]),
+            ended_at=self._dt_or_none(row[13]), next_due_at=self._dt_or_none(row[14]),
             state=bytes(row[15]) if len(row) > 15 else None)
 
 
 class _SQLTransaction(Transaction):
-    def __init__(self, store: SQLStore, cursor: Any):
+    """A transaction's writes through the backend's cursor, with the shared SQL."""
+
+    def __init__(self, store: SQLStore, cursor: Cursor):
         self._store = store
         self._cur = cursor
 
-    def _exec(self, sql: str, args: Sequence[Any] = ()) -> Any:
-        return self._cur.execute(self._store._sql(sql), args)
+    def _exec(self, sql: str, args: Sequence[object] = ()) -> None:
+        self._cur.execute(self._store._sql(sql), args)
 
     def insert_case(self, case: CaseRecord) -> None:
         columns = CASE_COLUMNS + ("state",)
@@ -305,10 +390,10 @@ class _SQLTransaction(Transaction):
     def update_case(self, case: CaseRecord, expected_revision: int) -> None:
         # Writing a case also releases a tick worker's claim on it.
         assignments = ", ".join(f"{c} = ?" for c in CASE_COLUMNS[1:]) + ", state = ?"
-        cursor = self._exec(f"UPDATE cases SET {assignments}, claimed_by = NULL, claimed_until = NULL "
+        self._exec(f"UPDATE cases SET {assignments}, claimed_by = NULL, claimed_until = NULL "
                             f"WHERE case_id = ? AND revision = ?",
                             (*self._store._case_row(case)[1:], case.case_id, expected_revision))
-        if cursor.rowcount != 1:
+        if self._cur.rowcount != 1:
             raise RecordConflictError(
                 f"case '{case.case_id}' was changed by someone else (expected revision {expected_revision}); "
                 "nothing was written: reload the case and try again")

@@ -13,12 +13,13 @@ import json
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from ..errors import RecordConflictError, StoreError
-from .sql import SQLStore
+from .persistence import Row
+from .sql import ErrorRule, SQLStore
 
 _V1 = """
 CREATE TABLE sedflow_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -85,33 +86,39 @@ INSERT INTO deployments (process_id, version, deployed_at, changes)
 
 
 class SQLiteStore(SQLStore):
+    """A store in one SQLite file at ``path`` (``synchronous``: FULL for an fsync per commit)."""
+
     MIGRATIONS = (_statements(_V1), _statements(_V2), _statements(_V3), _statements(_V4))
     STAGE_FILTER = "EXISTS (SELECT 1 FROM json_each(c.stages) WHERE value = ?)"
+    # SQLite raises IntegrityError for every constraint: only a taken key is a lost race.
+    ERRORS = (ErrorRule(sqlite3.IntegrityError, RecordConflictError,
+                        frozenset({"SQLITE_CONSTRAINT_PRIMARYKEY", "SQLITE_CONSTRAINT_UNIQUE"})),
+              ErrorRule(sqlite3.Error, StoreError))
 
     def __init__(self, path: str | Path, *, create: bool = False, migrate: bool = False, synchronous: str = "NORMAL"):
         self.path = Path(path)
         self.url = f"sqlite:///{self.path}"
+        self._label = f"SQLite store {self.path}"
+        self._synchronous = synchronous
         if not self.path.exists() and not create:
             raise StoreError(f"no sedflow store at {self.path} (create one with 'sedflow init')")
-        try:
-            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            self._db.execute("PRAGMA busy_timeout = 10000")
-            self._db.execute("PRAGMA journal_mode = WAL")
-            self._db.execute(f"PRAGMA synchronous = {synchronous}")
-            self._db.execute("PRAGMA foreign_keys = ON")
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"cannot open SQLite store {self.path}: {exc}") from None
-        with self._guard():
-            self._open_schema(create=create, migrate=migrate)
+        self._open(create=create, migrate=migrate)
+
+    def _connect(self, *, create: bool) -> None:
+        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA busy_timeout = 10000")
+        self._db.execute("PRAGMA journal_mode = WAL")
+        self._db.execute(f"PRAGMA synchronous = {self._synchronous}")
+        self._db.execute("PRAGMA foreign_keys = ON")
 
     # ---------------------------------------------------------------------------- dialect
 
     def _ts(self, value: datetime | None) -> str | None:
         """UTC, fixed width with microseconds: sorts as text and SQLite's date functions read it."""
-        return None if value is None else value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return None if value is None else value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
-    def _dt(self, value: str | None) -> datetime | None:
-        return None if value is None else datetime.fromisoformat(value.replace("Z", "+00:00"))
+    def _dt(self, value: str) -> datetime:
+        return datetime.fromisoformat(value)
 
     def _json(self, value: Any) -> str:
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
@@ -119,7 +126,10 @@ class SQLiteStore(SQLStore):
     def _unjson(self, value: str) -> Any:
         return json.loads(value)
 
-    def _query(self, sql: str, args: Sequence[Any] = ()) -> list[tuple]:
+    def _error_code(self, exc: Exception) -> str | None:
+        return exc.sqlite_errorname if isinstance(exc, sqlite3.Error) else None
+
+    def _query(self, sql: str, args: Sequence[Any] = ()) -> list[Row]:
         return self._db.execute(sql, args).fetchall()
 
     @contextmanager
@@ -134,13 +144,6 @@ class SQLiteStore(SQLStore):
         else:
             self._db.execute("COMMIT")
 
-    def _translate(self, exc: Exception) -> Exception | None:
-        if isinstance(exc, sqlite3.IntegrityError):
-            return RecordConflictError(f"conflicting write: {exc}")
-        if isinstance(exc, sqlite3.DatabaseError):
-            return StoreError(f"SQLite store {self.path}: {exc}")
-        return None
-
     def _meta_table_exists(self) -> bool:
         return bool(self._query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sedflow_meta'"))
 
@@ -152,7 +155,7 @@ class SQLiteStore(SQLStore):
         with self._guard(), self._write() as cur:
             # Without INDEXED BY the planner takes cases_status for "status = 'active'" and sorts every
             # active case for each batch; the due index is already in claim order.
-            ids = [row[0] for row in cur.execute(
+            ids = [str(row[0]) for row in cur.execute(
                 "SELECT case_id FROM cases INDEXED BY cases_due WHERE status = 'active' AND next_due_at <= ? "
                 "AND (claimed_until IS NULL OR claimed_until <= ?) ORDER BY next_due_at, case_id LIMIT ?",
                 (self._ts(now), self._ts(now), limit)).fetchall()]

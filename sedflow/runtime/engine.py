@@ -69,7 +69,7 @@ class Engine:
         record = self.store.get_case(case_id, with_state=False)
         return Case.of(record, [self._task_view(row) for row in self.store.list_open_tasks(case_id=case_id)])
 
-    def list_cases(self, *, status: str | None = None, process_id: str | None = None, stage: str | None = None,
+    def list_cases(self, *, status: CaseStatus | None = None, process_id: str | None = None, stage: str | None = None,
                    task: str | None = None, lane: str | None = None, participant: str | None = None,
                    limit: int | None = None) -> list[Case]:
         filters = CaseFilter(status=status, process_id=process_id, participant=participant, stage=stage, task=task,

@@ -10,8 +10,7 @@ finished task whose only child is also finished is spliced out of the chain, and
 a finished parent (cancelled boundary events, closed branches) are removed. Live tasks, the last
 finished task before each live one, multi-child splits (which boundary events and event-based joins
 look up) and join tasks (whose data a later join merges) are kept. The journal keeps the full history,
-so nothing is lost for reporting. SpiffWorkflow has no public way to splice a tree, so this module
-alone touches its tasks' ``_parent``/``_children``.
+so nothing is lost for reporting. Splicing uses the tasks' public ``parent``/``children`` setters.
 """
 
 from __future__ import annotations
@@ -116,13 +115,13 @@ def _prune_tree(wf: Any) -> int:
             parent = task.parent
             if parent is None or task.id in wf.top_workflow.subprocesses:
                 continue
-            children = task._children
+            children = task.children
             if not children and parent.has_state(finished):
-                parent._children.remove(task.id)
-            elif len(children) == 1 and wf.tasks[children[0]].has_state(finished):
-                child = wf.tasks[children[0]]
-                parent._children[parent._children.index(task.id)] = child.id
-                child._parent = parent.id
+                parent.children = [c for c in parent.children if c.id != task.id]
+            elif len(children) == 1 and children[0].has_state(finished):
+                child = children[0]
+                parent.children = [child if c.id == task.id else c for c in parent.children]
+                child.parent = parent
             else:
                 continue
             del wf.tasks[task.id]

@@ -11,7 +11,7 @@ import pytest
 from lxml import etree
 
 from sedflow import PROCESSES_DIR
-from sedflow.vocabulary import END_REASONS, OUTCOMES
+from sedflow.programmes.se import END_REASONS, OUTCOMES
 
 NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL", "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
       "dc": "http://www.omg.org/spec/DD/20100524/DC", "camunda": "http://camunda.org/schema/1.0/bpmn"}

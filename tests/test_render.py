@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import re
 
@@ -10,6 +11,8 @@ import pytest
 from lxml import etree
 from lxml import html as lxml_html
 
+from sedflow import DefinitionError
+from sedflow.bpmn import ElementRef
 from sedflow.reports.heatmap import heatmap_svg
 from sedflow.reports.html import render_html
 from sedflow.reports.table import SUPPRESSED_MARK, SYNTHETIC_MARK, Table
@@ -140,6 +143,32 @@ def test_heatmap_refuses_an_unknown_process(se):
     from sedflow import UnknownProcessError
     with pytest.raises(UnknownProcessError):
         heatmap_svg(se, "no_such_process")
+
+
+def test_heatmap_counts_are_per_process_and_element(definitions, se):
+    """Two programmes draw an element with the same id: each heatmap shows only its own process's count."""
+    habo = definitions.get("habo_ips")
+    assert habo.element("habo_ips", "study_application") and se.element("supported_employment", "study_application")
+    completed = {ElementRef("supported_employment", "study_application"): 4,
+                 ElementRef("habo_ips", "study_application"): 8}
+    waiting = {ElementRef("habo_ips", "study_application"): 2}
+    root = etree.fromstring(heatmap_svg(se, completed=completed, waiting=waiting).encode())
+    assert _badge_text(root, "study_application", "completed") == "4"
+    assert _badge_text(root, "study_application", "waiting") is None
+    root = etree.fromstring(heatmap_svg(habo, completed=completed, waiting=waiting).encode())
+    assert _badge_text(root, "study_application", "completed") == "8"
+    assert _badge_text(root, "study_application", "waiting") == "2"
+
+
+@pytest.mark.parametrize("declaration", ['<!DOCTYPE d [<!ENTITY xxe SYSTEM "file:///etc/hostname">]>',
+                                         "<!DOCTYPE bpmn:definitions>"])
+def test_heatmap_refuses_a_doctype(se, declaration):
+    name, data = next((n, d) for n, d in se.sources.items() if n.endswith("supported_employment.bpmn"))
+    head, body = data.split(b"\n", 1)
+    hostile = dataclasses.replace(se, sources={**se.sources, name: head + b"\n" + declaration.encode() + b"\n" + body})
+    with pytest.raises(DefinitionError, match="declarations are not allowed") as info:
+        heatmap_svg(hostile)
+    assert info.value.file == name and info.value.line == 2
 
 
 # --- charts ----------------------------------------------------------------------------------------

@@ -17,15 +17,15 @@ from uuid import UUID
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.task import Task, TaskState
 
+from ..bpmn.elements import HUMAN
+from ..bpmn.elements import SUB_PROCESSES as ACTIVITIES
 from ..definitions import ElementInfo, ProcessDefinition
-from ..definitions.timers import due_time
+from ..spiff.timers import due_time
 from . import (ACTIVITY_COMPLETED, ACTIVITY_STARTED, EVENT_REACHED, GATEWAY_TAKEN, TASK_CANCELLED, TASK_COMPLETED,
                TASK_READY, TIMER_FIRED, TIMER_WAITING, JournalEntry)
 
 Snapshot = dict[UUID, tuple[int, Any, Task]]
 
-HUMAN = {"userTask", "manualTask"}
-ACTIVITIES = {"callActivity", "subProcess", "transaction"}
 _LIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 _CYCLE_FIRED = -1  # pseudo state: a cycle timer fired without leaving WAITING
 

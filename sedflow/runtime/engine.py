@@ -27,7 +27,6 @@ from ..clock import Clock, SystemClock
 from ..profile import GENERIC, Profile
 from ..definitions import Definitions, ElementInfo, Form, ProcessDefinition, load_sources
 from ..definitions.changes import DefinitionChanges, diff_definitions
-from ..definitions.forms import PERSONAL_NUMBER
 from ..errors import (CaseStateError, EngineError, ExpressionError, MigrationRefusedError, RecordConflictError,
                       SedflowError, StoreError, TaskDataError, UnknownProcessError, UnknownTaskError,
                       UnknownVersionError)
@@ -38,7 +37,7 @@ from ..journal.transitions import (StepContext, live_elements, open_human_tasks,
                                    waiting_timers)
 from ..store import (ACTIVE, CANCELLED, COMPLETED, TIMER, WITHDRAWN, CaseFilter, CaseRecord, DeploymentRecord,
                      OpenTask, Store)
-from ..vocabulary import END_REASONS
+from ..programmes.se.vocabulary import END_REASONS, PERSONAL_NUMBER  # bridge until the engine reads profile.rules
 from .events import interrupt
 from .state import dump_state, load_state, new_workflow, prune
 from .versions import Deployment, Migration, MigrationPlan

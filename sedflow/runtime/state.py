@@ -26,7 +26,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import TaskState
 
 from ..definitions import ProcessDefinition
-from ..definitions.loader import serializer_registry
+from ..spiff.serializer import serializer_registry
 from ..errors import StoreError, TaskDataError
 
 STATE_FORMAT = 1

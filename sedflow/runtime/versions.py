@@ -21,7 +21,7 @@ from SpiffWorkflow.task import TaskState
 
 from ..definitions import ElementInfo, ProcessDefinition
 from ..definitions.changes import DefinitionChanges
-from ..definitions.loader import serializer_registry
+from ..spiff.serializer import serializer_registry
 from ..journal.transitions import ACTIVITIES, HUMAN
 
 #: Spec attributes that only say how a task is connected: the flow around it, not the task.

@@ -6,9 +6,8 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-
 from sedflow.clock import add_duration
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 DURATIONS = ["P1M", "P1Y", "P13M", "P2Y3M", "P1D", "PT1H", "P1W", "P3W", "P1Y2M3DT4H5M6S", "PT1.5H", "P0.5D",
              "PT90M", "P1MT12H", "PT0S", "P12M", "P36M", "p1m", "P1DT1.25S", "PT1H30M", "P1Y1D", "P2,5D", "P1WT2H"]

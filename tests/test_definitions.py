@@ -7,13 +7,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
-from conftest import REFERRAL
-
 from sedflow import DefinitionError, FormField, TaskDataError, load_directory, load_files
 from sedflow.definitions import load_sources
-from sedflow.programmes.se import PROFILE as SE_PROFILE
 from sedflow.profile import DomainRules, Profile, PropertyRule
+from sedflow.programmes.se import PROFILE as SE_PROFILE
+
+from conftest import REFERRAL
 from sedflow_cli.main import main
 
 DIAGRAMS = Path(__file__).parent / "diagrams"
@@ -255,7 +254,8 @@ def test_an_event_sub_process_never_rewires_the_shared_spec(engine, definitions)
     spec = definitions.get("supported_employment").spec
 
     def links():
-        return {name: ([t.name for t in ts.inputs], [t.name for t in ts.outputs]) for name, ts in spec.task_specs.items()}
+        return {name: ([t.name for t in ts.inputs], [t.name for t in ts.outputs])
+                for name, ts in spec.task_specs.items()}
 
     assert spec.start.trigger_specs  # the withdrawal event sub-process: linked from Start on its side only
     for name in spec.start.trigger_specs:

@@ -10,7 +10,6 @@ import re
 import pytest
 from lxml import etree
 from lxml import html as lxml_html
-
 from sedflow import DefinitionError
 from sedflow.bpmn import ElementRef
 from sedflow.reports.heatmap import heatmap_svg
@@ -25,7 +24,13 @@ FLOW_NODES = {"task", "userTask", "manualTask", "serviceTask", "sendTask", "rece
               "scriptTask", "callActivity", "subProcess", "transaction", "startEvent", "endEvent",
               "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent", "exclusiveGateway",
               "parallelGateway", "inclusiveGateway", "eventBasedGateway", "complexGateway"}
-GENERATED = dt.datetime(2026, 2, 2, 9, 0, tzinfo=dt.timezone.utc)
+GENERATED = dt.datetime(2026, 2, 2, 9, 0, tzinfo=dt.UTC)
+
+
+def clark(prefix: str, name: str) -> str:
+    """An element's Clark name, ``{namespace}name``, for ``iter``."""
+    return f"{{{NS[prefix]}}}{name}"
+
 
 WAITING = {"first_contact": 7, "vocational_profile": 12, "job_search": 31, "followup_due": 4, "support_period": 9}
 COMPLETED = {"first_contact": 140, "vocational_profile": 96, "job_search": 58, "gw_chooses_se": 133,
@@ -64,12 +69,12 @@ def _di(definition, process_id):
             continue
         nodes = {el.get("id") for el in process.iter() if isinstance(el.tag, str)
                  and etree.QName(el).localname in FLOW_NODES}
-        plane = next(p for p in root.iter("{%s}BPMNPlane" % NS["bpmndi"])
+        plane = next(p for p in root.iter(clark("bpmndi", "BPMNPlane"))
                      if p.get("bpmnElement") in {process_id, root.find("bpmn:collaboration", NS).get("id")})
         drawn = {s.get("bpmnElement") for s in plane.iterfind("bpmndi:BPMNShape", NS)} & nodes
         points = [(float(b.get("x")), float(b.get("y")), float(b.get("width")), float(b.get("height")))
-                  for b in plane.iter("{%s}Bounds" % NS["dc"])]
-        points += [(float(w.get("x")), float(w.get("y")), 0.0, 0.0) for w in plane.iter("{%s}waypoint" % NS["di"])]
+                  for b in plane.iter(clark("dc", "Bounds"))]
+        points += [(float(w.get("x")), float(w.get("y")), 0.0, 0.0) for w in plane.iter(clark("di", "waypoint"))]
         return drawn, points
     raise AssertionError(process_id)
 

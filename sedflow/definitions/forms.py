@@ -27,11 +27,12 @@ FIELD_TYPES = ("string", "long", "boolean", "date", "enum")
 
 _TRUE = frozenset({"true", "yes", "y", "1"})
 _FALSE = frozenset({"false", "no", "n", "0"})
-_IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
 @dataclass(frozen=True)
 class FormField:
+    """One ``camunda:formField``: what a step records under ``id``, and what a value must be to fit."""
+
     id: str
     label: str
     type: str
@@ -116,6 +117,8 @@ class FormField:
 
 @dataclass(frozen=True)
 class Form:
+    """A task's or start event's form: the schema of the data that step records."""
+
     fields: tuple[FormField, ...]
 
     def field(self, field_id: str) -> FormField | None:
@@ -145,6 +148,10 @@ class Form:
                                     field=f.id, element=element)
             result[f.id] = f.coerce(value, element, rules)
         return result
+
+
+#: What a form field id must be: a name an expression can read.
+_IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
 def read_form(el: etree._Element, element_id: str, file: str) -> tuple[Form | None, list[DefinitionError]]:

@@ -7,9 +7,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
-from sedflow import DefinitionError, load_directory, load_files
+from sedflow import DefinitionError, FormField, TaskDataError, load_directory, load_files
 from sedflow.definitions import load_sources
+from sedflow.profile import DomainRules, Profile, PropertyRule
+from sedflow.programmes.se import PROFILE as SE_PROFILE
+
+from conftest import REFERRAL
 from sedflow_cli.main import main
 
 DIAGRAMS = Path(__file__).parent / "diagrams"
@@ -23,9 +26,9 @@ def variant(old: str, new: str, source: bytes = LOOP) -> dict[str, bytes]:
     return {"hostile.bpmn": text.replace(old, new, 1).encode()}
 
 
-def refused(sources: dict[str, bytes]) -> DefinitionError:
+def refused(sources: dict[str, bytes], profile: Profile | None = None) -> DefinitionError:
     with pytest.raises(DefinitionError) as info:
-        load_sources(sources)
+        load_sources(sources, profile=profile)
     return info.value
 
 
@@ -119,9 +122,20 @@ def test_dangling_flow_is_refused():
     assert any("nowhere" in str(p) for p in err.problems) and err.file == "hostile.bpmn"
 
 
-def test_bad_outcome_code_is_refused():
-    err = refused(variant('value="EMPLOYMENT"', 'value="HAPPY"'))
-    assert err.element == "done" and "outcome 'HAPPY'" in str(err) and err.line == 31
+def test_bad_outcome_code_is_refused_by_the_programmes_rules():
+    sources = variant('value="EMPLOYMENT"', 'value="HAPPY"')
+    err = refused(sources, SE_PROFILE)
+    assert err.element == "done" and "outcome 'HAPPY'" in str(err) and err.line == 31 and err.file == "hostile.bpmn"
+    assert load_sources(sources).get("loop")  # the generic engine has no outcome vocabulary
+
+
+def test_a_profiles_property_rule_is_reported_with_file_element_and_line():
+    # follow_up (line 16) records stage="support"; a programme that knows only "intake" refuses it
+    rules = DomainRules(properties=(PropertyRule("stage", frozenset({"intake"}), kinds=frozenset({"userTask"})),))
+    assert load_sources({"loop.bpmn": LOOP}).get("loop").element("loop", "follow_up").stage == "support"
+    err = refused({"loop.bpmn": LOOP}, Profile(rules=rules))
+    assert (err.file, err.element, err.line) == ("loop.bpmn", "follow_up", 16)
+    assert "stage 'support' is not one of intake" in str(err) and len(err.problems) == 1
 
 
 def test_malformed_xml_names_the_line():
@@ -155,7 +169,8 @@ def test_spiffworkflow_semantic_errors_get_a_line():
 def test_every_problem_is_reported():
     sources = variant("${again}", "__import__('x')")
     sources = {"hostile.bpmn": sources["hostile.bpmn"].replace(b'value="EMPLOYMENT"', b'value="HAPPY"')}
-    assert len(refused(sources).problems) == 2
+    assert len(refused(sources, SE_PROFILE).problems) == 2
+    assert len(refused(sources).problems) == 1
 
 
 def test_cli_validate_reports_problems_with_file_element_line(tmp_path):
@@ -182,3 +197,65 @@ def test_expression_names_no_form_defines_are_flagged():
     assert any("hostile.bpmn:38: element 'f4' uses 'agian', which no form of process 'loop' defines" in w
                for w in defs.warnings)
     assert not any("uses" in w for w in load_sources({"loop.bpmn": LOOP}).warnings)
+
+
+def test_a_called_processs_rule_problem_is_reported_once(definitions):
+    se = definitions.get("supported_employment")
+    rules = DomainRules(properties=(PropertyRule("stage", frozenset({"none"}), kinds=frozenset({"userTask"})),))
+    err = refused(dict(definitions.get("supported_employment").sources), Profile(rules=rules))
+    places = [(p.file, p.element) for p in err.problems]
+    assert len(places) == len(set(places)) and any(e == "st_agreement" for _, e in places)
+    assert ("supported_training", "st_agreement") in se.elements
+
+
+@pytest.mark.parametrize("value, expected", [("true", True), ("Yes", True), ("y", True), ("1", True),
+                                             ("false", False), ("NO", False), ("n", False), ("0", False)])
+def test_boolean_fields_take_generic_words(value, expected):
+    field = load_sources({"loop.bpmn": LOOP}).get("loop").element("loop", "follow_up").form.field("again")
+    assert field.coerce(value, "follow_up") is expected
+
+
+def test_a_programme_adds_its_words_for_yes_and_no():
+    form = load_sources({"loop.bpmn": LOOP}).get("loop").element("loop", "follow_up").form
+    with pytest.raises(TaskDataError, match="expected true or false"):
+        form.validate({"again": "ja"}, element="follow_up")
+    assert form.validate({"again": "ja"}, element="follow_up", rules=SE_PROFILE.rules) == {"again": True}
+    assert form.validate({"again": "Nej"}, element="follow_up", rules=SE_PROFILE.rules) == {"again": False}
+
+
+def test_a_programmes_direct_identifiers_are_refused_in_text_fields():
+    text = FormField(id="note", label="Anteckning", type="string")
+    assert text.coerce("ref 19980101-1234", "start") == "ref 19980101-1234"  # the generic engine knows no identifiers
+    with pytest.raises(TaskDataError, match=r"looks like a direct identifier \(e.g. a personal identity number\); "
+                                            "sedflow keeps pseudonymous data only"):
+        text.coerce("ref 19980101-1234", "start", SE_PROFILE.rules)
+
+
+def test_element_info_names_its_element_by_process_and_id():
+    info = load_sources({"loop.bpmn": LOOP}).get("loop").element("loop", "follow_up")
+    assert info.ref == ("loop", "follow_up") and str(info.ref) == "loop:follow_up"
+
+
+#: Modules of the lead's part still importing SpiffWorkflow on the defs branch: empty once they use sedflow.spiff.
+def test_no_module_outside_sedflow_spiff_imports_spiffworkflow():
+    package = Path(__file__).parent.parent / "sedflow"
+    importing = re.compile(r"^\s*(from|import)\s+SpiffWorkflow\b", re.MULTILINE)
+    offenders = {path.relative_to(package).as_posix() for path in package.rglob("*.py")
+                 if path.parent.name != "spiff" and importing.search(path.read_text(encoding="utf-8"))}
+    assert offenders == set()
+
+
+def test_an_event_sub_process_never_rewires_the_shared_spec(engine, definitions):
+    spec = definitions.get("supported_employment").spec
+
+    def links():
+        return {name: ([t.name for t in ts.inputs], [t.name for t in ts.outputs])
+                for name, ts in spec.task_specs.items()}
+
+    assert spec.start.trigger_specs  # the withdrawal event sub-process: linked from Start on its side only
+    for name in spec.start.trigger_specs:
+        assert spec.start in spec.task_specs[name].inputs and spec.task_specs[name] not in spec.start.outputs
+    before = links()
+    case = engine.start_case("supported_employment", "p-rewire", REFERRAL)
+    engine.withdraw_case(case.case_id, "MOVED")
+    assert links() == before

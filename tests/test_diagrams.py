@@ -9,9 +9,8 @@ import subprocess
 
 import pytest
 from lxml import etree
-
 from sedflow import PROCESSES_DIR
-from sedflow.vocabulary import END_REASONS, OUTCOMES
+from sedflow.programmes.se import END_REASONS, OUTCOMES
 
 NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL", "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
       "dc": "http://www.omg.org/spec/DD/20100524/DC", "camunda": "http://camunda.org/schema/1.0/bpmn"}
@@ -20,6 +19,11 @@ FLOW_NODES = {"startEvent", "endEvent", "userTask", "exclusiveGateway", "paralle
 STAGES = {"referral", "agreement", "vocational_profile", "supported_training", "job_search", "employer_engagement",
           "support", "closure", "followup"}
 FILES = sorted(PROCESSES_DIR.glob("*.bpmn"))
+
+
+def clark(prefix: str, name: str) -> str:
+    """An element's Clark name, ``{namespace}name``, for ``iter``."""
+    return f"{{{NS[prefix]}}}{name}"
 
 
 def local(el):
@@ -63,7 +67,7 @@ def test_nodes_have_swedish_names_english_ids_documentation_and_one_lane(diagram
 
 def test_incoming_and_outgoing_match_the_flows(diagram):
     process = diagram.find("bpmn:process", NS)
-    flows = list(process.iter("{%s}sequenceFlow" % NS["bpmn"]))
+    flows = list(process.iter(clark("bpmn", "sequenceFlow")))
     for el in process.iter():
         event_subprocess = local(el) == "subProcess" and el.get("triggeredByEvent") == "true"
         if local(el) in FLOW_NODES and not event_subprocess:
@@ -76,8 +80,8 @@ def test_incoming_and_outgoing_match_the_flows(diagram):
 
 def test_gateway_splits_are_conditional_or_default(diagram):
     process = diagram.find("bpmn:process", NS)
-    flows = {f.get("id"): f for f in process.iter("{%s}sequenceFlow" % NS["bpmn"])}
-    for gw in process.iter("{%s}exclusiveGateway" % NS["bpmn"]):
+    flows = {f.get("id"): f for f in process.iter(clark("bpmn", "sequenceFlow"))}
+    for gw in process.iter(clark("bpmn", "exclusiveGateway")):
         out = [o.text for o in gw.iterfind("bpmn:outgoing", NS)]
         if len(out) > 1:
             for fid in out:
@@ -86,7 +90,7 @@ def test_gateway_splits_are_conditional_or_default(diagram):
 
 
 def test_user_tasks_have_forms_and_stages(diagram):
-    for task in diagram.iter("{%s}userTask" % NS["bpmn"]):
+    for task in diagram.iter(clark("bpmn", "userTask")):
         fields = task.findall("bpmn:extensionElements/camunda:formData/camunda:formField", NS)
         assert fields, f"{task.get('id')} has no form"
         assert props(task).get("stage") in STAGES, task.get("id")
@@ -95,7 +99,7 @@ def test_user_tasks_have_forms_and_stages(diagram):
 def test_se_closing_end_events_record_outcome_and_end_reason():
     """Closing ends terminate (ending the monthly follow-up branch too) and record the outcome."""
     root = etree.parse(str(PROCESSES_DIR / "supported_employment.bpmn")).getroot()
-    ends = {e.get("id"): e for e in root.iter("{%s}endEvent" % NS["bpmn"])}
+    ends = {e.get("id"): e for e in root.iter(clark("bpmn", "endEvent"))}
     closing = {eid for eid, e in ends.items() if e.find("bpmn:terminateEventDefinition", NS) is not None}
     assert closing == {"end_not_enrolled", "end_employment", "end_studies", "end_continued_af", "end_other_plan"}
     for eid in closing | {"end_withdrawn"}:
@@ -107,8 +111,8 @@ def test_se_closing_end_events_record_outcome_and_end_reason():
 
 def test_every_element_is_laid_out_without_overlaps(diagram):
     process = diagram.find("bpmn:process", NS)
-    shapes = {s.get("bpmnElement"): s.find("dc:Bounds", NS) for s in diagram.iter("{%s}BPMNShape" % NS["bpmndi"])}
-    edges = {e.get("bpmnElement"): e for e in diagram.iter("{%s}BPMNEdge" % NS["bpmndi"])}
+    shapes = {s.get("bpmnElement"): s.find("dc:Bounds", NS) for s in diagram.iter(clark("bpmndi", "BPMNShape"))}
+    edges = {e.get("bpmnElement"): e for e in diagram.iter(clark("bpmndi", "BPMNEdge"))}
     boxes = {}
     for el in process.iter():
         if local(el) in FLOW_NODES:
@@ -117,7 +121,7 @@ def test_every_element_is_laid_out_without_overlaps(diagram):
             boxes[el.get("id")] = (el.getparent().get("id"), *(float(b.get(k)) for k in ("x", "y", "width", "height")))
         elif local(el) == "sequenceFlow":
             assert len(edges[el.get("id")].findall("{http://www.omg.org/spec/DD/20100524/DI}waypoint")) >= 2
-    attached = {(el.get("id"), el.get("attachedToRef")) for el in process.iter("{%s}boundaryEvent" % NS["bpmn"])}
+    attached = {(el.get("id"), el.get("attachedToRef")) for el in process.iter(clark("bpmn", "boundaryEvent"))}
     items = list(boxes.items())
     for i, (a, (pa, ax, ay, aw, ah)) in enumerate(items):
         for b, (pb, bx, by, bw, bh) in items[i + 1:]:

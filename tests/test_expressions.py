@@ -1,7 +1,6 @@
 from datetime import date
 
 import pytest
-
 from sedflow.errors import ExpressionError
 from sedflow.expressions import compile_expression
 

@@ -12,7 +12,7 @@ from conftest import REFERRAL, fill
 
 from sedflow import Engine, ManualClock
 from sedflow.programmes.se import PROFILE as SE_PROFILE
-from sedflow.definitions.timers import add_duration
+from sedflow.clock import add_duration
 
 SE = "supported_employment"
 PLAN = {

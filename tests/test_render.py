@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import re
 
 import pytest
 from lxml import etree
 from lxml import html as lxml_html
-
+from sedflow import DefinitionError
+from sedflow.bpmn import ElementRef
 from sedflow.reports.heatmap import heatmap_svg
 from sedflow.reports.html import render_html
 from sedflow.reports.table import SUPPRESSED_MARK, SYNTHETIC_MARK, Table
@@ -22,7 +24,13 @@ FLOW_NODES = {"task", "userTask", "manualTask", "serviceTask", "sendTask", "rece
               "scriptTask", "callActivity", "subProcess", "transaction", "startEvent", "endEvent",
               "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent", "exclusiveGateway",
               "parallelGateway", "inclusiveGateway", "eventBasedGateway", "complexGateway"}
-GENERATED = dt.datetime(2026, 2, 2, 9, 0, tzinfo=dt.timezone.utc)
+GENERATED = dt.datetime(2026, 2, 2, 9, 0, tzinfo=dt.UTC)
+
+
+def clark(prefix: str, name: str) -> str:
+    """An element's Clark name, ``{namespace}name``, for ``iter``."""
+    return f"{{{NS[prefix]}}}{name}"
+
 
 WAITING = {"first_contact": 7, "vocational_profile": 12, "job_search": 31, "followup_due": 4, "support_period": 9}
 COMPLETED = {"first_contact": 140, "vocational_profile": 96, "job_search": 58, "gw_chooses_se": 133,
@@ -61,12 +69,12 @@ def _di(definition, process_id):
             continue
         nodes = {el.get("id") for el in process.iter() if isinstance(el.tag, str)
                  and etree.QName(el).localname in FLOW_NODES}
-        plane = next(p for p in root.iter("{%s}BPMNPlane" % NS["bpmndi"])
+        plane = next(p for p in root.iter(clark("bpmndi", "BPMNPlane"))
                      if p.get("bpmnElement") in {process_id, root.find("bpmn:collaboration", NS).get("id")})
         drawn = {s.get("bpmnElement") for s in plane.iterfind("bpmndi:BPMNShape", NS)} & nodes
         points = [(float(b.get("x")), float(b.get("y")), float(b.get("width")), float(b.get("height")))
-                  for b in plane.iter("{%s}Bounds" % NS["dc"])]
-        points += [(float(w.get("x")), float(w.get("y")), 0.0, 0.0) for w in plane.iter("{%s}waypoint" % NS["di"])]
+                  for b in plane.iter(clark("dc", "Bounds"))]
+        points += [(float(w.get("x")), float(w.get("y")), 0.0, 0.0) for w in plane.iter(clark("di", "waypoint"))]
         return drawn, points
     raise AssertionError(process_id)
 
@@ -140,6 +148,32 @@ def test_heatmap_refuses_an_unknown_process(se):
     from sedflow import UnknownProcessError
     with pytest.raises(UnknownProcessError):
         heatmap_svg(se, "no_such_process")
+
+
+def test_heatmap_counts_are_per_process_and_element(definitions, se):
+    """Two programmes draw an element with the same id: each heatmap shows only its own process's count."""
+    habo = definitions.get("habo_ips")
+    assert habo.element("habo_ips", "study_application") and se.element("supported_employment", "study_application")
+    completed = {ElementRef("supported_employment", "study_application"): 4,
+                 ElementRef("habo_ips", "study_application"): 8}
+    waiting = {ElementRef("habo_ips", "study_application"): 2}
+    root = etree.fromstring(heatmap_svg(se, completed=completed, waiting=waiting).encode())
+    assert _badge_text(root, "study_application", "completed") == "4"
+    assert _badge_text(root, "study_application", "waiting") is None
+    root = etree.fromstring(heatmap_svg(habo, completed=completed, waiting=waiting).encode())
+    assert _badge_text(root, "study_application", "completed") == "8"
+    assert _badge_text(root, "study_application", "waiting") == "2"
+
+
+@pytest.mark.parametrize("declaration", ['<!DOCTYPE d [<!ENTITY xxe SYSTEM "file:///etc/hostname">]>',
+                                         "<!DOCTYPE bpmn:definitions>"])
+def test_heatmap_refuses_a_doctype(se, declaration):
+    name, data = next((n, d) for n, d in se.sources.items() if n.endswith("supported_employment.bpmn"))
+    head, body = data.split(b"\n", 1)
+    hostile = dataclasses.replace(se, sources={**se.sources, name: head + b"\n" + declaration.encode() + b"\n" + body})
+    with pytest.raises(DefinitionError, match="declarations are not allowed") as info:
+        heatmap_svg(hostile)
+    assert info.value.file == name and info.value.line == 2
 
 
 # --- charts ----------------------------------------------------------------------------------------

@@ -522,7 +522,7 @@ def _parse_within(text: str) -> Any:
     if text.upper().startswith("P"):
         from datetime import datetime, timezone
 
-        from sedflow.definitions.timers import add_duration
+        from sedflow.clock import add_duration
         start = datetime.now(timezone.utc)
         try:
             return add_duration(start, text.upper()) - start

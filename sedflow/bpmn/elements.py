@@ -1,4 +1,9 @@
-"""Naming diagram elements: an element id is unique only within its process."""
+"""Naming diagram elements, and the one taxonomy of BPMN element kinds sedflow sorts them by.
+
+An element id is unique only within its process: ``study_application`` may be drawn by two programmes,
+so an element is named by :class:`ElementRef` (process and id) wherever several processes meet (open
+tasks, journal queries, heatmap counts). Kinds are BPMN tag names without namespace (``"userTask"``).
+"""
 
 from __future__ import annotations
 
@@ -13,3 +18,24 @@ class ElementRef(NamedTuple):
 
     def __str__(self) -> str:
         return f"{self.process_id}:{self.element_id}"
+
+
+#: Activities done in one go: what a person or a system does.
+TASKS = frozenset({"task", "userTask", "manualTask", "serviceTask", "sendTask", "receiveTask", "businessRuleTask",
+                   "scriptTask"})
+#: Activities that draw their flow inside them (and can be expanded in the modeller).
+CONTAINERS = frozenset({"subProcess", "transaction", "adHocSubProcess"})
+#: Activities that run a flow of their own, inside them or in another process: a case enters and leaves them
+#: (journalled as activity started and completed).
+SUB_PROCESSES = CONTAINERS | {"callActivity"}
+ACTIVITIES = TASKS | SUB_PROCESSES
+#: The tasks a person completes: sedflow's open tasks (Camunda passes through neither on its own).
+HUMAN = frozenset({"userTask", "manualTask"})
+EVENTS = frozenset({"startEvent", "endEvent", "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent"})
+GATEWAYS = frozenset({"exclusiveGateway", "parallelGateway", "inclusiveGateway", "eventBasedGateway",
+                      "complexGateway"})
+#: Every node a sequence flow may connect.
+FLOW_NODES = ACTIVITIES | EVENTS | GATEWAYS
+
+__all__ = ["ACTIVITIES", "CONTAINERS", "EVENTS", "FLOW_NODES", "GATEWAYS", "HUMAN", "SUB_PROCESSES", "TASKS",
+           "ElementRef"]

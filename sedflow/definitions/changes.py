@@ -15,7 +15,10 @@ from typing import Any
 
 from lxml import etree
 
-from .loader import BPMN_NS, FLOW_NODES, NS, ProcessDefinition, parse_diagram
+from ..bpmn.elements import FLOW_NODES
+from ..bpmn.index import lane_map
+from ..bpmn.xml import BPMN_NS, NS, local, parse_diagram
+from .model import ProcessDefinition
 
 #: The elements a change is reported on; their other parts (event definitions, conditions, forms,
 #: documentation) are aspects of them.
@@ -79,12 +82,15 @@ def diff_definitions(old: ProcessDefinition | None, new: ProcessDefinition) -> D
                                for found in (added, removed, changed)))
 
 
-def _change(key: tuple[str, str], signature: tuple[str, str, dict], aspects: tuple[str, ...] = ()) -> ElementChange:
+_Signature = tuple[str, str, dict[str, Any]]  # kind, name, {aspect: value}
+
+
+def _change(key: tuple[str, str], signature: _Signature, aspects: tuple[str, ...] = ()) -> ElementChange:
     kind, name, _ = signature
     return ElementChange(key[0], key[1], kind, name, aspects)
 
 
-def _signatures(definition: ProcessDefinition) -> dict[tuple[str, str], tuple[str, str, dict[str, Any]]]:
+def _signatures(definition: ProcessDefinition) -> dict[tuple[str, str], _Signature]:
     """(process id, element id) -> (kind, name, {aspect: value}) for every element with an id in the
     definition's processes; an element's parts that carry their own id are left to those elements."""
     out = {}
@@ -92,25 +98,20 @@ def _signatures(definition: ProcessDefinition) -> dict[tuple[str, str], tuple[st
         root = parse_diagram(data, name).getroot()
         for process in root.iterfind("bpmn:process", NS):
             pid = process.get("id")
-            lanes = {ref.text.strip(): lane.get("id") for lane in process.iter(f"{{{BPMN_NS}}}lane")
-                     for ref in lane.iterfind("bpmn:flowNodeRef", NS) if ref.text}
+            lanes = lane_map(process)
             for el in process.iter():
-                if _local(el) not in _LISTED:
+                if local(el) not in _LISTED:
                     continue
                 eid = el.get("id")
                 aspects = {f"@{k}": v for k, v in sorted(el.attrib.items()) if k != "id"}
                 for child in el:
-                    part = _local(child)
+                    part = local(child)
                     if part and part not in _LISTED and part not in _DERIVED:
                         aspects[part] = aspects.get(part, "") + _canonical(child)
                 if eid in lanes:
                     aspects["lane"] = lanes[eid]
-                out[(pid, eid)] = (_local(el), (el.get("name") or "").strip(), aspects)
+                out[(pid, eid)] = (local(el), (el.get("name") or "").strip(), aspects)
     return out
-
-
-def _local(el: etree._Element) -> str:
-    return etree.QName(el).localname if isinstance(el.tag, str) else ""
 
 
 def _canonical(el: etree._Element) -> str:
@@ -123,4 +124,4 @@ def _canonical(el: etree._Element) -> str:
                 node.attrib.pop("id", None)
             node.text = (node.text or "").strip() or None
             node.tail = None
-    return etree.tostring(copy, method="c14n").decode()
+    return str(etree.tostring(copy, method="c14n").decode())

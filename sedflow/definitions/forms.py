@@ -1,8 +1,10 @@
 """Task forms as the diagrams declare them (``camunda:formData``), and validation of submitted data.
 
 SpiffWorkflow's Camunda parser only reads a form when the task also has a ``camunda:formKey``, and
-keeps no constraint semantics, so sedflow reads the form XML itself. The form is the schema of what a
-step records: completing a task with data that does not fit it is refused before anything is written.
+keeps no constraint semantics, so sedflow reads the form XML itself (:func:`read_form`). The form is
+the schema of what a step records: completing a task with data that does not fit it is refused before
+anything is written. A programme's :class:`~sedflow.profile.DomainRules` add to the generic checks: the
+words its staff type for yes and no, and the direct identifiers its data must never hold.
 """
 
 from __future__ import annotations
@@ -11,21 +13,26 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..errors import TaskDataError
+from lxml import etree
+
+from ..bpmn.xml import NS
+from ..errors import DefinitionError, TaskDataError
+
+if TYPE_CHECKING:
+    from ..profile import DomainRules
 
 FIELD_TYPES = ("string", "long", "boolean", "date", "enum")
 
-#: Swedish personal identity numbers (personnummer / samordningsnummer), with or without century/dash.
-PERSONAL_NUMBER = re.compile(r"(?<!\d)(?:19|20)?\d{2}[01]\d[0-9]\d[-+]?\d{4}(?!\d)")
-
-_TRUE = {"true", "yes", "ja", "1", "y", "j"}
-_FALSE = {"false", "no", "nej", "0", "n"}
+_TRUE = frozenset({"true", "yes", "y", "1"})
+_FALSE = frozenset({"false", "no", "n", "0"})
 
 
 @dataclass(frozen=True)
 class FormField:
+    """One ``camunda:formField``: what a step records under ``id``, and what a value must be to fit."""
+
     id: str
     label: str
     type: str
@@ -51,8 +58,11 @@ class FormField:
             kind += ": " + ", ".join(code for code, _ in self.options)
         return f"{self.label} ({kind}{', required' if self.required else ''})"
 
-    def coerce(self, value: Any, element: str) -> Any:
-        """Return ``value`` converted to this field's type, or raise TaskDataError naming the field."""
+    def coerce(self, value: Any, element: str, rules: DomainRules | None = None) -> Any:
+        """Return ``value`` converted to this field's type, or raise TaskDataError naming the field.
+
+        ``rules`` (a programme's) add words for true and false, and identifiers a text must not hold.
+        """
         def fail(why: str) -> TaskDataError:
             return TaskDataError(f"task '{element}', field '{self.id}' ({self.label}): {why}",
                                  field=self.id, element=element)
@@ -60,16 +70,18 @@ class FormField:
         if self.type == "boolean":
             if isinstance(value, bool):
                 return value
-            if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
-                return value.strip().lower() in _TRUE
+            true_words = _TRUE | (rules.true_words if rules else frozenset())
+            false_words = _FALSE | (rules.false_words if rules else frozenset())
+            if isinstance(value, str) and value.strip().lower() in true_words | false_words:
+                return value.strip().lower() in true_words
             raise fail(f"expected true or false, got {value!r}")
         if self.type == "long":
             if isinstance(value, bool) or not isinstance(value, (int, str)):
                 raise fail(f"expected a whole number, got {value!r}")
             try:
                 number = int(value)
-            except ValueError:
-                raise fail(f"expected a whole number, got {value!r}") from None
+            except ValueError as exc:
+                raise fail(f"expected a whole number, got {value!r}") from exc
             low, high = self.constraints.get("min"), self.constraints.get("max")
             if low is not None and number < int(low):
                 raise fail(f"{number} is below the minimum {low}")
@@ -83,8 +95,8 @@ class FormField:
                 return value.isoformat()
             try:
                 return date.fromisoformat(str(value)).isoformat()
-            except ValueError:
-                raise fail(f"expected a date as YYYY-MM-DD, got {value!r}") from None
+            except ValueError as exc:
+                raise fail(f"expected a date as YYYY-MM-DD, got {value!r}") from exc
         if self.type == "enum":
             codes = [code for code, _ in self.options]
             if value not in codes:
@@ -92,8 +104,9 @@ class FormField:
             return value
         if not isinstance(value, str):
             raise fail(f"expected text, got {type(value).__name__}")
-        if PERSONAL_NUMBER.search(value):
-            raise fail("looks like a personal identity number; sedflow keeps pseudonymous data only")
+        if rules is not None and rules.identifier_in(value):
+            raise fail("looks like a direct identifier (e.g. a personal identity number); sedflow keeps "
+                       "pseudonymous data only")
         low, high = self.constraints.get("minlength"), self.constraints.get("maxlength")
         if low is not None and len(value) < int(low):
             raise fail(f"shorter than {low} characters")
@@ -104,12 +117,14 @@ class FormField:
 
 @dataclass(frozen=True)
 class Form:
+    """A task's or start event's form: the schema of the data that step records."""
+
     fields: tuple[FormField, ...]
 
     def field(self, field_id: str) -> FormField | None:
         return next((f for f in self.fields if f.id == field_id), None)
 
-    def validate(self, data: Mapping[str, Any], *, element: str, rules: Any = None) -> dict[str, Any]:
+    def validate(self, data: Mapping[str, Any], *, element: str, rules: DomainRules | None = None) -> dict[str, Any]:
         """Check submitted data and return the fields given (and declared defaults), typed."""
         known = {f.id for f in self.fields}
         for key in data:
@@ -126,10 +141,43 @@ class Form:
                     raise TaskDataError(f"task '{element}', field '{f.id}' ({f.label}) is required",
                                         field=f.id, element=element)
                 if f.default is not None:
-                    result[f.id] = f.coerce(f.default, element)
+                    result[f.id] = f.coerce(f.default, element, rules)
                 continue
             if f.readonly:
                 raise TaskDataError(f"task '{element}', field '{f.id}' ({f.label}) is read-only",
                                     field=f.id, element=element)
-            result[f.id] = f.coerce(value, element)
+            result[f.id] = f.coerce(value, element, rules)
         return result
+
+
+#: What a form field id must be: a name an expression can read.
+_IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+def read_form(el: etree._Element, element_id: str, file: str) -> tuple[Form | None, list[DefinitionError]]:
+    """The element's ``camunda:formData`` as a Form (None if it has none), and every problem in it."""
+    xml_fields = el.findall("bpmn:extensionElements/camunda:formData/camunda:formField", NS)
+    if not xml_fields:
+        return None, []
+    problems: list[DefinitionError] = []
+    fields: list[FormField] = []
+    seen: set[str] = set()
+    for xf in xml_fields:
+        fid, ftype = xf.get("id") or "", xf.get("type") or "string"
+
+        def problem(message: str, line: int = xf.sourceline) -> DefinitionError:
+            return DefinitionError(message, file=file, element=element_id, line=line)
+
+        if not _IDENT.match(fid) or fid in seen:
+            problems.append(problem(f"form field id '{fid}' must be a unique identifier (letters, digits, _)"))
+        if ftype not in FIELD_TYPES:
+            problems.append(problem(f"form field '{fid}' has type '{ftype}'; sedflow supports "
+                                    f"{', '.join(FIELD_TYPES)}"))
+        seen.add(fid)
+        constraints = {c.get("name"): c.get("config") for c in xf.iterfind("camunda:validation/camunda:constraint", NS)}
+        options = tuple((v.get("id"), v.get("name") or v.get("id")) for v in xf.iterfind("camunda:value", NS))
+        if ftype == "enum" and not options:
+            problems.append(problem(f"enum form field '{fid}' lists no values"))
+        fields.append(FormField(id=fid, label=xf.get("label") or fid, type=ftype, required="required" in constraints,
+                                options=options, default=xf.get("defaultValue"), constraints=constraints))
+    return Form(tuple(fields)), problems

@@ -19,31 +19,18 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
 
 from lxml import etree
 
-from ..errors import DefinitionError, UnknownProcessError
+from ..bpmn.elements import ACTIVITIES, CONTAINERS, EVENTS, FLOW_NODES, ElementRef
+from ..bpmn.layout import Box, Edge, ProcessLayout, Shape, process_layout
+from ..definitions import ProcessDefinition
 
-BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-DI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
-DC_NS = "http://www.omg.org/spec/DD/20100524/DC"
-OMGDI_NS = "http://www.omg.org/spec/DD/20100524/DI"
 SVG_NS = "http://www.w3.org/2000/svg"
-NS = {"bpmn": BPMN_NS, "bpmndi": DI_NS, "dc": DC_NS, "di": OMGDI_NS}
 
-FLOW_NODES = frozenset({
-    "task", "userTask", "manualTask", "serviceTask", "sendTask", "receiveTask", "businessRuleTask", "scriptTask",
-    "callActivity", "subProcess", "transaction", "adHocSubProcess", "startEvent", "endEvent",
-    "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent", "exclusiveGateway", "parallelGateway",
-    "inclusiveGateway", "eventBasedGateway", "complexGateway",
-})
-_ACTIVITIES = frozenset({"task", "userTask", "manualTask", "serviceTask", "sendTask", "receiveTask",
-                         "businessRuleTask", "scriptTask", "callActivity", "subProcess", "transaction",
-                         "adHocSubProcess"})
-_CONTAINERS = frozenset({"subProcess", "transaction", "adHocSubProcess"})
-_EVENTS = frozenset({"startEvent", "endEvent", "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent"})
+#: Counts per element: keyed by ElementRef (only the drawn process's count), or by element id of the drawn
+#: process.
+Counts = Mapping[ElementRef, int] | Mapping[str, int]
 
 FONT = "Arial, 'Liberation Sans', Helvetica, 'DejaVu Sans', sans-serif"
 STROKE = "#22242a"
@@ -53,88 +40,31 @@ HEAT_COLOR = "#e0201b"
 MARGIN = 30.0
 HEADER = 84.0                  # band above the diagram for title and legend
 
-_SAFE_PARSER_ARGS = dict(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
-                         huge_tree=False)
 
-
-@dataclass(frozen=True)
-class _Box:
-    x: float
-    y: float
-    w: float
-    h: float
-
-    @property
-    def cx(self) -> float:
-        return self.x + self.w / 2
-
-    @property
-    def cy(self) -> float:
-        return self.y + self.h / 2
-
-
-def heatmap_svg(definition: Any, process_id: str | None = None, *, waiting: Mapping[str, int] | None = None,
-                completed: Mapping[str, int] | None = None, title: str | None = None) -> str:
+def heatmap_svg(definition: ProcessDefinition, process_id: str | None = None, *, waiting: Counts | None = None,
+                completed: Counts | None = None, title: str | None = None) -> str:
     """The process diagram of ``process_id`` (default: the definition's own process) as an SVG heatmap.
 
-    ``waiting`` maps element ids to the number of cases waiting there now, ``completed`` to the number
-    of times the element was completed in the period. Ids the diagram does not draw are ignored.
+    ``waiting`` maps elements to the number of cases waiting there now, ``completed`` to the number of
+    times the element was completed in the period. An element id of another process shares nothing with
+    this one's: counts keyed by :class:`ElementRef` of another process, and ids the diagram does not
+    draw, are ignored.
     """
-    waiting = dict(waiting or {})
-    completed = dict(completed or {})
     pid = process_id or definition.process_id
-    tree, process = _find_process(definition.sources, pid)
-    plane = _find_plane(tree, process)
-    semantic = _semantic_index(tree, process)
-    return _Renderer(pid, process, plane, semantic, waiting, completed, title).render()
+    layout = process_layout(definition.sources, pid)
+    return _Renderer(layout, _of_process(waiting, pid), _of_process(completed, pid), title).render()
 
 
-# --- locating the process and its plane -------------------------------------------------------------
-
-def _parse(data: bytes, name: str) -> etree._Element:
-    if re.search(rb"<!(DOCTYPE|ENTITY)", data):
-        raise DefinitionError("DOCTYPE/ENTITY declarations are not allowed in diagrams", file=name)
-    parser = etree.XMLParser(**_SAFE_PARSER_ARGS)
-    try:
-        return etree.fromstring(data, parser)
-    except etree.XMLSyntaxError as exc:
-        raise DefinitionError(f"not well-formed XML: {exc.msg}", file=name, line=exc.lineno) from None
-
-
-def _find_process(sources: Mapping[str, bytes], pid: str) -> tuple[etree._Element, etree._Element]:
-    for name, data in sources.items():
-        root = _parse(data, name)
-        for process in root.iterfind("bpmn:process", NS):
-            if process.get("id") == pid:
-                return root, process
-    raise UnknownProcessError(f"process '{pid}' is not defined in this definition's files "
-                              f"({', '.join(sorted(map(str, sources)))})")
-
-
-def _find_plane(root: etree._Element, process: etree._Element) -> etree._Element:
-    pid = process.get("id")
-    owners = {pid}
-    for collab in root.iterfind("bpmn:collaboration", NS):
-        if any(p.get("processRef") == pid for p in collab.iterfind("bpmn:participant", NS)):
-            owners.add(collab.get("id"))
-    for plane in root.iter(f"{{{DI_NS}}}BPMNPlane"):
-        if plane.get("bpmnElement") in owners:
-            return plane
-    raise DefinitionError(f"process '{pid}' has no diagram layout (no BPMNPlane for it or its collaboration)",
-                          element=pid)
-
-
-def _local(el: etree._Element) -> str:
-    return etree.QName(el).localname if isinstance(el.tag, str) else ""
-
-
-def _semantic_index(root: etree._Element, process: etree._Element) -> dict[str, etree._Element]:
-    """Every element with an id that belongs to the process, plus its participant(s)."""
-    index = {el.get("id"): el for el in process.iter() if isinstance(el.tag, str) and el.get("id")}
-    for participant in root.iterfind("bpmn:collaboration/bpmn:participant", NS):
-        if participant.get("processRef") == process.get("id"):
-            index[participant.get("id")] = participant
-    return index
+def _of_process(counts: Counts | None, pid: str) -> dict[str, int]:
+    """The counts of process ``pid``'s elements, by element id."""
+    out: dict[str, int] = {}
+    for key, value in (counts or {}).items():
+        if isinstance(key, ElementRef):
+            if key.process_id == pid:
+                out[key.element_id] = value
+        else:
+            out[key] = value
+    return out
 
 
 # --- geometry and text helpers ----------------------------------------------------------------------
@@ -143,15 +73,6 @@ def _n(v: float) -> str:
     """A compact, stable number for SVG attributes."""
     text = f"{v:.2f}".rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
-
-
-def _bounds(el: etree._Element | None) -> _Box | None:
-    if el is None:
-        return None
-    try:
-        return _Box(float(el.get("x")), float(el.get("y")), float(el.get("width")), float(el.get("height")))
-    except (TypeError, ValueError):
-        return None
 
 
 def _text_width(text: str, size: float) -> float:
@@ -222,39 +143,22 @@ def _fit(text: str, width: float, height: float, size: float, min_size: float = 
 # --- the renderer -----------------------------------------------------------------------------------
 
 class _Renderer:
-    def __init__(self, pid: str, process: etree._Element, plane: etree._Element,
-                 semantic: Mapping[str, etree._Element], waiting: Mapping[str, int], completed: Mapping[str, int],
+    def __init__(self, layout: ProcessLayout, waiting: Mapping[str, int], completed: Mapping[str, int],
                  title: str | None):
-        self.pid = pid
-        self.process = process
-        self.plane = plane
-        self.semantic = semantic
+        self.layout = layout
+        self.pid = layout.process_id
         self.waiting = waiting
         self.completed = completed
         self.title = title
-        self.prefix = "sf-" + re.sub(r"[^A-Za-z0-9_-]", "-", pid)  # unique ids when several SVGs share a page
-        self.defaults = {el.get("default") for el in semantic.values() if el.get("default")}
+        self.prefix = "sf-" + re.sub(r"[^A-Za-z0-9_-]", "-", self.pid)  # unique ids when several SVGs share a page
+        self.max_completed = max([v for v in completed.values() if isinstance(v, (int, float))] + [0])
 
     # ids inside the SVG
     def ref(self, name: str) -> str:
         return f"{self.prefix}-{name}"
 
     def render(self) -> str:
-        shapes, edges = [], []
-        for di in self.plane:
-            kind = _local(di)
-            target = self.semantic.get(di.get("bpmnElement"))
-            if target is None:
-                continue
-            if kind == "BPMNShape":
-                box = _bounds(di.find("dc:Bounds", NS))
-                if box is not None:
-                    shapes.append((di, target, box))
-            elif kind == "BPMNEdge":
-                points = [(float(p.get("x")), float(p.get("y"))) for p in di.iterfind("di:waypoint", NS)]
-                if len(points) >= 2:
-                    edges.append((di, target, points))
-
+        shapes, edges = self.layout.shapes, self.layout.edges
         min_x, min_y, max_x, max_y = self._extent(shapes, edges)
         vx, vy = min_x - MARGIN, min_y - MARGIN - HEADER
         vw, vh = max_x - min_x + 2 * MARGIN, max_y - min_y + 2 * MARGIN + HEADER
@@ -266,7 +170,7 @@ class _Renderer:
         svg.set("font-family", FONT)
         svg.set("class", "sedflow-heatmap")
         svg.set("data-process", self.pid)
-        heading = self.title or f"{self.process.get('name') or self.pid}: värmekarta"
+        heading = self.title or f"{self.layout.name}: värmekarta"
         _sub(svg, "title", text=heading)
         self._defs(svg)
         _sub(svg, "rect", x=_n(vx), y=_n(vy), width=_n(vw), height=_n(vh), fill="#ffffff")
@@ -279,50 +183,46 @@ class _Renderer:
         labels = _sub(svg, "g", **{"class": "labels"})
 
         # Pools and lanes first, expanded sub-processes before what they contain, the rest in DI order.
-        def order(item: tuple[Any, Any, _Box]) -> int:
-            kind = _local(item[1])
-            if kind == "participant":
+        def order(shape: Shape) -> int:
+            if shape.kind == "participant":
                 return 0
-            if kind == "lane":
+            if shape.kind == "lane":
                 return 1
-            if kind in _CONTAINERS and item[0].get("isExpanded") == "true":
+            if _expanded(shape):
                 return 2
             return 3
 
-        self.max_completed = max([v for v in self.completed.values() if isinstance(v, (int, float))] + [0])
-        for di, target, box in sorted(shapes, key=order):
-            kind = _local(target)
-            if kind == "participant":
-                self._pool(containers, di, target, box)
-            elif kind == "lane":
-                self._lane(containers, di, target, box)
-            elif kind in FLOW_NODES:
-                is_expanded = kind in _CONTAINERS and di.get("isExpanded") == "true"
-                self._heat(heat, target, box, expanded=is_expanded)
-                self._node(expanded if is_expanded else nodes, di, target, box)
-            elif kind == "textAnnotation":
-                self._annotation(nodes, target, box)
-        for di, target, points in edges:
-            if _local(target) in ("sequenceFlow", "association"):
-                self._edge(flows, labels, di, target, points)
+        for shape in sorted(shapes, key=order):
+            if shape.kind == "participant":
+                self._pool(containers, shape)
+            elif shape.kind == "lane":
+                self._lane(containers, shape)
+            elif shape.kind in FLOW_NODES:
+                self._heat(heat, shape)
+                self._node(expanded if _expanded(shape) else nodes, shape)
+            elif shape.kind == "textAnnotation":
+                self._annotation(nodes, shape)
+        for edge in edges:
+            if edge.kind in ("sequenceFlow", "association"):
+                self._edge(flows, labels, edge)
         self._header(svg, heading, vx, vy, vw)
-        return etree.tostring(svg, encoding="unicode")
+        return str(etree.tostring(svg, encoding="unicode"))
 
-    def _extent(self, shapes: list, edges: list) -> tuple[float, float, float, float]:
+    def _extent(self, shapes: tuple[Shape, ...], edges: tuple[Edge, ...]) -> tuple[float, float, float, float]:
         xs: list[float] = []
         ys: list[float] = []
-        for di, _target, box in shapes:
-            boxes = [box, _bounds(di.find("bpmndi:BPMNLabel/dc:Bounds", NS))]
-            for b in filter(None, boxes):
+        for shape in shapes:
+            box = shape.box
+            for b in filter(None, (box, shape.label)):
                 xs += [b.x, b.x + b.w]
                 ys += [b.y, b.y + b.h]
-            if _local(_target) in FLOW_NODES:  # badges stick out of the corners of flow nodes
+            if shape.kind in FLOW_NODES:  # badges stick out of the corners of flow nodes
                 xs += [box.x - 14, box.x + box.w + 30]
                 ys += [box.y - 14, box.y + box.h + 14]
-        for di, _target, points in edges:
-            xs += [p[0] for p in points]
-            ys += [p[1] for p in points]
-            label = _bounds(di.find("bpmndi:BPMNLabel/dc:Bounds", NS))
+        for edge in edges:
+            xs += [p[0] for p in edge.points]
+            ys += [p[1] for p in edge.points]
+            label = edge.label
             if label:
                 xs += [label.x, label.x + label.w]
                 ys += [label.y, label.y + label.h]
@@ -354,8 +254,9 @@ class _Renderer:
         g = _sub(svg, "g", **{"class": "legend"})
         x, y = vx + MARGIN, vy + MARGIN
         _text(g, x, y + 14, heading, size=20, weight="bold", anchor="start")
-        total_waiting = sum(v for k, v in self.waiting.items() if k in self.semantic and isinstance(v, int))
-        total_completed = sum(v for k, v in self.completed.items() if k in self.semantic and isinstance(v, int))
+        known = self.layout.element_ids
+        total_waiting = sum(v for k, v in self.waiting.items() if k in known and isinstance(v, int))
+        total_completed = sum(v for k, v in self.completed.items() if k in known and isinstance(v, int))
         ly = y + 44
         self._badge(g, x + 11, ly, str(total_waiting), WAITING_COLOR, pill_anchor="start")
         cx = x + 11 + _badge_width(str(total_waiting)) + 6
@@ -379,23 +280,24 @@ class _Renderer:
         return g
 
     # --- pools, lanes, annotations
-    def _pool(self, parent: etree._Element, di: etree._Element, target: etree._Element, box: _Box) -> None:
-        g = _sub(parent, "g", **{"data-participant": target.get("id")})
+    def _pool(self, parent: etree._Element, shape: Shape) -> None:
+        g = _sub(parent, "g", **{"data-participant": shape.id})
+        box = shape.box
         _sub(g, "rect", x=_n(box.x), y=_n(box.y), width=_n(box.w), height=_n(box.h), fill="#ffffff",
              stroke=STROKE, **{"stroke-width": "1.5"})
-        self._band_label(g, di, target.get("name") or "", box, size=14, weight="bold")
+        self._band_label(g, shape, size=14, weight="bold")
 
-    def _lane(self, parent: etree._Element, di: etree._Element, target: etree._Element, box: _Box) -> None:
-        g = _sub(parent, "g", **{"data-lane": target.get("id")})
+    def _lane(self, parent: etree._Element, shape: Shape) -> None:
+        g = _sub(parent, "g", **{"data-lane": shape.id})
+        box = shape.box
         _sub(g, "rect", x=_n(box.x), y=_n(box.y), width=_n(box.w), height=_n(box.h), fill="none",
              stroke=STROKE, **{"stroke-width": "1"})
-        self._band_label(g, di, target.get("name") or "", box, size=12)
+        self._band_label(g, shape, size=12)
 
-    def _band_label(self, g: etree._Element, di: etree._Element, name: str, box: _Box, *, size: float,
-                    weight: str = "normal") -> None:
+    def _band_label(self, g: etree._Element, shape: Shape, *, size: float, weight: str = "normal") -> None:
         """The name in the 30 px header band: rotated on the left for horizontal pools/lanes."""
-        horizontal = di.get("isHorizontal", "true") != "false"
-        if horizontal:
+        name, box = shape.name, shape.box
+        if shape.horizontal:
             _sub(g, "line", x1=_n(box.x + 30), y1=_n(box.y), x2=_n(box.x + 30), y2=_n(box.y + box.h),
                  stroke=STROKE, **{"stroke-width": "1"})
             lines, size = _fit(name, box.h - 12, 28, size)
@@ -408,55 +310,53 @@ class _Renderer:
             lines, size = _fit(name, box.w - 12, 28, size)
             _multiline(g, box.cx, box.y + 15, lines, size, weight=weight)
 
-    def _annotation(self, parent: etree._Element, target: etree._Element, box: _Box) -> None:
-        g = _sub(parent, "g", **{"data-annotation": target.get("id")})
+    def _annotation(self, parent: etree._Element, shape: Shape) -> None:
+        g = _sub(parent, "g", **{"data-annotation": shape.id})
+        box = shape.box
         _sub(g, "path", d=f"M{_n(box.x + 15)},{_n(box.y)} H{_n(box.x)} V{_n(box.y + box.h)} H{_n(box.x + 15)}",
              fill="none", stroke=STROKE)
-        text = (target.findtext("bpmn:text", namespaces=NS) or "").strip()
-        lines, size = _fit(text, box.w - 10, box.h - 6, 11)
+        lines, size = _fit(shape.text, box.w - 10, box.h - 6, 11)
         t = _multiline(g, box.x + 5, box.cy, lines, size, anchor="start")
         t.set("class", "label")
 
     # --- heat
-    def _heat(self, parent: etree._Element, target: etree._Element, box: _Box, *, expanded: bool) -> None:
-        value = self.completed.get(target.get("id"))
+    def _heat(self, parent: etree._Element, shape: Shape) -> None:
+        value = self.completed.get(shape.id)
         if not isinstance(value, (int, float)) or value <= 0 or self.max_completed <= 0:
             return
         # Square root of the share: the busiest loop (monthly follow-ups) must not wash out every other step.
         share = math.sqrt(min(1.0, value / self.max_completed))
         opacity = _n(0.15 + 0.85 * share)
-        eid = target.get("id")
-        if expanded:  # a large container: tint it instead of a blob that would cover its contents
+        eid, box = shape.id, shape.box
+        if _expanded(shape):  # a large container: tint it instead of a blob that would cover its contents
             _sub(parent, "rect", x=_n(box.x), y=_n(box.y), width=_n(box.w), height=_n(box.h), rx="10",
                  fill=HEAT_COLOR, opacity=_n(0.18 * share), **{"data-heat": eid})
             return
-        pad = 26 if _local(target) in _ACTIVITIES else 22
+        pad = 26 if shape.kind in ACTIVITIES else 22
         _sub(parent, "ellipse", cx=_n(box.cx), cy=_n(box.cy), rx=_n(box.w / 2 + pad), ry=_n(box.h / 2 + pad),
              fill=f"url(#{self.ref('heat')})", opacity=opacity, **{"data-heat": eid})
 
     # --- flow nodes
-    def _node(self, parent: etree._Element, di: etree._Element, target: etree._Element, box: _Box) -> None:
-        kind = _local(target)
-        eid = target.get("id")
-        name = (target.get("name") or "").strip()
+    def _node(self, parent: etree._Element, shape: Shape) -> None:
+        kind, eid, name, box = shape.kind, shape.id, shape.name, shape.box
         g = _sub(parent, "g", **{"data-element": eid, "data-kind": kind, "class": f"node {kind}"})
         _sub(g, "title", text=f"{name or eid} ({eid})")
-        if kind in _ACTIVITIES:
-            self._activity(g, di, target, kind, name, box)
-        elif kind in _EVENTS:
-            self._event(g, target, kind, box)
+        if kind in ACTIVITIES:
+            self._activity(g, shape)
+        elif kind in EVENTS:
+            self._event(g, shape)
         else:
-            self._gateway(g, target, kind, box)
-        if kind not in _ACTIVITIES and name:
-            label = _bounds(di.find("bpmndi:BPMNLabel/dc:Bounds", NS))
+            self._gateway(g, kind, box)
+        if kind not in ACTIVITIES and name:
+            label = shape.label
             if label is None:  # bpmn.js default: centred under the shape
-                label = _Box(box.cx - 45, box.y + box.h + 5, 90, 30)
+                label = Box(box.cx - 45, box.y + box.h + 5, 90, 30)
             lines, size = _fit(name, label.w + 10, max(label.h, 14) + 30, 11)
             t = _multiline(g, label.cx, _block_centre(label.y, len(lines), size), lines, size)
             t.set("class", "label")
         self._badges(g, eid, box)
 
-    def _badges(self, g: etree._Element, eid: str, box: _Box) -> None:
+    def _badges(self, g: etree._Element, eid: str, box: Box) -> None:
         w = self.waiting.get(eid)
         if isinstance(w, int) and w > 0:
             self._badge(g, box.x + 2, box.y + 2, str(w), WAITING_COLOR, cls="waiting").set("data-waiting", str(w))
@@ -466,13 +366,13 @@ class _Renderer:
             self._badge(g, box.x + box.w - 2 + max(0.0, bw / 2 - 12), box.y + box.h - 2, str(c), COMPLETED_COLOR,
                         cls="completed").set("data-completed", str(c))
 
-    def _activity(self, g: etree._Element, di: etree._Element, target: etree._Element, kind: str, name: str,
-                  box: _Box) -> None:
-        expanded = kind in _CONTAINERS and di.get("isExpanded") == "true"
+    def _activity(self, g: etree._Element, shape: Shape) -> None:
+        kind, name, box = shape.kind, shape.name, shape.box
+        expanded = _expanded(shape)
         attrs = {"stroke-width": "2"}
         if kind == "callActivity":
             attrs["stroke-width"] = "4"
-        if target.get("triggeredByEvent") == "true":
+        if shape.get("triggeredByEvent") == "true":
             attrs["stroke-dasharray"] = "2 3"
             attrs["stroke-width"] = "1.5"
         _sub(g, "rect", x=_n(box.x), y=_n(box.y), width=_n(box.w), height=_n(box.h), rx="10", fill="#ffffff",
@@ -483,7 +383,7 @@ class _Renderer:
                            weight="bold")
             t.set("class", "name")
             return
-        has_marker = kind in ("callActivity",) or kind in _CONTAINERS
+        has_marker = kind in ("callActivity",) or kind in CONTAINERS
         icon = kind == "userTask"
         top_room = 23 if icon else 5          # keep the text off the user icon
         bottom_room = 20 if has_marker else 5  # ... and off the collapsed marker
@@ -502,12 +402,13 @@ class _Renderer:
             _sub(g, "path", d=f"M{_n(mx + 3)},{_n(my + 7)} H{_n(mx + 11)} M{_n(mx + 7)},{_n(my + 3)} V{_n(my + 11)}",
                  stroke=STROKE, **{"stroke-width": "1.5"})
 
-    def _event(self, g: etree._Element, target: etree._Element, kind: str, box: _Box) -> None:
+    def _event(self, g: etree._Element, shape: Shape) -> None:
+        kind, box = shape.kind, shape.box
         r = min(box.w, box.h) / 2
         cx, cy = box.cx, box.cy
         attrs: dict[str, str] = {"stroke-width": "2"}
-        non_interrupting = (kind == "boundaryEvent" and target.get("cancelActivity") == "false") or (
-            kind == "startEvent" and target.get("isInterrupting") == "false")
+        non_interrupting = (kind == "boundaryEvent" and shape.get("cancelActivity") == "false") or (
+            kind == "startEvent" and shape.get("isInterrupting") == "false")
         if non_interrupting:
             attrs["stroke-dasharray"] = "5 3"
         if kind == "endEvent":
@@ -517,7 +418,7 @@ class _Renderer:
         if kind in ("intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent"):
             _sub(g, "circle", cx=_n(cx), cy=_n(cy), r=_n(r - 3), fill="none", stroke=STROKE,
                  **{"stroke-width": "1.2", **({"stroke-dasharray": "5 3"} if non_interrupting else {})})
-        definitions = {_local(c) for c in target if _local(c).endswith("EventDefinition")}
+        definitions = shape.event_definitions
         if "timerEventDefinition" in definitions:
             _clock(g, cx, cy, r - 7)
         if "messageEventDefinition" in definitions:
@@ -539,7 +440,7 @@ class _Renderer:
                               f"L{_n(cx + r * 0.15)},{_n(cy + r * 0.4)} L{_n(cx - r * 0.1)},{_n(cy - r * 0.05)} z",
                  fill="none", stroke=STROKE)
 
-    def _gateway(self, g: etree._Element, target: etree._Element, kind: str, box: _Box) -> None:
+    def _gateway(self, g: etree._Element, kind: str, box: Box) -> None:
         cx, cy = box.cx, box.cy
         hw, hh = box.w / 2, box.h / 2
         _sub(g, "path", d=f"M{_n(cx)},{_n(box.y)} L{_n(box.x + box.w)},{_n(cy)} L{_n(cx)},{_n(box.y + box.h)} "
@@ -570,13 +471,12 @@ class _Renderer:
                  stroke=STROKE, **{"stroke-width": "3"})
 
     # --- edges
-    def _edge(self, flows: etree._Element, labels: etree._Element, di: etree._Element, target: etree._Element,
-              points: list[tuple[float, float]]) -> None:
-        fid = target.get("id")
+    def _edge(self, flows: etree._Element, labels: etree._Element, edge: Edge) -> None:
+        fid, points = edge.id, edge.points
         g = _sub(flows, "g", **{"data-flow": fid})
         attrs: dict[str, str] = {"fill": "none", "stroke": STROKE, "stroke-width": "1.5",
                                  "stroke-linejoin": "round"}
-        if _local(target) == "association":
+        if edge.kind == "association":
             attrs["stroke-dasharray"] = "3 3"
         else:
             attrs["marker-end"] = f"url(#{self.ref('arrow')})"
@@ -584,29 +484,31 @@ class _Renderer:
         (x0, y0), (x1, y1) = points[0], points[1]
         length = math.hypot(x1 - x0, y1 - y0) or 1.0
         ux, uy = (x1 - x0) / length, (y1 - y0) / length
-        if fid in self.defaults:  # default flow: a slash near the source
+        if edge.default:  # default flow: a slash near the source
             px, py = x0 + ux * 10, y0 + uy * 10
             nx, ny = -uy, ux
             _sub(g, "line", x1=_n(px - 5 * nx - 3 * ux), y1=_n(py - 5 * ny - 3 * uy),
                  x2=_n(px + 5 * nx + 3 * ux), y2=_n(py + 5 * ny + 3 * uy), stroke=STROKE, **{"stroke-width": "1.5"})
-        elif target.find("bpmn:conditionExpression", NS) is not None:
-            source = self.semantic.get(target.get("sourceRef"))
-            if source is not None and _local(source) in _ACTIVITIES:  # conditional flow from an activity
-                pts = [(x0, y0), (x0 + ux * 8 - uy * 5, y0 + uy * 8 + ux * 5), (x0 + ux * 16, y0 + uy * 16),
-                       (x0 + ux * 8 + uy * 5, y0 + uy * 8 - ux * 5)]
-                _sub(g, "polygon", points=" ".join(f"{_n(x)},{_n(y)}" for x, y in pts), fill="#ffffff",
-                     stroke=STROKE)
-        name = (target.get("name") or "").strip()
+        elif edge.conditional and edge.source_kind in ACTIVITIES:  # conditional flow from an activity
+            pts = [(x0, y0), (x0 + ux * 8 - uy * 5, y0 + uy * 8 + ux * 5), (x0 + ux * 16, y0 + uy * 16),
+                   (x0 + ux * 8 + uy * 5, y0 + uy * 8 - ux * 5)]
+            _sub(g, "polygon", points=" ".join(f"{_n(x)},{_n(y)}" for x, y in pts), fill="#ffffff", stroke=STROKE)
+        name = edge.name
         if name:
-            label = _bounds(di.find("bpmndi:BPMNLabel/dc:Bounds", NS))
+            label = edge.label
             if label is None:
                 mid = len(points) // 2
                 (ax, ay), (bx, by) = points[mid - 1], points[mid]
-                label = _Box((ax + bx) / 2 - 40, (ay + by) / 2 - 18, 80, 14)
+                label = Box((ax + bx) / 2 - 40, (ay + by) / 2 - 18, 80, 14)
             lines, size = _fit(name, label.w + 10, max(label.h, 14) + 20, 11)
             t = _multiline(labels, label.cx, _block_centre(label.y, len(lines), size), lines, size)
             t.set("class", "edge-label")
             t.set("data-flow-label", fid)
+
+
+def _expanded(shape: Shape) -> bool:
+    """A sub-process drawn open, its contents inside it."""
+    return shape.kind in CONTAINERS and shape.expanded
 
 
 # --- SVG building blocks ----------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from ..bpmn import ElementRef
 from ..definitions import ElementInfo, ProcessDefinition
 from ..definitions.changes import DefinitionChanges
 from ..spiff.migration import CaseAlignment, ElementDiff
-from ..spiff.queries import HUMAN
+from ..bpmn.elements import HUMAN
 from ..spiff.workflow import CaseWorkflow
 
 

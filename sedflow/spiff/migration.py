@@ -16,9 +16,9 @@ from typing import Any
 from SpiffWorkflow.bpmn.util.diff import SpecDiff, WorkflowDiff, diff_dependencies, migrate_workflow
 from SpiffWorkflow.task import TaskState
 
+from ..bpmn.elements import HUMAN, SUB_PROCESSES
 from ..definitions import ElementInfo, ProcessDefinition
-from ..definitions.loader import serializer_registry
-from .queries import ACTIVITIES, HUMAN
+from .serializer import serializer_registry
 from .workflow import CaseWorkflow
 
 #: Spec attributes that only say how a task is connected: the flow around it, not the task.
@@ -81,7 +81,7 @@ class CaseAlignment:
                 changed = diff.changed.get(task.task_spec, ())
                 self.live.append(LiveElementDiff(
                     info, removed=task.task_spec in diff.removed, aspects=_aspects(changed),
-                    waiting_event=task.has_state(TaskState.WAITING) and info.kind not in HUMAN | ACTIVITIES,
+                    waiting_event=task.has_state(TaskState.WAITING) and info.kind not in HUMAN | SUB_PROCESSES,
                     timer_changed="event_definition" in changed))
 
     def element(self, info: ElementInfo) -> ElementDiff | None:
@@ -102,11 +102,11 @@ class CaseAlignment:
                 continue
             for spec in diff.added:
                 info = self._info(spec, self.new)
-                if info is not None and info.kind in HUMAN | ACTIVITIES:
+                if info is not None and info.kind in HUMAN | SUB_PROCESSES:
                     added.append(info)
             for spec, attributes in diff.changed.items():
                 info = self._info(spec)
-                if _aspects(attributes) and info is not None and info.kind in HUMAN | ACTIVITIES:
+                if _aspects(attributes) and info is not None and info.kind in HUMAN | SUB_PROCESSES:
                     changed.append(ElementDiff(info, aspects=_aspects(attributes)))
         return added, changed
 

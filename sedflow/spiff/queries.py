@@ -16,11 +16,10 @@ from uuid import UUID
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.task import Task, TaskState
 
+from ..bpmn.elements import HUMAN
 from ..definitions import ElementInfo, ProcessDefinition
-from ..definitions.timers import due_time
+from .timers import due_time
 
-HUMAN = frozenset({"userTask", "manualTask"})
-ACTIVITIES = frozenset({"callActivity", "subProcess", "transaction"})
 LIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 
 #: Each visible task's state, a cycle timer's next due (it fires while staying WAITING), and the task.

@@ -28,8 +28,8 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import TaskState
 
 from ..definitions import ProcessDefinition
-from ..definitions.loader import serializer_registry
 from ..errors import StoreError, TaskDataError
+from .serializer import serializer_registry
 from .environment import CaseEnvironment
 
 STATE_FORMAT = 1

@@ -15,10 +15,11 @@ from typing import Any
 
 from SpiffWorkflow.task import Task, TaskState
 
+from ..bpmn.elements import HUMAN, SUB_PROCESSES
 from ..definitions import ElementInfo, ProcessDefinition
-from ..definitions.timers import due_time
 from ..journal import JournalEntry, JournalKind
-from .queries import ACTIVITIES, HUMAN, LIVE, Snapshot, element_of, is_timer, snapshot
+from .queries import LIVE, Snapshot, element_of, is_timer, snapshot
+from .timers import due_time
 
 _CYCLE_FIRED = -1  # pseudo state: a cycle timer fired without leaving WAITING
 
@@ -78,7 +79,7 @@ def _entries(task: Task, info: ElementInfo, old: int | None, new: int, ctx: Step
     timer = is_timer(task)
     if new == TaskState.CANCELLED:
         # Waiting message/signal catchers are cancelled whenever a case ends: only work and timers count.
-        if old is not None and old & LIVE and (info.kind in HUMAN or info.kind in ACTIVITIES or timer):
+        if old is not None and old & LIVE and (info.kind in HUMAN or info.kind in SUB_PROCESSES or timer):
             yield entry(JournalKind.TASK_CANCELLED)
         return
     if info.kind in HUMAN:
@@ -91,7 +92,7 @@ def _entries(task: Task, info: ElementInfo, old: int | None, new: int, ctx: Step
     elif info.kind.endswith("Gateway"):
         if new == TaskState.COMPLETED:
             yield entry(JournalKind.GATEWAY_TAKEN, data={"to": _targets(task)})
-    elif info.kind in ACTIVITIES:
+    elif info.kind in SUB_PROCESSES:
         if new == TaskState.STARTED or (new == TaskState.COMPLETED and not (old or 0) & TaskState.STARTED):
             yield entry(JournalKind.ACTIVITY_STARTED)
         if new == TaskState.COMPLETED:

@@ -1,10 +1,10 @@
 """Timer event definitions that read the engine's clock instead of the wall clock.
 
-SpiffWorkflow's timers call ``datetime.now()`` themselves and offer no clock injection. The loader
-gives every parsed timer one of these subclasses; they take "now" from the clock of the engine that
-runs the case (reached through the workflow's script engine), so tests and simulations move time
-without sleeping or patching the library. Semantics otherwise follow SpiffWorkflow's, with three
-decisions of sedflow's own:
+SpiffWorkflow's timers call ``datetime.now()`` themselves and offer no clock injection. sedflow's
+parser (:mod:`.parser`) builds these subclasses for every timer it parses; they take "now" from the
+clock of the engine that runs the case (:func:`~sedflow.spiff.environment.now_for`), so tests and
+simulations move time without sleeping or patching the library. Semantics otherwise follow
+SpiffWorkflow's, with three decisions of sedflow's own:
 
 - a timer fires when its due time has come (``due <= now``), never before;
 - a date without a time zone is UTC (the engine's clock is UTC);
@@ -14,15 +14,21 @@ decisions of sedflow's own:
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, date, datetime
 from typing import Any
 
-from ..spiff.environment import now_for
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import (CycleTimerEventDefinition, DurationTimerEventDefinition,
-                                                              TimeDateEventDefinition, TimerEventDefinition)
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
+    DurationTimerEventDefinition,
+    TimeDateEventDefinition,
+)
+
+from ..clock import add_duration
+from .environment import now_for
 
 
-def parse_when(value: Any) -> datetime:
+def parse_when(value: object) -> datetime:
     """A due time from an expression's value: a date, a datetime or ISO text; naive means UTC."""
     if isinstance(value, datetime):
         when = value
@@ -30,40 +36,35 @@ def parse_when(value: Any) -> datetime:
         when = datetime.combine(value, datetime.min.time())
     else:
         when = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    return when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when.astimezone(timezone.utc)
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
-def add_duration(start: datetime, duration: str) -> datetime:
-    """``start`` plus an ISO 8601 duration, with calendar months and years."""
-    parsed = TimerEventDefinition.parse_iso_duration(duration)
-    return start + TimerEventDefinition.get_timedelta_from_start(parsed, start)
-
-
-def _fire_once(my_task: Any, expression: str, due_from: Any) -> bool:
+def _fire_once(my_task: Any, expression: str, due_from: Callable[[Any, Any], datetime]) -> bool:
     """A one-shot timer: its due time is fixed when it starts waiting, and it fires once that has come."""
-    value = my_task._get_internal_data("event_value")
-    if value is None:
-        value = due_from(my_task.workflow.script_engine.evaluate(my_task, expression), my_task).isoformat()
-        my_task._set_internal_data(event_value=value)
-    if parse_when(value) <= now_for(my_task):
-        my_task._set_internal_data(event_fired=True)
-    return my_task._get_internal_data("event_fired", False)
+    data = my_task.internal_data
+    if data.get("event_value") is None:
+        value = my_task.workflow.script_engine.evaluate(my_task, expression)
+        data["event_value"] = due_from(value, my_task).isoformat()
+    if parse_when(data["event_value"]) <= now_for(my_task):
+        data["event_fired"] = True
+    return bool(data.get("event_fired", False))
 
 
-class ClockTimeDate(TimeDateEventDefinition):
+class ClockTimeDate(TimeDateEventDefinition):  # type: ignore[misc]
     def has_fired(self, my_task: Any) -> bool:
         return _fire_once(my_task, self.expression, lambda when, _: parse_when(when))
 
 
-class ClockDuration(DurationTimerEventDefinition):
+class ClockDuration(DurationTimerEventDefinition):  # type: ignore[misc]
     def has_fired(self, my_task: Any) -> bool:
         return _fire_once(my_task, self.expression, lambda duration, task: add_duration(now_for(task), duration))
 
 
-class ClockCycle(CycleTimerEventDefinition):
+class ClockCycle(CycleTimerEventDefinition):  # type: ignore[misc]
     def cycle_complete(self, my_task: Any) -> bool:
         now = now_for(my_task)
-        value = my_task._get_internal_data("event_value")
+        data = my_task.internal_data
+        value = data.get("event_value")
         if value is None:
             cycles, start, period = _parse_cycle(my_task.workflow.script_engine.evaluate(my_task, self.expression), now)
             value = {"cycles": cycles, "next": start.isoformat(), "duration": period}
@@ -77,10 +78,10 @@ class ClockCycle(CycleTimerEventDefinition):
                 value["cycles"] -= 1
                 ready = True
         else:
-            my_task.internal_data.pop("event_value", None)
-            my_task.internal_data["event_fired"] = True
+            data.pop("event_value", None)
+            data["event_fired"] = True
             return False
-        my_task._set_internal_data(event_value=value)
+        data["event_value"] = value
         return ready
 
 
@@ -101,15 +102,9 @@ def _parse_cycle(expression: str, now: datetime) -> tuple[int, datetime, str]:
     return cycles, parse_when(parts[1]), parts[2]
 
 
-CLOCKED = {TimeDateEventDefinition: ClockTimeDate, DurationTimerEventDefinition: ClockDuration,
-            CycleTimerEventDefinition: ClockCycle}
-
-
-def use_engine_clock(task_spec: Any) -> None:
-    """Give a parsed timer event the clocked class of its kind (a no-op for other task specs)."""
-    definition = getattr(task_spec, "event_definition", None)
-    if definition is not None and type(definition) in CLOCKED:
-        definition.__class__ = CLOCKED[type(definition)]
+#: SpiffWorkflow's timer definition classes and the clocked class sedflow builds instead of each.
+CLOCKED: dict[type, type] = {TimeDateEventDefinition: ClockTimeDate, DurationTimerEventDefinition: ClockDuration,
+                             CycleTimerEventDefinition: ClockCycle}
 
 
 def due_time(my_task: Any) -> datetime | None:
@@ -120,5 +115,4 @@ def due_time(my_task: Any) -> datetime | None:
     return parse_when(value) if value else None
 
 
-__all__ = ["ClockCycle", "ClockDuration", "ClockTimeDate", "add_duration", "due_time", "parse_when",
-           "use_engine_clock"]
+__all__ = ["CLOCKED", "ClockCycle", "ClockDuration", "ClockTimeDate", "due_time", "parse_when"]

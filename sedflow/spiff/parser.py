@@ -1,0 +1,136 @@
+"""Building SpiffWorkflow specs from diagrams sedflow has already parsed and checked.
+
+sedflow parses every file itself (:func:`sedflow.bpmn.xml.parse_diagram`: no DTDs, no network) and
+hands the trees to :class:`SedflowParser`, SpiffWorkflow's Camunda parser extended the way the library
+means it to be (``OVERRIDE_PARSER_CLASSES``): its event parsers build clocked timer definitions
+(:mod:`.timers`) in place of SpiffWorkflow's wall-clock ones. What the library would otherwise do wrong
+with a spec shared by many cases is fixed once per spec (:func:`_share`). SpiffWorkflow's own
+errors become :class:`~sedflow.errors.DefinitionError` with file, element and line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.BpmnParser import XSD_PATH as _SPIFF_XSD
+from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, IntermediateCatchEvent, StartEvent
+from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
+from SpiffWorkflow.camunda.parser.event_parsers import (
+    CamundaBoundaryEventParser,
+    CamundaIntermediateCatchEventParser,
+    CamundaStartEventParser,
+)
+
+from ..bpmn.xml import line_of
+from ..errors import DefinitionError
+from .timers import CLOCKED
+
+#: The BPMN 2.0 XSD SpiffWorkflow ships (diagrams are validated against it before they are parsed).
+XSD_PATH = Path(_SPIFF_XSD)
+
+
+class _ClockedTimers:
+    """Event parser mixin: a timer event gets the clocked definition of its kind."""
+
+    def parse_timer_event(self, event: etree._Element) -> Any:
+        parsed = super().parse_timer_event(event)  # type: ignore[misc]
+        return CLOCKED[type(parsed)](parsed.name, parsed.expression, description=parsed.description)
+
+
+class _StartEventParser(_ClockedTimers, CamundaStartEventParser):  # type: ignore[misc]
+    pass
+
+
+class _IntermediateCatchEventParser(_ClockedTimers, CamundaIntermediateCatchEventParser):  # type: ignore[misc]
+    pass
+
+
+class _BoundaryEventParser(_ClockedTimers, CamundaBoundaryEventParser):  # type: ignore[misc]
+    pass
+
+
+class SedflowParser(CamundaParser):  # type: ignore[misc]
+    """The Camunda parser (forms, properties, lanes) whose timers read the engine's clock.
+
+    Only start, intermediate catch and boundary events carry timers; an event-based gateway's timers are
+    the intermediate catch events after it.
+    """
+
+    OVERRIDE_PARSER_CLASSES = {
+        **CamundaParser.OVERRIDE_PARSER_CLASSES,
+        full_tag("startEvent"): (_StartEventParser, StartEvent),
+        full_tag("intermediateCatchEvent"): (_IntermediateCatchEventParser, IntermediateCatchEvent),
+        full_tag("boundaryEvent"): (_BoundaryEventParser, BoundaryEvent),
+    }
+
+
+class SpecBuilder:
+    """Specs for the processes of a set of diagrams, every SpiffWorkflow error as a DefinitionError."""
+
+    def __init__(self, trees: Mapping[str, etree._ElementTree]):
+        self._trees = trees
+        self._parser = SedflowParser()
+        #: What SpiffWorkflow refused while reading the files.
+        self.problems: list[DefinitionError] = []
+        for name, tree in trees.items():
+            try:
+                self._parser.add_bpmn_xml(tree, filename=name)
+            except ValidationException as exc:
+                self.problems.append(self._problem(exc))
+            except Exception as exc:  # SpiffWorkflow reports some structural errors as plain exceptions
+                self.problems.append(_caused(DefinitionError(
+                    f"SpiffWorkflow cannot parse it: {type(exc).__name__}: {exc}", file=name), exc))
+
+    def build(self, process_id: str, file: str) -> tuple[Any, dict[str, Any]]:
+        """The process's spec and the specs of the processes it calls (SpiffWorkflow ``BpmnProcessSpec``s),
+        ready to be shared by every case."""
+        try:
+            spec = self._parser.get_spec(process_id)
+            subprocess_specs = self._parser.get_subprocess_specs(process_id)
+        except ValidationException as exc:
+            raise self._problem(exc) from exc
+        except Exception as exc:
+            raise DefinitionError(f"SpiffWorkflow cannot build it: {type(exc).__name__}: {exc}",
+                                  file=file, element=process_id) from exc
+        for process_spec in (spec, *subprocess_specs.values()):
+            _share(process_spec)
+        return spec, dict(subprocess_specs)
+
+    def _problem(self, exc: ValidationException) -> DefinitionError:
+        message = str(exc.args[0]) if exc.args else str(exc)
+        file = exc.file_name or None
+        return _caused(DefinitionError(message, file=file, element=exc.id or None,
+                                       line=line_of(self._trees, file, exc.id)), exc)
+
+
+def _caused(error: DefinitionError, cause: BaseException) -> DefinitionError:
+    """A problem collected (not raised) keeps what SpiffWorkflow raised as its cause."""
+    error.__cause__ = cause
+    return error
+
+
+def _share(process_spec: Any) -> None:
+    """Link event sub-processes once, at load, so that triggering one never rewires the shared spec.
+
+    SpiffWorkflow 3.2 connects ``Start -> event sub-process -> End`` into the *spec* the first time an
+    event sub-process is triggered, unless ``Start`` is already among the sub-process's inputs; with a
+    spec shared by many cases (and cached by version), every later case would then run that sub-process
+    as soon as it starts. So the links are made here: ``-> End`` fully (a triggered sub-process can
+    finish its process) and ``Start ->`` on the sub-process's side only, so that it has an input (and
+    ``trigger_wf`` adds nothing) but ``Start`` never spawns it.
+    """
+    start = process_spec.start
+    for name in start.trigger_specs:
+        task_spec = process_spec.task_specs[name]
+        if process_spec.end not in task_spec.outputs:
+            task_spec.connect(process_spec.end)
+        if start not in task_spec.inputs:
+            task_spec.inputs = [*task_spec.inputs, start]  # inputs is a computed list: set it whole
+
+
+__all__ = ["XSD_PATH", "SedflowParser", "SpecBuilder"]

@@ -67,7 +67,7 @@ def build_report() -> str:
     return render_html([OUTCOMES], title="Supported Employment – halvårsrapport 2026",
                        charts={OUTCOMES.id: bar_chart(OUTCOMES, fmt="png")},
                        heatmaps={"Supported Employment": heatmap},
-                       generated_at=dt.datetime(2026, 7, 1, 8, 30, tzinfo=dt.timezone.utc), synthetic=True)
+                       generated_at=dt.datetime(2026, 7, 1, 8, 30, tzinfo=dt.UTC), synthetic=True)
 
 
 def screenshot(chromium: str, page: Path, out: Path, window: str) -> None:

@@ -17,16 +17,17 @@ import time
 from pathlib import Path
 
 from sedflow import PROCESSES_DIR, Engine, ManualClock, load_directory, open_store
-from sedflow.programmes.se import PROFILE as SE_PROFILE
 from sedflow.demo import run_scenario
-from sedflow.reports.engine import ReportFilter, Reports
+from sedflow.programmes.se import PROFILE as SE_PROFILE
+from sedflow.reports import ReportFilter, Reports, write_html_report
 
 BASE = 190  # the Nätkraft scenario's cases
 
 
 def build(url: str, cases: int) -> tuple[int, int]:
     store = open_store(url, create=True)
-    engine = Engine(store, load_directory(PROCESSES_DIR), clock=ManualClock("2000-01-03T08:00:00+00:00"), profile=SE_PROFILE)
+    engine = Engine(store, load_directory(PROCESSES_DIR), clock=ManualClock("2000-01-03T08:00:00+00:00"),
+                    profile=SE_PROFILE)
     run_scenario(engine, "natkraft")
     copies = cases // BASE - 1
     with store._write() as cur:
@@ -63,7 +64,7 @@ def main() -> None:
         print(f"store: {cases:,} cases, {rows:,} journal rows (built in {time.perf_counter() - started:.0f} s)")
         store = open_store(url)
         engine = Engine(store, load_directory(PROCESSES_DIR), profile=SE_PROFILE)
-        reports = Reports(store, engine.definitions, suppress=False)
+        reports = Reports(store, engine.definitions, profile=SE_PROFILE, suppress=False)
         where, total, tables = ReportFilter(), 0.0, []
         for name in reports.catalogue():
             started = time.perf_counter()
@@ -71,9 +72,8 @@ def main() -> None:
             elapsed = time.perf_counter() - started
             total += elapsed
             print(f"  {name:<24} {elapsed:6.2f} s  ({len(tables[-1].rows)} rows)")
-        from sedflow.reports.bundle import write_html_report
         started = time.perf_counter()
-        write_html_report(engine, reports, where, Path(tmp) / "html", tables)
+        write_html_report(engine.definitions, reports, where, Path(tmp) / "html", tables)
         bundle = time.perf_counter() - started
         print(f"all reports {total:.2f} s + HTML bundle (charts, heatmaps, page) {bundle:.2f} s = "
               f"{total + bundle:.2f} s")

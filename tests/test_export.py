@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import REFERRAL, walk
 from lxml import etree
-from paths import ENROL, PATHS, ST
-
 from sedflow.journal import JournalEntry
-from sedflow.reports.export import write_ocel, write_xes
+from sedflow.programmes.se import PROFILE as SE_PROFILE
+from sedflow.reports import write_ocel, write_xes
 from sedflow.store import CaseRecord
+
+from conftest import REFERRAL, walk
+from paths import ENROL, PATHS, ST
 
 SE = "supported_employment"
 XES = "{http://www.xes-standard.org/}"
@@ -69,7 +70,7 @@ def test_xes_reads_back_in_pm4py_with_every_trace_and_event(store, cases, tmp_pa
     import pm4py  # a test dependency: a missing PM4Py fails here rather than skipping
 
     path = tmp_path / "log.xes"
-    summary = write_xes(store, path)
+    summary = write_xes(store, path, profile=SE_PROFILE)
     expected = {case_id: [e for e in entries if e.kind in XES_LIFECYCLE]
                 for case_id, entries in journals(store).items()}
     total = sum(map(len, expected.values()))
@@ -101,7 +102,7 @@ def test_xes_reads_back_in_pm4py_with_every_trace_and_event(store, cases, tmp_pa
 
 def test_xes_document_structure(store, cases, tmp_path):
     path = tmp_path / "log.xes"
-    write_xes(store, path)
+    write_xes(store, path, profile=SE_PROFILE)
     raw = path.read_bytes()
     assert raw.startswith(b"<?xml version='1.0' encoding='utf-8'?>") and b"<!DOCTYPE" not in raw
     root = etree.fromstring(raw)
@@ -128,8 +129,8 @@ def test_xes_personal_attributes_only_when_asked(store, cases, tmp_path):
     import pm4py
 
     plain, personal = tmp_path / "plain.xes", tmp_path / "personal.xes"
-    write_xes(store, plain)
-    write_xes(store, personal, include_personal=True)
+    write_xes(store, plain, profile=SE_PROFILE)
+    write_xes(store, personal, profile=SE_PROFILE, include_personal=True)
     text = plain.read_text("utf-8")
     for name in PERSONAL + ("participant",):
         assert f'key="{name}"' not in text
@@ -151,7 +152,7 @@ def test_xes_personal_attributes_only_when_asked(store, cases, tmp_path):
 
 def test_xes_process_filter_file_object_and_empty_store(store, cases, tmp_path):
     out = io.BytesIO()
-    summary = write_xes(store, out, process_id="supported_training")
+    summary = write_xes(store, out, profile=SE_PROFILE, process_id="supported_training")
     [entries] = journals(store, "supported_training").values()
     assert summary == {"traces": 1, "events": sum(e.kind in XES_LIFECYCLE for e in entries)}
     root = etree.fromstring(out.getvalue())
@@ -159,7 +160,8 @@ def test_xes_process_filter_file_object_and_empty_store(store, cases, tmp_path):
         [cases["training"]]
     out_dir = tmp_path / "out"
     out_dir.mkdir()
-    assert write_xes(store, out_dir / "none.xes", process_id="no_such_process") == {"traces": 0, "events": 0}
+    none = write_xes(store, out_dir / "none.xes", profile=SE_PROFILE, process_id="no_such_process")
+    assert none == {"traces": 0, "events": 0}
     assert etree.parse(str(out_dir / "none.xes")).getroot().find(f"{XES}trace") is None
     assert [p.name for p in out_dir.iterdir()] == ["none.xes"]  # no temporary file left behind
 
@@ -221,7 +223,7 @@ def related(event, qualifier):
 
 def test_ocel_structure_counts_and_relationships(store, cases, tmp_path):
     path = tmp_path / "log.ocel.json"
-    summary = write_ocel(store, path)
+    summary = write_ocel(store, path, profile=SE_PROFILE)
     doc = json.loads(path.read_text("utf-8"))
     declared = check_ocel(doc)
     by_case = journals(store)
@@ -279,8 +281,8 @@ def test_ocel_structure_counts_and_relationships(store, cases, tmp_path):
 
 def test_ocel_personal_attributes_only_when_asked(store, cases, tmp_path):
     plain, personal = tmp_path / "plain.json", tmp_path / "personal.json"
-    write_ocel(store, plain)
-    write_ocel(store, personal, include_personal=True)
+    write_ocel(store, plain, profile=SE_PROFILE)
+    write_ocel(store, personal, profile=SE_PROFILE, include_personal=True)
     doc = json.loads(plain.read_text("utf-8"))
     names = {a["name"] for section in ("objectTypes", "eventTypes") for t in doc[section] for a in t["attributes"]}
     names |= {a["name"] for item in doc["objects"] + doc["events"] for a in item["attributes"]}
@@ -304,16 +306,16 @@ def test_ocel_reads_in_pm4py_and_filters_by_process(store, cases, tmp_path):
     import pm4py
 
     path = tmp_path / "se.json"
-    summary = write_ocel(store, path, process_id=SE)
+    summary = write_ocel(store, path, profile=SE_PROFILE, process_id=SE)
     ocel = pm4py.read_ocel2_json(str(path))
-    se = {k: v for k, v in journals(store, SE).items()}
+    se = journals(store, SE)
     assert len(se) == 5 and len(ocel.events) == summary["events"] == \
         sum(e.kind in OCEL_KINDS for entries in se.values() for e in entries)
     assert len(ocel.objects) == summary["objects"] and set(ocel.objects["ocel:type"]) == {"case", "participant",
                                                                                            "placement"}
     assert f"case:{cases['training']}" not in set(ocel.objects["ocel:oid"])
 
-    write_ocel(store, path, process_id="no_such_process")
+    write_ocel(store, path, profile=SE_PROFILE, process_id="no_such_process")
     empty = json.loads(path.read_text("utf-8"))
     check_ocel(empty)
     assert (empty["objects"], empty["events"], empty["eventTypes"]) == ([], [], [])
@@ -326,7 +328,7 @@ class DiagramWithEmployers:
     """Just the two public reads the exports use, over cases whose task data names an employer."""
 
     def __init__(self):
-        t0 = datetime(2026, 3, 2, 9, tzinfo=timezone.utc)
+        t0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
         self.cases, self.entries = [], []
         for n, (participant, employer) in enumerate((("p-1", "org-556677"), ("p-2", "org-556677"))):
             case_id = f"c{n}"
@@ -352,7 +354,7 @@ class DiagramWithEmployers:
 
 def test_ocel_employer_objects_from_task_data(tmp_path):
     path = tmp_path / "employers.json"
-    summary = write_ocel(DiagramWithEmployers(), path)
+    summary = write_ocel(DiagramWithEmployers(), path, profile=SE_PROFILE)
     doc = json.loads(path.read_text("utf-8"))
     check_ocel(doc)
     assert summary["objects_by_type"] == {"case": 2, "placement": 2, "participant": 2, "employer": 2}

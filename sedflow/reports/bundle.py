@@ -5,45 +5,60 @@ Charts are also written beside the HTML as PNG and SVG files, for slides and doc
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import cast
 
+from ..definitions import ProcessDefinition
+from .catalogue import Reports
 from .charts import bar_chart, duration_chart, funnel_chart
-from .engine import ReportFilter, Reports
 from .heatmap import heatmap_svg
 from .html import render_html
+from .profile import Chart
+from .sql import ReportFilter
 from .table import Table
 
-_CHARTS = {"outcomes_by_gender": bar_chart, "closure_split": bar_chart, "outcomes_by_year": bar_chart,
-           "funnel": funnel_chart, "stage_durations": duration_chart}
+#: Charts of the generic reports; a programme's come from its profile.
+CHARTS = {"funnel": Chart("funnel"), "stage_durations": Chart("duration")}
+_BOTH = ("png", "svg")  # one figure, both formats
 
 
-def write_html_report(engine: Any, reports: Reports, where: ReportFilter, out_dir: Path,
+def _draw(table: Table, chart: Chart) -> dict[str, bytes]:
+    if chart.kind == "bar":
+        images = bar_chart(table, value_columns=chart.value_columns, fmt=_BOTH)
+    else:
+        images = (funnel_chart if chart.kind == "funnel" else duration_chart)(table, fmt=_BOTH)
+    return cast(dict[str, bytes], images)  # several formats give {format: bytes}
+
+
+def write_html_report(definitions: Iterable[ProcessDefinition], reports: Reports, where: ReportFilter, out_dir: Path,
                       tables: Sequence[Table] | None = None) -> Path:
-    """Write ``index.html`` and the charts; ``tables`` (every report, already computed) are reused if given."""
+    """Write ``index.html`` and the charts, with a heatmap per definition given (each showing only its own
+    process's counts: element ids are unique only within a process); ``tables`` (every report, already
+    computed) are reused if given."""
     out_dir.mkdir(parents=True, exist_ok=True)
     if tables is None:
         tables = [reports.run(name, where) for name in reports.catalogue()]
+    specs = {**CHARTS, **reports.profile.charts}
     charts = {}
     for table in tables:
-        draw = _CHARTS.get(table.id)
-        if draw is None:
+        chart = specs.get(table.id)
+        if chart is None:
             continue
-        kwargs = {"value_columns": [c for c in table.columns[1:] if not c.startswith("Andel")]} \
-            if draw is bar_chart and table.id == "closure_split" else {}
-        images = draw(table, fmt=("png", "svg"), **kwargs)  # one figure, both formats
+        images = _draw(table, chart)
         for fmt, image in images.items():
             (out_dir / f"{table.id}.{fmt}").write_bytes(image)
         charts[table.id] = images["png"]
     waiting, done = reports.element_counts(where)
     heatmaps = {}
-    for definition in engine.definitions:
-        heatmaps[f"{definition.name} ({definition.process_id})"] = heatmap_svg(
-            definition, waiting=waiting, completed=done, title=definition.name)
+    for definition in definitions:
+        pid = definition.process_id
+        heatmaps[f"{definition.name} ({pid})"] = heatmap_svg(
+            definition, waiting={ref.element_id: n for ref, n in waiting.items() if ref.process_id == pid},
+            completed={ref.element_id: n for ref, n in done.items() if ref.process_id == pid}, title=definition.name)
     html = render_html(tables, title="sedflow – rapport", charts=charts, heatmaps=heatmaps,
-                       generated_at=datetime.now(timezone.utc), synthetic=reports.synthetic,
+                       generated_at=datetime.now(UTC), synthetic=reports.synthetic,
                        suppression_k=reports.k if reports.suppress else None)
     path = out_dir / "index.html"
     path.write_text(html, encoding="utf-8")

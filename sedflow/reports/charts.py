@@ -18,12 +18,11 @@ What the charts promise:
 from __future__ import annotations
 
 import io
-import math
 import sys
 import textwrap
 from collections.abc import Sequence
 from numbers import Real
-from typing import Any
+from typing import Any, TypeGuard
 
 from .table import SUPPRESSED_MARK, SYNTHETIC_MARK, Table
 
@@ -34,7 +33,7 @@ Image = bytes | dict[str, bytes]
 PALETTE = ("#1f6fd1", "#e07b39", "#3a9a5b", "#8e5bb5", "#c9414b", "#4aa3b5", "#8a7a3d", "#6b6f76")
 DPI = 110
 
-_RC = {
+_RC: dict[Any, Any] = {  # matplotlib rcParams (its stubs type the keys as literals)
     "svg.hashsalt": "sedflow",
     "svg.fonttype": "none",        # text stays text
     "font.family": "DejaVu Sans",  # ships with matplotlib: same metrics everywhere, å ä ö and –
@@ -105,7 +104,7 @@ def funnel_chart(table: Table, fmt: Formats = "png", *, value_column: str | None
     is suppressed come last, marked ``..``. ``value_column`` defaults to the first numeric column.
     """
     _check_fmt(fmt)
-    col = value_column or (_numeric_columns(table) or [None])[0]
+    col = value_column or next(iter(_numeric_columns(table)), None)
     if col is None or col not in table.columns:
         raise ValueError(f"table '{table.id}' has no numeric column for a funnel")
     c = table.columns.index(col)
@@ -210,8 +209,8 @@ def _check_fmt(fmt: Formats) -> None:
             raise ValueError(f"unknown chart format '{one}' (use one of {', '.join(FORMATS)})")
 
 
-def _is_number(v: Any) -> bool:
-    return isinstance(v, Real) and not isinstance(v, bool) and not (isinstance(v, float) and math.isnan(v))
+def _is_number(v: object) -> TypeGuard[Real]:
+    return not isinstance(v, bool) and isinstance(v, Real) and v == v  # NaN is the one value unequal to itself
 
 
 def _num(table: Table, r: int, c: int) -> float | None:
@@ -231,7 +230,7 @@ def _find_column(table: Table, names: Sequence[str]) -> str | None:
     for col in table.columns[1:]:
         low = col.lower()
         for name in names:
-            if low == name or low.startswith(name + " ") or low.startswith(name + "(") or f" {name}" in f" {low}":
+            if low == name or low.startswith((name + " ", name + "(")) or f" {name}" in f" {low}":
                 return col
     return None
 
@@ -264,7 +263,11 @@ def _footer(fig: Any, table: Table) -> None:
 def _save(fig: Any, table: Table, fmt: Formats) -> Image:
     """The figure in one format (bytes), or in several ({format: bytes}) drawn from the one figure."""
     if not isinstance(fmt, str):
-        return {one: _save(fig, table, one) for one in fmt}
+        return {one: _save_one(fig, table, one) for one in fmt}
+    return _save_one(fig, table, fmt)
+
+
+def _save_one(fig: Any, table: Table, fmt: str) -> bytes:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     FigureCanvasAgg(fig)
     buf = io.BytesIO()

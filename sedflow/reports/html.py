@@ -184,7 +184,7 @@ def _data_uri(data: bytes) -> str:
     head = data[:200].lstrip()
     if data.startswith(_PNG):
         mime = "image/png"
-    elif head.startswith(b"<?xml") or head.startswith(b"<svg") or head.startswith(b"<!--"):
+    elif head.startswith((b"<?xml", b"<svg", b"<!--")):
         mime = "image/svg+xml"
     elif data.startswith(b"\xff\xd8"):
         mime = "image/jpeg"
@@ -215,7 +215,7 @@ def _clean_svg(svg: str) -> str:
             value = el.attrib[name].strip()
             if local.startswith("on") or (local in ("href", "src") and not value.startswith("#")) or _external(value):
                 del el.attrib[name]
-    return etree.tostring(root, encoding="unicode")
+    return str(etree.tostring(root, encoding="unicode"))
 
 
 def _external(text: str) -> bool:

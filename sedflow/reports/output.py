@@ -12,17 +12,27 @@ from .table import SYNTHETIC_MARK, Table, format_cell
 
 
 def to_text(table: Table) -> str:
-    """An aligned table for a terminal, with its notes (sv-SE decimal commas)."""
-    rows = [list(table.columns)] + [[format_cell(v) for v in row] for row in table.display_rows()]
-    widths = [max(len(str(r[c])) for r in rows) for c in range(len(table.columns))]
+    """An aligned table for a terminal, with its notes (sv-SE decimal commas).
+
+    A table whose every row is suppressed says so in one line (then shows its totals, if it has any)
+    rather than print a column of marks.
+    """
+    shown = table.display_rows()
     lines = [table.title, ""]
     if table.synthetic:
         lines.insert(0, f"*** {SYNTHETIC_MARK} ***")
-    for i, row in enumerate(rows):
-        cells = zip(row, widths, strict=True)
-        lines.append("  ".join(str(v).ljust(w) if c == 0 else str(v).rjust(w) for c, (v, w) in enumerate(cells)))
-        if i == 0:
-            lines.append("  ".join("-" * w for w in widths))
+    if table.all_suppressed:
+        lines.append(f"Alla {len(shown) - table.total_row} rader döljs: varje rad har för få personer "
+                     "för att visas (se noten).")
+        shown = shown[-1:] if table.total_row else []
+    if shown or not table.all_suppressed:
+        rows = [list(table.columns)] + [[format_cell(v) for v in row] for row in shown]
+        widths = [max(len(str(r[c])) for r in rows) for c in range(len(table.columns))]
+        for i, row in enumerate(rows):
+            cells = zip(row, widths, strict=True)
+            lines.append("  ".join(str(v).ljust(w) if c == 0 else str(v).rjust(w) for c, (v, w) in enumerate(cells)))
+            if i == 0:
+                lines.append("  ".join("-" * w for w in widths))
     lines += [""] + [f"  {note}" for note in table.notes]
     return "\n".join(lines)
 

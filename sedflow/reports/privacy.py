@@ -45,7 +45,7 @@ def suppress(table: Table, k: int, *, count_columns: Iterable[int] | None = None
     others = [c for c in range(1, len(table.columns)) if c not in columns]
     sources = {c: set((derived or {}).get(c, columns)) for c in others}
     hidden |= {(r, c) for r, source in list(hidden) for c in others if source in sources[c]}
-    return replace(table, suppressed=frozenset(hidden))
+    return replace(table, suppressed=frozenset(hidden), total_row=total_row or table.total_row)
 
 
 def _count(table: Table, cell: tuple[int, int]) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import math
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 SUPPRESSED_MARK = ".."
@@ -26,6 +26,17 @@ class Table:
     notes: tuple[str, ...] = ()              # counting rules, periods, filters: printed under the table
     synthetic: bool = False
     suppressed: frozenset[tuple[int, int]] = field(default_factory=frozenset)  # (row index, column index)
+    total_row: bool = False                  # the last row holds the column totals
+
+    @property
+    def all_suppressed(self) -> bool:
+        """Whether disclosure control hid every row but the totals: each number in it is suppressed."""
+        body = range(len(self.rows) - 1 if self.total_row else len(self.rows))
+        hidden_rows = {r for r, _ in self.suppressed}
+        return len(body) > 0 and all(
+            r in hidden_rows and all((r, c) in self.suppressed or not _is_number(v)
+                                     for c, v in enumerate(self.rows[r]) if c)
+            for r in body)
 
     def value(self, row_label: Any, column: str) -> Any:
         """The value in the row labelled ``row_label`` and the named column (None when suppressed)."""
@@ -44,6 +55,18 @@ class Table:
         return {"id": self.id, "title": self.title, "columns": list(self.columns), "rows": self.display_rows(),
                 "notes": list(self.notes), "synthetic": self.synthetic,
                 "suppressed_cells": sorted(list(cell) for cell in self.suppressed)}
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, int | float | Decimal) and not isinstance(v, bool)
+
+
+def percent(numerator: int, denominator: int, decimals: int) -> float | None:
+    """``numerator`` as a percentage of ``denominator``, rounded half up as programmes print it (None for 0/0)."""
+    if not denominator:
+        return None
+    exact = Decimal(numerator) * 100 / Decimal(denominator)
+    return float(exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP))
 
 
 def format_cell(v: Any) -> str:

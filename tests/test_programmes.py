@@ -11,11 +11,11 @@ from collections import Counter
 
 import pytest
 from click.testing import CliRunner
-
 from sedflow import PROCESSES_DIR, Engine, ManualClock, load_directory, open_store
 from sedflow.programmes.se import PROFILE as SE_PROFILE
-from sedflow.demo import DEMO_DECISIONS, run_demo
 from sedflow.reports.engine import ReportFilter, Reports
+from sedflow.simulation import run_demo, run_scenario
+
 from sedflow_cli.main import main
 
 CALLED_ONLY = {"supported_training"}  # started from another programme, never on its own
@@ -25,9 +25,77 @@ PROGRAMMES = sorted(d.process_id for d in load_directory(PROCESSES_DIR) if d.pro
 def test_every_programme_is_shipped_with_demo_decisions():
     assert set(PROGRAMMES) == {"supported_employment", "gavle_se_coach", "habo_ips", "botkyrka_sed", "jagmed",
                                "ima"}
+    simulation = SE_PROFILE.simulation
+    assert set(simulation.processes) == set(PROGRAMMES)
     for pid in PROGRAMMES:
-        tasks = {e.id for e in load_directory(PROCESSES_DIR).get(pid).user_tasks()}
-        assert set(DEMO_DECISIONS[pid]) <= tasks, f"{pid}: demo decisions for tasks the diagram lacks"
+        definition = load_directory(PROCESSES_DIR).get(pid)
+        tasks = {e.id: e.form for e in definition.user_tasks()}
+        process = simulation.processes[pid]
+        assert set(process.decisions) <= set(tasks), f"{pid}: demo decisions for tasks the diagram lacks"
+        start = {f.id: f for f in definition.start_form.fields}
+        assert set(process.start) <= set(start), f"{pid}: start weights for fields the start form lacks"
+        for task, decisions in process.decisions.items():
+            for name, weights in decisions.items():
+                field = next(f for f in tasks[task].fields if f.id == name)
+                assert field.type != "enum" or {v for v, _ in weights} <= {code for code, _ in field.options}, \
+                    f"{pid}.{task}.{name}: a weighted value the form does not offer"
+        for name, weights in process.start.items():
+            assert {v for v, _ in weights} <= {code for code, _ in start[name].options}, f"{pid}: start {name}"
+
+
+def test_every_free_text_field_has_plausible_values():
+    """The demo never types filler: every text field of every diagram has values in texts.toml, and the
+    referring units name the places of each programme."""
+    simulation = SE_PROFILE.simulation
+    for definition in load_directory(PROCESSES_DIR):
+        forms = [definition.start_form, *(e.form for e in definition.user_tasks())]
+        for field in (f for form in forms if form for f in form.fields if f.type == "string"):
+            assert field.id in simulation.texts, f"{definition.process_id}: no values for {field.id}"
+    places = simulation.processes["supported_employment"].places
+    units = simulation.texts["referral_unit"]
+    assert units.choices({"referral_source": "PSYCHIATRY"}, places) == ("Psykiatrin Umeå",)
+    for pid in PROGRAMMES:
+        options = {code for code, _ in load_directory(PROCESSES_DIR).get(pid).start_form.fields[0].options}
+        assert options <= set(units.by_value), "a referral source without referring units"
+        named = [u for source in options for u in units.choices({"referral_source": source},
+                                                                simulation.processes[pid].places)]
+        assert len(named) == len(set(named)), f"{pid}: a referring unit under two sources"
+
+
+def test_a_profile_without_a_simulation_runs_no_demo(tmp_path):
+    from sedflow import SedflowError
+    with open_store(f"sqlite:///{tmp_path}/g.db", create=True) as store:
+        engine = Engine(store, load_directory(PROCESSES_DIR), clock=ManualClock("2025-01-06T08:00:00+00:00"))
+        with pytest.raises(SedflowError, match="defines no simulation"):
+            run_demo(engine, process_id="supported_employment", participants=1)
+        with pytest.raises(SedflowError, match="defines no simulation"):
+            run_scenario(engine, "natkraft")
+        engine = Engine(store, load_directory(PROCESSES_DIR), clock=ManualClock("2025-01-06T08:00:00+00:00"),
+                        profile=SE_PROFILE)
+        with pytest.raises(SedflowError, match="unknown scenario 'nope' \\(scenarios: natkraft, gavle\\)"):
+            run_scenario(engine, "nope")
+        assert store.is_empty()
+
+
+def test_the_default_demo_names_real_referring_units(tmp_path):
+    """``sedflow demo``'s first report: every unit a vocabulary name of its source, each listed once, and
+    not every row hidden by the small-count suppression."""
+    definitions = load_directory(PROCESSES_DIR)
+    with open_store(f"sqlite:///{tmp_path}/demo.db", create=True) as store:
+        engine = Engine(store, definitions, clock=ManualClock("2025-01-06T08:00:00+00:00"), profile=SE_PROFILE)
+        run_demo(engine, process_id="supported_employment", participants=50, seed=1)
+        table = Reports(store, definitions, suppress=False).referral_sources()
+        published = Reports(store, definitions).referral_sources()
+    simulation = SE_PROFILE.simulation
+    places = simulation.processes["supported_employment"].places
+    body = table.rows[:-1]
+    assert table.rows[-1][0] == "Totalt" and table.rows[-1][2] == 50
+    for unit, source, _ in body:
+        assert unit in simulation.texts["referral_unit"].choices({"referral_source": source}, places), unit
+    assert len({unit for unit, *_ in body}) == len(body)  # one row per unit: no unit under two sources
+    assert len({(source, unit) for unit, source, _ in body}) == len(body)
+    shown = [r for r, row in enumerate(published.rows[:-1]) if (r, 2) not in published.suppressed]
+    assert shown  # not every row is hidden: the large referrers are published as they are
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from lxml import etree
-
 from sedflow import PROCESSES_DIR
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"

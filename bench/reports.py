@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from sedflow import PROCESSES_DIR, Engine, ManualClock, load_directory, open_store
-from sedflow.demo import run_scenario
+from sedflow.simulation import run_scenario
 from sedflow.programmes.se import PROFILE as SE_PROFILE
 from sedflow.reports import ReportFilter, Reports, write_html_report
 

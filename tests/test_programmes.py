@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 from sedflow import PROCESSES_DIR, Engine, ManualClock, load_directory, open_store
 from sedflow.programmes.se import PROFILE as SE_PROFILE
-from sedflow.reports.engine import ReportFilter, Reports
+from sedflow.reports import ReportFilter, Reports
 from sedflow.simulation import run_demo, run_scenario
 
 from sedflow_cli.main import main
@@ -84,8 +84,8 @@ def test_the_default_demo_names_real_referring_units(tmp_path):
     with open_store(f"sqlite:///{tmp_path}/demo.db", create=True) as store:
         engine = Engine(store, definitions, clock=ManualClock("2025-01-06T08:00:00+00:00"), profile=SE_PROFILE)
         run_demo(engine, process_id="supported_employment", participants=50, seed=1)
-        table = Reports(store, definitions, suppress=False).referral_sources()
-        published = Reports(store, definitions).referral_sources()
+        table = Reports(store, definitions, profile=SE_PROFILE, suppress=False).run("referral_sources")
+        published = Reports(store, definitions, profile=SE_PROFILE).run("referral_sources")
     simulation = SE_PROFILE.simulation
     places = simulation.processes["supported_employment"].places
     body = table.rows[:-1]
@@ -126,7 +126,7 @@ def test_the_demo_runs_each_programme_to_its_ends(demo_store, pid):
 def test_every_report_works_for_each_programme(demo_store, pid):
     url, definitions, _ = demo_store
     with open_store(url) as store:
-        reports = Reports(store, definitions, suppress=False)
+        reports = Reports(store, definitions, profile=SE_PROFILE, suppress=False)
         where = ReportFilter(process_id=pid)
         tables = {name: build(where) for name, build in reports.catalogue().items()}
         cases = [c for c in store.list_cases() if c.process_id == pid]

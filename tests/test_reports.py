@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from sedflow import Engine, ManualClock, open_store
-from sedflow.demo import run_scenario
+from sedflow.simulation import run_scenario
 from sedflow.errors import ReportError
 from sedflow.programmes.se import PROFILE as SE_PROFILE
 from sedflow.reports import ReportFilter, Reports
@@ -187,13 +187,13 @@ def test_report_and_export_commands(store_url, tmp_path):
 
 def test_the_demo_refuses_a_store_with_real_cases(store, definitions):
     from sedflow import SedflowError
-    from sedflow.demo import run_demo
+    from sedflow.simulation import run_demo
 
     from conftest import REFERRAL
     engine = Engine(store, definitions, clock=ManualClock("2026-01-01T00:00:00+00:00"), profile=SE_PROFILE)
     engine.start_case("supported_employment", "p-real", REFERRAL)
     with pytest.raises(SedflowError, match="holds real cases"):
-        run_demo(engine, participants=1)
+        run_demo(engine, process_id="supported_employment", participants=1)
     assert not store.is_synthetic()
     with pytest.raises(ReportError, match="synthetic"):
         Reports(store, definitions, profile=SE_PROFILE, suppress=False)

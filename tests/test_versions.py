@@ -16,7 +16,7 @@ from diagram_edits import both, copy_processes, insert_task_after, rename, set_t
 
 from sedflow import Engine, ManualClock, MigrationRefusedError, load_directory, open_store
 from sedflow.programmes.se import PROFILE as SE_PROFILE
-from sedflow.reports.engine import ReportFilter, Reports
+from sedflow.reports import ReportFilter, Reports
 from sedflow_cli.main import main
 
 SE, ST = "supported_employment", "supported_training"
@@ -199,10 +199,10 @@ def test_reports_can_be_cut_by_definition_version(engine, tmp_path, definitions)
     engine.deploy(v2)
     walk(engine, engine.start_case(SE, "p-v2", REFERRAL).case_id, TO_AGREEMENT)
     engine.store.set_meta("synthetic", "true")  # counts this small are shown unsuppressed only for synthetic data
-    reports = Reports(engine.store, definitions, suppress=False)
+    reports = Reports(engine.store, definitions, profile=SE_PROFILE, suppress=False)
 
     def clients(**where):
-        table = reports.outcomes_by_gender(ReportFilter(**where))
+        table = reports.run("outcomes_by_gender", ReportFilter(**where))
         return dict((row[0], row[3]) for row in table.rows)["Totalt antal klienter"]
 
     assert clients() == 4

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 import click
 from sedflow import Case, CaseStateError, Engine, Form, TaskDataError
@@ -18,10 +19,18 @@ from .. import render
 from ..context import Settings, pass_settings
 from ..params import actor_option, data_option, form_data, json_option, read_rows, set_option
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
 
 @click.group()
 def case() -> None:
     """Start, inspect and advance cases."""
+
+
+def _reads_a_case(command: Callable[Concatenate[Settings, P], R]) -> Callable[P, R]:
+    """What a command that reads one case takes: CASE_ID, ``--json``, and the settings."""
+    return click.argument("case_id")(json_option(pass_settings(command)))
 
 
 @case.command("start")
@@ -34,7 +43,7 @@ def case() -> None:
 @pass_settings
 def case_start(settings: Settings, process_id: str, participant: str, sets: tuple[str, ...], data_file: str | None,
                actor: str | None, as_json: bool) -> None:
-    """Start a case of PROCESS_ID for a participant, with the start form's fields."""
+    """Start a case of PROCESS_ID for a participant."""
     c = settings.engine().start_case(process_id, participant, form_data(sets, data_file), actor=actor)
     render.emit(c.to_dict(), as_json, lambda: render.case(c))
 
@@ -56,9 +65,7 @@ def case_list(settings: Settings, /, as_json: bool, **filters: Any) -> None:
 
 
 @case.command("show")
-@click.argument("case_id")
-@json_option
-@pass_settings
+@_reads_a_case
 def case_show(settings: Settings, case_id: str, as_json: bool) -> None:
     """Show a case: status, stages, data, outcome and ready tasks."""
     c = settings.engine().show_case(case_id)
@@ -66,9 +73,7 @@ def case_show(settings: Settings, case_id: str, as_json: bool) -> None:
 
 
 @case.command("tasks")
-@click.argument("case_id")
-@json_option
-@pass_settings
+@_reads_a_case
 def case_tasks(settings: Settings, case_id: str, as_json: bool) -> None:
     """The tasks ready in a case, with their form fields."""
     tasks = settings.engine().list_tasks(case_id=case_id)
@@ -198,9 +203,7 @@ def case_migrate(settings: Settings, case_id: str | None, all_cases: bool, to_ve
 
 
 @case.command("history")
-@click.argument("case_id")
-@json_option
-@pass_settings
+@_reads_a_case
 def case_history(settings: Settings, case_id: str, as_json: bool) -> None:
     """The case's journal: every transition, oldest first."""
     entries = settings.engine().case_history(case_id)

@@ -1,0 +1,210 @@
+"""``sedflow case ...``: start, inspect and advance cases, one library call per command.
+
+``case start`` is ``Engine.start_case``, ``case complete`` is ``Engine.complete_task`` and so on; the
+commands read the command line (``..params``), call the engine and print (``..render``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
+
+import click
+from sedflow import Case, CaseStateError, Engine, Form, TaskDataError
+from sedflow.store import CaseStatus
+
+from .. import render
+from ..context import Settings, pass_settings
+from ..params import actor_option, data_option, form_data, json_option, read_rows, set_option
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@click.group()
+def case() -> None:
+    """Start, inspect and advance cases."""
+
+
+def _reads_a_case(command: Callable[Concatenate[Settings, P], R]) -> Callable[P, R]:
+    """What a command that reads one case takes: CASE_ID, ``--json``, and the settings."""
+    return click.argument("case_id")(json_option(pass_settings(command)))
+
+
+@case.command("start")
+@click.argument("process_id")
+@click.option("--participant", required=True, help="Pseudonymous participant key (never a personnummer).")
+@set_option
+@data_option
+@actor_option
+@json_option
+@pass_settings
+def case_start(settings: Settings, process_id: str, participant: str, sets: tuple[str, ...], data_file: str | None,
+               actor: str | None, as_json: bool) -> None:
+    """Start a case of PROCESS_ID for a participant."""
+    c = settings.engine().start_case(process_id, participant, form_data(sets, data_file), actor=actor)
+    render.emit(c.to_dict(), as_json, lambda: render.case(c))
+
+
+@case.command("list")
+@click.option("--status", type=click.Choice([s.value for s in CaseStatus]))
+@click.option("--stage")
+@click.option("--task", help="Cases with this task (element id) ready.")
+@click.option("--lane", help="Cases with a task ready in this lane.")
+@click.option("--process", "process_id")
+@click.option("--participant")
+@click.option("--limit", type=int)
+@json_option
+@pass_settings
+def case_list(settings: Settings, /, as_json: bool, **filters: Any) -> None:
+    """List cases."""
+    cases = settings.engine().list_cases(**filters)
+    render.emit([c.to_dict() for c in cases], as_json, lambda: render.case_list(cases))
+
+
+@case.command("show")
+@_reads_a_case
+def case_show(settings: Settings, case_id: str, as_json: bool) -> None:
+    """Show a case: status, stages, data, outcome and ready tasks."""
+    c = settings.engine().show_case(case_id)
+    render.emit(c.to_dict(), as_json, lambda: render.case(c, with_data=True))
+
+
+@case.command("tasks")
+@_reads_a_case
+def case_tasks(settings: Settings, case_id: str, as_json: bool) -> None:
+    """The tasks ready in a case, with their form fields."""
+    tasks = settings.engine().list_tasks(case_id=case_id)
+    render.emit([t.to_dict() for t in tasks], as_json, lambda: render.tasks(tasks))
+
+
+def _prompt_form(form: Form, element: str) -> dict[str, Any]:
+    """Ask for each field with its label, type and choices; re-ask until the value fits the field."""
+    data: dict[str, Any] = {}
+    for f in form.fields:
+        if f.readonly:
+            continue
+        for code, label in f.options:
+            click.echo(f"    {code}: {label}")
+        suffix = "" if f.required else ", optional: Enter to skip"
+        while True:
+            raw = click.prompt(f"{f.label} [{f.id}: {f.type}{suffix}]", default="" if not f.required else None,
+                               show_default=False)
+            if raw == "" and not f.required:
+                break
+            try:
+                data[f.id] = f.coerce(raw, element)
+                break
+            except TaskDataError as exc:
+                click.echo(f"  {exc}", err=True)
+    return data
+
+
+@case.command("complete")
+@click.argument("case_id")
+@click.argument("task")
+@set_option
+@data_option
+@actor_option
+@click.option("--expect-revision", type=int, help="Fail with a conflict (exit 7) if the case moved past this revision.")
+@json_option
+@pass_settings
+def case_complete(settings: Settings, case_id: str, task: str, sets: tuple[str, ...], data_file: str | None,
+                  actor: str | None, expect_revision: int | None, as_json: bool) -> None:
+    """Complete TASK (element id or task id) of a case. In a terminal without data, prompts for the form."""
+    engine = settings.engine()
+    data = form_data(sets, data_file)
+    if not data and sys.stdin.isatty():
+        match = [t for t in engine.list_tasks(case_id=case_id) if task in (t.task_id, t.element_id)]
+        if len(match) == 1 and match[0].form is not None:
+            click.echo(f"{match[0].name}: {match[0].documentation}".rstrip(": "))
+            data = _prompt_form(match[0].form, match[0].element_id)
+    c = engine.complete_task(case_id, task, data, actor=actor or os.environ.get("USER"),
+                             expected_revision=expect_revision)
+    render.emit(c.to_dict(), as_json, lambda: render.case(c))
+
+
+@case.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--process", "process_id", help="Process for rows without a 'process' column.")
+@click.option("--batch", default=500, show_default=True, help="Cases per transaction.")
+@actor_option
+@pass_settings
+def case_import(settings: Settings, file: str, process_id: str | None, batch: int, actor: str | None) -> None:
+    """Start many cases from FILE.csv or FILE.jsonl: a 'participant' column, optional 'process' and
+    'case_id', and the start form's fields. Every row is checked before anything is written."""
+    rows = read_rows(file)
+    engine = settings.engine()
+    with click.progressbar(length=len(rows), label="importing", file=sys.stderr) as bar:
+        started = engine.import_cases(rows, process_id=process_id, actor=actor, batch=batch, on_batch=bar.update)
+    click.echo(f"{len(started)} case(s) started from {file}")
+
+
+class _Ending(Protocol):
+    """How a case ends early: ``Engine.withdraw_case`` or ``Engine.cancel_case``."""
+
+    def __call__(self, engine: Engine, case_id: str, reason: str, /, *, actor: str | None = None) -> Case: ...
+
+
+def _ending_command(name: str, end: _Ending, help_text: str, reason_help: str) -> click.Command:
+    """One command that ends a case with a reason, registered once per way of ending."""
+
+    @case.command(name, help=help_text)
+    @click.argument("case_id")
+    @click.option("--reason", required=True, help=reason_help)
+    @actor_option
+    @json_option
+    @pass_settings
+    def end_case(settings: Settings, case_id: str, reason: str, actor: str | None, as_json: bool) -> None:
+        c = end(settings.engine(), case_id, reason, actor=actor)
+        render.emit(c.to_dict(), as_json, lambda: render.case(c))
+    return end_case
+
+
+case_withdraw = _ending_command("withdraw", Engine.withdraw_case,
+                                "The participant leaves the programme (from any stage).",
+                                "End reason code, e.g. PARTICIPANT_CHOICE, HEALTH, MOVED.")
+case_cancel = _ending_command("cancel", Engine.cancel_case,
+                              "Administrative stop of a case (e.g. registered by mistake).",
+                              "End reason code, e.g. REGISTRATION_ERROR.")
+
+
+@case.command("migrate")
+@click.argument("case_id", required=False)
+@click.option("--all", "all_cases", is_flag=True, help="Every active case of the version's process.")
+@click.option("--to", "to_version", required=True, metavar="VERSION",
+              help="Version (or a unique prefix), or 'latest': the deployed one.")
+@click.option("--process", "process_id", help="The process, for --all --to latest.")
+@click.option("--dry-run", is_flag=True, help="Only report, per case, migrate or refuse and why.")
+@actor_option
+@json_option
+@pass_settings
+def case_migrate(settings: Settings, case_id: str | None, all_cases: bool, to_version: str, process_id: str | None,
+                 dry_run: bool, actor: str | None, as_json: bool) -> None:
+    """Move running cases to another version of their process.
+
+    Refused (per case, with the reason) when a task the case has completed or is working on was changed
+    or removed in that version; exits 6 when any case was refused (a dry run exits 0).
+    """
+    if bool(case_id) == all_cases:
+        raise click.UsageError("name one CASE_ID or use --all")
+    engine = settings.engine()
+    if case_id:
+        process_id = engine.show_case(case_id).process_id
+    plans = engine.migrate_cases(to_version, case_ids=[case_id] if case_id else None, process_id=process_id,
+                                 dry_run=dry_run, actor=actor)
+    render.emit([p.to_dict() for p in plans], as_json, lambda: render.migration_plans(plans))
+    refused = [p.case_id for p in plans if not p.allowed]
+    if refused and not dry_run:
+        raise CaseStateError(f"{len(refused)} of {len(plans)} case(s) not migrated ({', '.join(refused)}): "
+                             "the reasons are listed with each case")
+
+
+@case.command("history")
+@_reads_a_case
+def case_history(settings: Settings, case_id: str, as_json: bool) -> None:
+    """The case's journal: every transition, oldest first."""
+    entries = settings.engine().case_history(case_id)
+    render.emit([e.to_dict() for e in entries], as_json, lambda: render.history(entries))

@@ -1,0 +1,87 @@
+"""``sedflow report`` and ``sedflow export``: the programme reports, and the journal as an event log.
+
+The only module (with ``demo``) that calls into ``sedflow.reports``: the report machinery is wired here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..context import Settings, pass_settings
+
+
+@click.command()
+@click.argument("name")
+@click.argument("out_dir", required=False, type=click.Path(file_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "xlsx"]), default="table",
+              show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to this file (xlsx needs one).")
+@click.option("--rule", type=click.Choice(["natkraft", "gavle"]), default="natkraft", show_default=True,
+              help="The programme's counting rule and target.")
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="Period start (enrolment date).")
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Period end.")
+@click.option("--process", "process_id")
+@click.option("--version", "definition_version")
+@click.option("--gender", type=click.Choice(["F", "M", "X"]))
+@click.option("--referral-source")
+@click.option("--year", "enrolment_year", type=int)
+@click.option("--coach")
+@click.option("--k", default=5, show_default=True, help="Suppress counts below k (at least 3).")
+@click.option("--unsuppressed", is_flag=True, help="No disclosure control (synthetic stores only).")
+@pass_settings
+def report(settings: Settings, /, name: str, out_dir: str | None, fmt: str, output: str | None, rule: str,
+           start: datetime | None, end: datetime | None, k: int, unsuppressed: bool, **filters: Any) -> None:
+    """Run report NAME ('all' for every one), or 'html OUT_DIR' for the HTML report with charts and heatmap.
+
+    Reports: outcomes_by_gender, outcome_rate, outcomes_by_year, intake_by_year, referral_sources,
+    closure_split, closures, funnel, stage_durations, task_durations, caseload, first_employer_contact.
+    """
+    from sedflow.reports.engine import RULES, ReportFilter, Reports
+    from sedflow.reports.output import to_csv, to_json, to_text, to_xlsx
+    if (start is None) != (end is None):
+        raise click.BadParameter("give both --from and --to", param_hint="--from/--to")
+    engine = settings.engine()
+    if filters["definition_version"]:
+        filters["definition_version"] = engine.resolve_version(filters["definition_version"]).version
+    where = ReportFilter(period=(start.date(), end.date()) if start and end else None, **filters)
+    reports = Reports(engine.store, engine.known_definitions(), rule=RULES[rule], k=k, suppress=not unsuppressed)
+    if name == "html":
+        if not out_dir:
+            raise click.BadParameter("report html needs OUT_DIR", param_hint="OUT_DIR")
+        from sedflow.reports.bundle import write_html_report
+        path = write_html_report(engine, reports, where, Path(out_dir))
+        click.echo(f"wrote {path}")
+        return
+    tables = [reports.run(n, where) for n in (reports.catalogue() if name == "all" else [name])]
+    if fmt == "xlsx":
+        if not output:
+            raise click.BadParameter("--format xlsx needs --output FILE.xlsx", param_hint="--output")
+        to_xlsx(tables, Path(output))
+        click.echo(f"wrote {output}")
+        return
+    text = to_json(tables) if fmt == "json" else "\n".join(
+        to_csv(t) if fmt == "csv" else to_text(t) + "\n" for t in tables)
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}")
+    else:
+        click.echo(text)
+
+
+@click.command("export")
+@click.argument("fmt", metavar="xes|ocel", type=click.Choice(["xes", "ocel"]))
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--process", "process_id")
+@click.option("--include-personal", is_flag=True,
+              help="Also gender, birth year, participant key (left out by default).")
+@pass_settings
+def export(settings: Settings, fmt: str, file: str, process_id: str | None, include_personal: bool) -> None:
+    """Export the journal as an event log: IEEE XES, or OCEL 2.0 (JSON), for process mining."""
+    from sedflow.reports.export import write_ocel, write_xes
+    write = write_xes if fmt == "xes" else write_ocel
+    summary = write(settings.store(), file, process_id=process_id, include_personal=include_personal)
+    click.echo(f"wrote {file}: " + ", ".join(f"{k} {v}" for k, v in summary.items() if not isinstance(v, dict)))

@@ -1,0 +1,103 @@
+"""Reading the command line: shared options as decorators, and the parameter types and parsers behind them.
+
+Everything here turns what a person typed into what the library takes (a dict of form data, a
+``timedelta``, a clock) or fails as a click usage error (exit 2) naming the parameter.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from sedflow import ManualClock
+
+#: ``--json``: print the result as JSON (what ``to_dict()`` gives) instead of text.
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+
+#: ``--actor``: who does this; recorded in the journal.
+actor_option = click.option("--actor", help="Who does this (recorded in the journal).")
+
+#: ``--set``/``--data``: form fields; read them with ``form_data(sets, data_file)``.
+set_option = click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Form field (repeatable).")
+data_option = click.option("--data", "data_file", type=click.Path(exists=True, dir_okay=False),
+                           help="JSON object of fields.")
+
+
+def form_data(pairs: tuple[str, ...], data_file: str | None) -> dict[str, Any]:
+    """The fields of ``--data FILE`` (a JSON object), then each ``--set key=value`` over them (as text:
+    the form types them)."""
+    data: dict[str, Any] = {}
+    if data_file:
+        try:
+            loaded = json.loads(Path(data_file).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise click.BadParameter(f"cannot read JSON from {data_file}: {exc}", param_hint="--data") from exc
+        if not isinstance(loaded, dict):
+            raise click.BadParameter("the JSON must be an object of field: value", param_hint="--data")
+        data.update(loaded)
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"'{pair}' is not key=value", param_hint="--set")
+        data[key.strip()] = value
+    return data
+
+
+def read_rows(path: str) -> list[dict[str, Any]]:
+    """The rows of a ``.csv`` file (a header line) or of a JSON-lines file (one object a line)."""
+    text = Path(path).read_text(encoding="utf-8-sig")
+    if path.endswith(".csv"):
+        return list(csv.DictReader(text.splitlines()))
+    rows = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError as exc:
+            raise click.BadParameter(f"line {number} is not JSON: {exc}", param_hint="FILE") from exc
+        if not isinstance(row, dict):
+            raise click.BadParameter(f"line {number} is not a JSON object", param_hint="FILE")
+        rows.append(row)
+    return rows
+
+
+_UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes"}
+
+
+def parse_duration(ctx: click.Context, param: click.Parameter, value: str) -> timedelta:
+    """A span such as ``14d``, ``2w``, ``12h``, ``30m``, or an ISO 8601 duration such as ``P14D``/``P1M``
+    (an option callback: ``--within``)."""
+    text = value.strip()
+    if text[:-1].isdigit() and text[-1:].lower() in _UNITS:
+        return timedelta(**{_UNITS[text[-1].lower()]: int(text[:-1])})
+    if text.upper().startswith("P"):
+        from sedflow.definitions.timers import add_duration
+        start = datetime.now(UTC)
+        try:
+            return add_duration(start, text.upper()) - start
+        except Exception as exc:  # the duration parser signals a bad text with a plain Exception
+            raise click.BadParameter(f"'{text}' is not a duration like 14d, 2w, 12h or P14D") from exc
+    raise click.BadParameter(f"'{text}' is not a duration like 14d, 2w, 12h or P14D")
+
+
+def parse_now(ctx: click.Context, param: click.Parameter, value: str | None) -> ManualClock | None:
+    """A clock stopped at an ISO 8601 date/time, or ``None`` for the system clock (an option callback: ``--now``)."""
+    if value is None:
+        return None
+    from sedflow import ManualClock
+    try:
+        return ManualClock(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"'{value}' is not an ISO 8601 date/time") from exc
+
+
+#: ``--now``: act as if it were this time; the command gets a clock (``None``: the system clock).
+now_option = click.option("--now", "clock", callback=parse_now, metavar="DATETIME",
+                          help="Act as if it were this ISO 8601 time (default: the system clock).")

@@ -1,0 +1,142 @@
+"""The text the commands print: one function per kind of result (``--json`` prints ``to_dict()`` instead).
+
+Each takes the library's own objects (or, for listings built for JSON, the rows themselves) and only
+echoes: nothing here reads the store or decides anything.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from sedflow import (
+        Case,
+        DefinitionChanges,
+        Deployment,
+        ElementInfo,
+        JournalEntry,
+        MigrationPlan,
+        ProcessDefinition,
+        TaskView,
+        TickResult,
+    )
+
+
+def emit(value: Any, as_json: bool, render: Callable[[], None]) -> None:
+    """Print ``value`` as JSON, or call ``render`` for the text."""
+    if as_json:
+        click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+    else:
+        render()
+
+
+def short(version: str | None) -> str:
+    """A version hash as people read it: its first 12 characters."""
+    return version[:12] if version else "-"
+
+
+def case(c: Case, *, with_data: bool = False) -> None:
+    click.echo(f"case {c.case_id}  participant {c.participant}  {c.process_id}@{c.definition_version}")
+    click.echo(f"  status {c.status}  revision {c.revision}  stages {', '.join(c.stages) or '-'}")
+    if c.outcome and c.ended_at:
+        click.echo(f"  outcome {c.outcome}  end reason {c.end_reason}  ended {c.ended_at:%Y-%m-%d}")
+    for t in c.tasks:
+        click.echo(f"  ready: {t.element_id} ({t.name}) [{t.lane or '-'}] task id {t.task_id}")
+    if with_data:
+        for key, value in sorted(c.data.items()):
+            click.echo(f"  {key} = {value}")
+
+
+def case_list(cases: Sequence[Case]) -> None:
+    for c in cases:
+        click.echo(f"{c.case_id}  {c.participant:<16} {c.process_id:<22} {c.status:<9} "
+                   f"{','.join(c.stages) or (c.outcome or '-')}")
+    click.echo(f"{len(cases)} case(s)")
+
+
+def tasks(items: Sequence[TaskView]) -> None:
+    if not items:
+        click.echo("no tasks ready")
+    for t in items:
+        click.echo(f"{t.case_id}  {t.element_id:<26} {t.name}  [{t.lane or '-'} / {t.stage or '-'}]  "
+                   f"since {t.since:%Y-%m-%d}  participant {t.participant}")
+        for f in t.form.fields if t.form else ():
+            click.echo(f"    - {f.id}: {f.describe()}")
+
+
+def due(items: Sequence[TaskView]) -> None:
+    if not items:
+        click.echo("nothing due")
+    for t in items:
+        when = f"fires {t.due_at:%Y-%m-%d}" if t.kind == "timer" and t.due_at else f"ready since {t.since:%Y-%m-%d}"
+        click.echo(f"{t.case_id}  {t.kind:<5} {t.element_id:<26} {when}  [{t.lane or '-'}]  {t.name}")
+
+
+def history(entries: Iterable[JournalEntry]) -> None:
+    for e in entries:
+        extra = f" {e.outcome}/{e.end_reason}" if e.outcome else ""
+        fields = " " + json.dumps(e.data, ensure_ascii=False) if e.data else ""
+        click.echo(f"{e.seq:>6} {e.at:%Y-%m-%d %H:%M} {e.kind:<18} {e.element_id or '-':<26} "
+                   f"{e.actor or ''}{extra}{fields}")
+
+
+def migration_plans(plans: Sequence[MigrationPlan]) -> None:
+    if not plans:
+        click.echo("no active cases to migrate")
+    for plan in plans:
+        click.echo(f"{plan.case_id}  {plan.action:<8} {short(plan.from_version)} -> {short(plan.to_version)}")
+        for line in plan.reasons + plan.changes:
+            click.echo(f"    {line}")
+
+
+def tick(result: TickResult) -> None:
+    line = f"{result.now:%Y-%m-%d %H:%M} {result.timers_fired} timer(s) fired in {len(result.fired)} case(s)"
+    if result.conflicts:
+        line += f"; {len(result.conflicts)} case(s) changed by another worker, left to it"
+    click.echo(line)
+    for error in result.failed.values():  # each error names its case
+        click.echo(f"error: {error}", err=True)
+
+
+def changes(diff: DefinitionChanges, indent: str = "  ") -> None:
+    for sign, items in (("+", diff.added), ("-", diff.removed), ("~", diff.changed)):
+        for change in items:
+            click.echo(f"{indent}{sign} {change.process_id}:{change.describe()}")
+
+
+def deployments(results: Sequence[Deployment]) -> None:
+    for r in results:
+        if not r.deployed:
+            click.echo(f"{r.process_id:<24} unchanged {short(r.version)}")
+            continue
+        was = f"was {short(r.previous)}" if r.previous else "first version"
+        click.echo(f"{r.process_id:<24} deployed  {short(r.version)} ({was})")
+        changes(r.changes)
+
+
+def deployment_history(rows: Sequence[Mapping[str, Any]]) -> None:
+    for r in rows:
+        mark = "*" if r["current"] else " "
+        summary = f"+{r['added']} -{r['removed']} ~{r['changed']}" if r["previous"] else "first version"
+        click.echo(f"{mark} {r['process_id']:<24} {r['version']}  {r['deployed_at'][:19]}  "
+                   f"{r['actor'] or '-':<12} {summary}")
+
+
+def process_list(rows: Sequence[Mapping[str, Any]]) -> None:
+    for r in rows:
+        click.echo(f"{r['process_id']:<24} {r['version']}  {r['name']} "
+                   f"({r['user_tasks']} user tasks; {', '.join(r['files'])})")
+
+
+def process(d: ProcessDefinition, elements: Sequence[ElementInfo]) -> None:
+    click.echo(f"{d.process_id}  {d.name}  version {d.version}")
+    for e in elements:
+        extra = f" [{e.lane}]" if e.lane else ""
+        extra += f" stage={e.stage}" if e.stage else ""
+        click.echo(f"  {e.kind:<22} {e.process_id}:{e.id:<28} {e.name}{extra}")
+        for f in e.form.fields if e.form else ():
+            click.echo(f"      - {f.describe()}")

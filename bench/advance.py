@@ -20,11 +20,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from raw_spiff import RawSpiff
-from SpiffWorkflow.task import TaskState
-
 from sedflow import Engine, ManualClock, SQLiteStore
 from sedflow.definitions import load_sources
+from SpiffWorkflow.task import TaskState
+
+from raw_spiff import RawSpiff
 
 TASKS = 10
 

@@ -19,15 +19,15 @@ import argparse
 import statistics
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from raw_spiff import RawSpiff
+from sedflow import Engine, ManualClock, SQLiteStore
+from sedflow.definitions import load_sources
+from sedflow.programmes.se import PROFILE as SE_PROFILE
 from SpiffWorkflow.task import TaskState
 
-from sedflow import Engine, ManualClock, SQLiteStore
-from sedflow.programmes.se import PROFILE as SE_PROFILE
-from sedflow.definitions import load_sources
+from raw_spiff import RawSpiff
 
 CHECKPOINTS = (1, 10, 100, 1000)
 DIAGRAM = b"""<?xml version="1.0" encoding="UTF-8"?>
@@ -72,7 +72,7 @@ def spiff_periods() -> dict[int, tuple[float, int] | None]:
     # SpiffWorkflow evaluates timer text as Python: it needs the quoted form of what Camunda users write.
     raw = RawSpiff(DIAGRAM.replace(b">P1M<", b">'P1M'<"), "followups")
     state = raw.save(raw.new())
-    past = (datetime.now(timezone.utc) - timedelta(days=1)).isoformat()
+    past = (datetime.now(UTC) - timedelta(days=1)).isoformat()
     results: dict[int, tuple[float, int] | None] = {}
     for period in range(1, max(CHECKPOINTS) + 1):
         started = time.perf_counter()

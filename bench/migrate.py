@@ -18,11 +18,11 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the tests' modeller edits and forms
-from conftest import REFERRAL, fill  # noqa: E402
-from diagram_edits import copy_processes, insert_task_after  # noqa: E402
-
 from sedflow import PROCESSES_DIR, Engine, ManualClock, SQLiteStore, load_directory  # noqa: E402
 from sedflow.programmes.se import PROFILE as SE_PROFILE
+
+from conftest import REFERRAL, fill  # noqa: E402
+from diagram_edits import copy_processes, insert_task_after  # noqa: E402
 
 SE = "supported_employment"
 TO_MAPPING = [("first_contact", {}), ("information_dialogue", {"needs_more_information": False}),
@@ -35,7 +35,8 @@ def main() -> None:
     n = parser.parse_args().cases
     with tempfile.TemporaryDirectory() as tmp:
         store = SQLiteStore(Path(tmp) / "bench.db", create=True)
-        engine = Engine(store, load_directory(PROCESSES_DIR), clock=ManualClock("2026-02-02T09:00:00+00:00"), profile=SE_PROFILE)
+        engine = Engine(store, load_directory(PROCESSES_DIR), clock=ManualClock("2026-02-02T09:00:00+00:00"),
+                        profile=SE_PROFILE)
         ids = engine.import_cases([{"participant": f"p-{i:05d}", **REFERRAL} for i in range(n)], process_id=SE)
         forms = {e.id: e.form for e in engine.definitions.get(SE).user_tasks()}
         for case_id in ids:

@@ -17,9 +17,9 @@ import time
 from pathlib import Path
 
 from sedflow import PROCESSES_DIR, Engine, ManualClock, load_directory, open_store
-from sedflow.simulation import run_scenario
 from sedflow.programmes.se import PROFILE as SE_PROFILE
 from sedflow.reports import ReportFilter, Reports, write_html_report
+from sedflow.simulation import run_scenario
 
 BASE = 190  # the Nätkraft scenario's cases
 

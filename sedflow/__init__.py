@@ -10,13 +10,27 @@ The public API is what this module exports; everything else is an implementation
 
 from pathlib import Path
 
+from .bpmn import ElementRef
 from .clock import Clock, ManualClock, SystemClock
 from .definitions import Definitions, ElementInfo, Form, FormField, ProcessDefinition, load_directory, load_files
 from .definitions.changes import DefinitionChanges, ElementChange, diff_definitions
-from .bpmn import ElementRef
-from .errors import (CaseStateError, DefinitionError, EngineError, ExpressionError, MigrationRefusedError,
-                     NotFoundError, RecordConflictError, ReportError, SedflowError, StoreError, TaskDataError,
-                     UnknownCaseError, UnknownProcessError, UnknownTaskError, UnknownVersionError)
+from .errors import (
+    CaseStateError,
+    DefinitionError,
+    EngineError,
+    ExpressionError,
+    MigrationRefusedError,
+    NotFoundError,
+    RecordConflictError,
+    ReportError,
+    SedflowError,
+    StoreError,
+    TaskDataError,
+    UnknownCaseError,
+    UnknownProcessError,
+    UnknownTaskError,
+    UnknownVersionError,
+)
 from .journal import JournalEntry, JournalKind
 from .profile import GENERIC, DomainRules, Profile, PropertyRule
 from .runtime import Case, Deployment, Engine, MigrationPlan, TaskView, TickResult

@@ -16,11 +16,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from conftest import REFERRAL, fill  # noqa: E402
-
-from sedflow import (PROCESSES_DIR, Engine, ManualClock, RecordConflictError, load_directory,  # noqa: E402
-                     open_store)
+from sedflow import PROCESSES_DIR, Engine, ManualClock, RecordConflictError, load_directory, open_store  # noqa: E402
 from sedflow.programmes.se import PROFILE as SE_PROFILE
+
+from conftest import REFERRAL, fill  # noqa: E402
 
 START, NOW = "2026-02-02T09:00:00+00:00", "2026-03-20T09:00:00+00:00"
 ROUTE = {"information_dialogue": {"needs_more_information": False}, "participant_decision": {"chooses_se": True},

@@ -14,7 +14,6 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-
 from sedflow import PROCESSES_DIR, Engine, ManualClock, load_directory, open_store
 from sedflow.programmes.se import PROFILE as SE_PROFILE
 

@@ -5,11 +5,11 @@ Step cost is measured by bench/long_running.py, not here.
 
 from __future__ import annotations
 
-from conftest import REFERRAL, walk
-from paths import ENROL
-
 from sedflow.spiff.environment import CaseEnvironment
 from sedflow.spiff.workflow import CaseWorkflow
+
+from conftest import REFERRAL, walk
+from paths import ENROL
 
 
 def test_a_thousand_follow_up_periods(engine, store):

@@ -6,13 +6,13 @@ monthly follow-up two days after it appears, and records support follow-ups mont
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
-
-from conftest import REFERRAL, fill
+from datetime import UTC, date, datetime, timedelta
 
 from sedflow import Engine, ManualClock
-from sedflow.programmes.se import PROFILE as SE_PROFILE
 from sedflow.clock import add_duration
+from sedflow.programmes.se import PROFILE as SE_PROFILE
+
+from conftest import REFERRAL, fill
 
 SE = "supported_employment"
 PLAN = {
@@ -48,7 +48,7 @@ def test_a_whole_programme_on_the_clock(store, definitions):
     while engine.show_case(case_id).status == "active":
         day += timedelta(days=1)
         assert day < date(2027, 9, 1), "the programme did not close"
-        clock.set(datetime(day.year, day.month, day.day, 8, tzinfo=timezone.utc))
+        clock.set(datetime(day.year, day.month, day.day, 8, tzinfo=UTC))
         engine.tick()
         ready = {t.element_id: t for t in engine.list_tasks(case_id=case_id)}
         todo = []
@@ -87,13 +87,13 @@ def test_a_whole_programme_on_the_clock(store, definitions):
 
     # Supported Training: the reminder fires 7 days before the planned end of the assessment.
     [reminder] = rows("timer_fired", "st_assessment_reminder")
-    assert reminder.at == datetime(2026, 5, 22, 8, tzinfo=timezone.utc)
+    assert reminder.at == datetime(2026, 5, 22, 8, tzinfo=UTC)
     assert [e.data["due"] for e in rows("timer_waiting", "st_assessment_reminder")] == ["2026-05-22T00:00:00+00:00"]
     assert rows("task_ready", "st_assessment_check")[0].at == reminder.at
 
     # Follow-up period: one year after the employment start, the review comes due (and only once).
     [year] = rows("timer_fired", "followup_year_over")
-    assert year.at == datetime(2027, 8, 3, 8, tzinfo=timezone.utc)
+    assert year.at == datetime(2027, 8, 3, 8, tzinfo=UTC)
     assert len(rows("task_completed", "followup_year_review")) == 1
     assert len(rows("task_completed", "support_followup")) == 13  # 10 Aug 2026 .. 10 Jul 2027, then STABLE
     # No timer closed anything on its own: every task completion was a person's.

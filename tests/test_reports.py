@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 from sedflow import Engine, ManualClock, open_store
-from sedflow.simulation import run_scenario
 from sedflow.errors import ReportError
 from sedflow.programmes.se import PROFILE as SE_PROFILE
 from sedflow.reports import ReportFilter, Reports
 from sedflow.reports.privacy import suppress
 from sedflow.reports.table import Table
+from sedflow.simulation import run_scenario
 
 from conftest import fresh_store_url
 

@@ -6,15 +6,24 @@ import threading
 from datetime import timedelta
 
 import pytest
-from conftest import REFERRAL, fill, walk
-from journals import JOURNALS
-from paths import ENROL, OUTCOMES, PATHS, ST
-
-from sedflow import (CaseStateError, Engine, ManualClock, RecordConflictError, TaskDataError,
-                     UnknownCaseError, UnknownProcessError, UnknownTaskError, open_store)
+from sedflow import (
+    CaseStateError,
+    Engine,
+    ManualClock,
+    RecordConflictError,
+    TaskDataError,
+    UnknownCaseError,
+    UnknownProcessError,
+    UnknownTaskError,
+    open_store,
+)
 from sedflow.programmes.se import PROFILE as SE_PROFILE
 from sedflow.spiff.environment import CaseEnvironment
 from sedflow.spiff.workflow import CaseWorkflow
+
+from conftest import REFERRAL, fill, walk
+from journals import JOURNALS
+from paths import ENROL, OUTCOMES, PATHS, ST
 
 SE = "supported_employment"
 
@@ -270,10 +279,9 @@ def test_a_stale_writer_is_refused_by_the_store(store_url, definitions):
     engine_a.complete_task(case.case_id, "first_contact", {"first_contact_date": "2026-02-03"})
     before = table_counts(b)
     stale.revision += 1
-    with pytest.raises(RecordConflictError, match="changed by someone else"):
-        with b.transaction() as tx:
-            tx.update_case(stale, expected_revision=case.revision)
-            tx.append_journal([])
+    with pytest.raises(RecordConflictError, match="changed by someone else"), b.transaction() as tx:
+        tx.update_case(stale, expected_revision=case.revision)
+        tx.append_journal([])
     assert table_counts(b) == before
     a.close(), b.close()
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from sedflow import DefinitionError, Engine, ManualClock, open_store
-from sedflow.programmes.se import PROFILE as SE_PROFILE
 from sedflow.definitions import load_sources
+from sedflow.programmes.se import PROFILE as SE_PROFILE
+
 from sedflow_cli.main import main
 
 TIMERS = (Path(__file__).parent / "diagrams" / "camunda_timers.bpmn").read_bytes()
@@ -139,7 +139,8 @@ def test_a_case_that_cannot_be_read_is_reported_and_tick_goes_on(store_url, tmp_
     (tmp_path / "p").mkdir()
     (tmp_path / "p" / "camunda_timers.bpmn").write_bytes(TIMERS)
     with open_store(store_url, create=True) as store:
-        engine = Engine(store, load_sources({"camunda_timers.bpmn": TIMERS}), clock=ManualClock(START), profile=SE_PROFILE)
+        engine = Engine(store, load_sources({"camunda_timers.bpmn": TIMERS}), clock=ManualClock(START),
+                        profile=SE_PROFILE)
         broken, fine = (engine.start_case("camunda_timers", f"p-{n}", {"start_date": "2026-01-01"}).case_id
                         for n in range(2))
         with store._write() as cur:

@@ -11,12 +11,12 @@ from datetime import timedelta
 
 import pytest
 from click.testing import CliRunner
-from conftest import REFERRAL, walk
-from diagram_edits import both, copy_processes, insert_task_after, rename, set_timer
-
 from sedflow import Engine, ManualClock, MigrationRefusedError, load_directory, open_store
 from sedflow.programmes.se import PROFILE as SE_PROFILE
 from sedflow.reports import ReportFilter, Reports
+
+from conftest import REFERRAL, walk
+from diagram_edits import both, copy_processes, insert_task_after, rename, set_timer
 from sedflow_cli.main import main
 
 SE, ST = "supported_employment", "supported_training"
@@ -203,7 +203,7 @@ def test_reports_can_be_cut_by_definition_version(engine, tmp_path, definitions)
 
     def clients(**where):
         table = reports.run("outcomes_by_gender", ReportFilter(**where))
-        return dict((row[0], row[3]) for row in table.rows)["Totalt antal klienter"]
+        return {row[0]: row[3] for row in table.rows}["Totalt antal klienter"]
 
     assert clients() == 4
     assert clients(definition_version=definitions.get(SE).version) == 3

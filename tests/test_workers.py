@@ -13,7 +13,6 @@ import uuid
 from collections import Counter
 from pathlib import Path
 
-
 from sedflow import PROCESSES_DIR, Engine, ManualClock, load_directory, open_store
 from sedflow.programmes.se import PROFILE as SE_PROFILE
 

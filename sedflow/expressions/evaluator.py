@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import ast
 import operator
+from calendar import monthrange
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from calendar import monthrange
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -140,7 +140,7 @@ def _compile(text: str) -> Expression:
             raise ExpressionError(f"expression {text!r} has a constant of type {type(node.value).__name__}")
     if count > MAX_NODES:
         raise ExpressionError(f"expression {text!r} is too complex ({count} nodes, at most {MAX_NODES})")
-    call_names = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    call_names = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
     return Expression(text, tree, frozenset(names - call_names))
 
 
@@ -171,19 +171,20 @@ class _Interpreter:
         except KeyError:
             raise ExpressionError(f"unknown name {node.id!r} (not in the case data)") from None
 
-    def _List(self, node: ast.List) -> list:
+    def _List(self, node: ast.List) -> list[Any]:
         return [self.visit(e) for e in node.elts]
 
-    def _Tuple(self, node: ast.Tuple) -> tuple:
+    def _Tuple(self, node: ast.Tuple) -> tuple[Any, ...]:
         return tuple(self.visit(e) for e in node.elts)
 
-    def _Set(self, node: ast.Set) -> set:
+    def _Set(self, node: ast.Set) -> set[Any]:
         return {self.visit(e) for e in node.elts}
 
-    def _Dict(self, node: ast.Dict) -> dict:
-        if any(k is None for k in node.keys):
+    def _Dict(self, node: ast.Dict) -> dict[Any, Any]:
+        keys = [k for k in node.keys if k is not None]
+        if len(keys) != len(node.keys):
             raise ExpressionError("dict unpacking is not allowed")
-        return {self.visit(k): self.visit(v) for k, v in zip(node.keys, node.values, strict=True)}
+        return {self.visit(k): self.visit(v) for k, v in zip(keys, node.values, strict=True)}
 
     def _BoolOp(self, node: ast.BoolOp) -> Any:
         value: Any = None

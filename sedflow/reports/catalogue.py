@@ -103,7 +103,7 @@ class Reports:
         where = where or ReportFilter()
         sql, args = self.sql.cases(where, enrolled=False)
         scope, scope_args = self.sql.scope("j", where)
-        reached = dict(self.store.query(
+        reached: dict[str, int] = dict(self.store.query(
             f"WITH s(process_id, element_id, stage) AS ({stage_map(self.definitions)}) "
             f"SELECT s.stage, count(DISTINCT j.case_id) "
             f"FROM journal j JOIN s ON s.process_id = j.process_id AND s.element_id = j.element_id "

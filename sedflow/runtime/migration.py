@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..bpmn import ElementRef
+from ..bpmn.elements import HUMAN
 from ..definitions import ElementInfo, ProcessDefinition
 from ..definitions.changes import DefinitionChanges
 from ..spiff.migration import CaseAlignment, ElementDiff
-from ..bpmn.elements import HUMAN
 from ..spiff.workflow import CaseWorkflow
 
 

@@ -29,8 +29,8 @@ from SpiffWorkflow.task import TaskState
 
 from ..definitions import ProcessDefinition
 from ..errors import StoreError, TaskDataError
-from .serializer import serializer_registry
 from .environment import CaseEnvironment
+from .serializer import serializer_registry
 
 STATE_FORMAT = 1
 

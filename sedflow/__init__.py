@@ -11,7 +11,7 @@ The public API is what this module exports; everything else is an implementation
 from pathlib import Path
 
 from .bpmn import ElementRef
-from .clock import Clock, ManualClock, SystemClock
+from .clock import Clock, ManualClock, SystemClock, add_duration
 from .definitions import Definitions, ElementInfo, Form, FormField, ProcessDefinition, load_directory, load_files
 from .definitions.changes import DefinitionChanges, ElementChange, diff_definitions
 from .errors import (
@@ -34,7 +34,7 @@ from .errors import (
 from .journal import JournalEntry, JournalKind
 from .profile import GENERIC, DomainRules, Profile, PropertyRule
 from .runtime import Case, Deployment, Engine, MigrationPlan, TaskView, TickResult
-from .store import CaseStatus, OpenKind, SQLiteStore, Store, open_store
+from .store import SCHEMA_VERSION, CaseStatus, OpenKind, SQLiteStore, Store, open_store
 
 
 def _processes_dir() -> Path:
@@ -47,11 +47,12 @@ def _processes_dir() -> Path:
 PROCESSES_DIR = _processes_dir()
 
 __all__ = [
-    "GENERIC", "PROCESSES_DIR", "Case", "CaseStateError", "CaseStatus", "Clock", "DefinitionChanges",
-    "DefinitionError", "Definitions", "Deployment", "DomainRules", "ElementChange", "ElementInfo", "ElementRef",
-    "Engine", "EngineError", "ExpressionError", "Form", "FormField", "JournalEntry", "JournalKind", "ManualClock",
-    "MigrationPlan", "MigrationRefusedError", "NotFoundError", "OpenKind", "ProcessDefinition", "Profile",
-    "PropertyRule", "RecordConflictError", "ReportError", "SQLiteStore", "SedflowError", "Store", "StoreError",
-    "SystemClock", "TaskDataError", "TaskView", "TickResult", "UnknownCaseError", "UnknownProcessError",
-    "UnknownTaskError", "UnknownVersionError", "diff_definitions", "load_directory", "load_files", "open_store",
+    "GENERIC", "PROCESSES_DIR", "SCHEMA_VERSION", "Case", "CaseStateError", "CaseStatus", "Clock",
+    "DefinitionChanges", "DefinitionError", "Definitions", "Deployment", "DomainRules", "ElementChange",
+    "ElementInfo", "ElementRef", "Engine", "EngineError", "ExpressionError", "Form", "FormField", "JournalEntry",
+    "JournalKind", "ManualClock", "MigrationPlan", "MigrationRefusedError", "NotFoundError", "OpenKind",
+    "ProcessDefinition", "Profile", "PropertyRule", "RecordConflictError", "ReportError", "SQLiteStore",
+    "SedflowError", "Store", "StoreError", "SystemClock", "TaskDataError", "TaskView", "TickResult",
+    "UnknownCaseError", "UnknownProcessError", "UnknownTaskError", "UnknownVersionError", "add_duration",
+    "diff_definitions", "load_directory", "load_files", "open_store",
 ]

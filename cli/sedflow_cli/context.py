@@ -40,7 +40,8 @@ class Settings:
     def definitions(self, files: Sequence[str] = ()) -> Definitions:
         """The diagrams in ``files``, or (none named) every diagram in the processes directory."""
         from sedflow import load_directory, load_files
-        return load_files(files) if files else load_directory(self.processes_dir())
+        from sedflow.programmes.se import PROFILE
+        return load_files(files, profile=PROFILE) if files else load_directory(self.processes_dir(), profile=PROFILE)
 
     def engine(self, *, create: bool = False, clock: Clock | None = None) -> Engine:
         """An engine on the store and the processes directory, with the Supported Employment profile."""

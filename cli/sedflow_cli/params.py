@@ -78,11 +78,11 @@ def parse_duration(ctx: click.Context, param: click.Parameter, value: str) -> ti
     if text[:-1].isdigit() and text[-1:].lower() in _UNITS:
         return timedelta(**{_UNITS[text[-1].lower()]: int(text[:-1])})
     if text.upper().startswith("P"):
-        from sedflow.definitions.timers import add_duration
+        from sedflow import add_duration
         start = datetime.now(UTC)
         try:
             return add_duration(start, text.upper()) - start
-        except Exception as exc:  # the duration parser signals a bad text with a plain Exception
+        except ValueError as exc:
             raise click.BadParameter(f"'{text}' is not a duration like 14d, 2w, 12h or P14D") from exc
     raise click.BadParameter(f"'{text}' is not a duration like 14d, 2w, 12h or P14D")
 

@@ -12,8 +12,7 @@ from collections.abc import Callable
 from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 import click
-from sedflow import Case, CaseStateError, Engine, Form, TaskDataError
-from sedflow.store import CaseStatus
+from sedflow import Case, CaseStateError, CaseStatus, Engine, Form, TaskDataError
 
 from .. import render
 from ..context import Settings, pass_settings

@@ -1,12 +1,13 @@
 """``sedflow demo``: synthetic participants run through a programme into the store.
 
-The only module that calls the simulation (``sedflow.demo``): it is wired here.
+The scenarios offered are the programme profile's (``sedflow.simulation`` runs them).
 """
 
 from __future__ import annotations
 
 import click
 from sedflow import ManualClock
+from sedflow.programmes.se import PROFILE
 
 from ..context import Settings, pass_settings
 
@@ -16,12 +17,12 @@ from ..context import Settings, pass_settings
 @click.option("--seed", default=1, show_default=True)
 @click.option("--process", "process_id", default="supported_employment", show_default=True,
               help="The programme to run (see 'sedflow processes list').")
-@click.option("--scenario", type=click.Choice(["natkraft", "gavle"]),
+@click.option("--scenario", type=click.Choice(list(PROFILE.simulation.scenarios) if PROFILE.simulation else []),
               help="Reproduce a source report's figures instead of drawing at random.")
 @pass_settings
 def demo(settings: Settings, participants: int, seed: int, process_id: str, scenario: str | None) -> None:
     """Run synthetic participants through a programme into the store (created if missing; flagged synthetic)."""
-    from sedflow.demo import run_demo, run_scenario
+    from sedflow.simulation import run_demo, run_scenario
     engine = settings.engine(create=True, clock=ManualClock("2000-01-03T08:00:00+00:00" if scenario
                                                             else "2025-01-06T08:00:00+00:00"))
     if scenario:

@@ -1,17 +1,32 @@
 """``sedflow report`` and ``sedflow export``: the programme reports, and the journal as an event log.
 
-The only module (with ``demo``) that calls into ``sedflow.reports``: the report machinery is wired here.
+The options that cut a report (``--rule``, ``--gender``, ``--referral-source``) are the programme
+profile's: its counting rules and the case-data fields its ``ReportProfile`` offers as filters.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
+from sedflow.programmes.se import PROFILE
+from sedflow.reports import GENERIC_REPORTS, ReportFilter, Reports, to_csv, to_json, to_text, to_xlsx, write_html_report
 
 from ..context import Settings, pass_settings
+
+REPORTS = PROFILE.reports or GENERIC_REPORTS
+
+
+def _profile_filters(command: Callable[..., None]) -> Callable[..., None]:
+    """One option per filter field of the profile (``--gender F``), passed on as ``field_<name>``."""
+    for spec in reversed(REPORTS.filters):
+        kind: Any = click.Choice(list(spec.choices)) if spec.choices else str
+        command = click.option(f"--{spec.name.replace('_', '-')}", f"field_{spec.name}", type=kind,
+                               help=spec.help)(command)
+    return command
 
 
 @click.command()
@@ -20,14 +35,13 @@ from ..context import Settings, pass_settings
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "xlsx"]), default="table",
               show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to this file (xlsx needs one).")
-@click.option("--rule", type=click.Choice(["natkraft", "gavle"]), default="natkraft", show_default=True,
+@click.option("--rule", type=click.Choice(list(REPORTS.rules)), default=REPORTS.default_rule, show_default=True,
               help="The programme's counting rule and target.")
 @click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="Period start (enrolment date).")
 @click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Period end.")
 @click.option("--process", "process_id")
 @click.option("--version", "definition_version")
-@click.option("--gender", type=click.Choice(["F", "M", "X"]))
-@click.option("--referral-source")
+@_profile_filters
 @click.option("--year", "enrolment_year", type=int)
 @click.option("--coach")
 @click.option("--k", default=5, show_default=True, help="Suppress counts below k (at least 3).")
@@ -38,22 +52,23 @@ def report(settings: Settings, /, name: str, out_dir: str | None, fmt: str, outp
     """Run report NAME ('all' for every one), or 'html OUT_DIR' for the HTML report with charts and heatmap.
 
     Reports: outcomes_by_gender, outcome_rate, outcomes_by_year, intake_by_year, referral_sources,
-    closure_split, closures, funnel, stage_durations, task_durations, caseload, first_employer_contact.
+    closure_split, employment_forms, closures, funnel, stage_durations, task_durations, caseload,
+    first_employer_contact.
     """
-    from sedflow.reports.engine import RULES, ReportFilter, Reports
-    from sedflow.reports.output import to_csv, to_json, to_text, to_xlsx
     if (start is None) != (end is None):
         raise click.BadParameter("give both --from and --to", param_hint="--from/--to")
     engine = settings.engine()
     if filters["definition_version"]:
         filters["definition_version"] = engine.resolve_version(filters["definition_version"]).version
-    where = ReportFilter(period=(start.date(), end.date()) if start and end else None, **filters)
-    reports = Reports(engine.store, engine.known_definitions(), rule=RULES[rule], k=k, suppress=not unsuppressed)
+    fields = {spec.field: value for spec in REPORTS.filters
+              if (value := filters.pop(f"field_{spec.name}")) is not None}
+    where = ReportFilter(period=(start.date(), end.date()) if start and end else None, fields=fields, **filters)
+    reports = Reports(engine.store, engine.known_definitions(), profile=PROFILE, rule=rule, k=k,
+                      suppress=not unsuppressed)
     if name == "html":
         if not out_dir:
             raise click.BadParameter("report html needs OUT_DIR", param_hint="OUT_DIR")
-        from sedflow.reports.bundle import write_html_report
-        path = write_html_report(engine, reports, where, Path(out_dir))
+        path = write_html_report(engine.known_definitions(), reports, where, Path(out_dir))
         click.echo(f"wrote {path}")
         return
     tables = [reports.run(n, where) for n in (reports.catalogue() if name == "all" else [name])]
@@ -81,7 +96,8 @@ def report(settings: Settings, /, name: str, out_dir: str | None, fmt: str, outp
 @pass_settings
 def export(settings: Settings, fmt: str, file: str, process_id: str | None, include_personal: bool) -> None:
     """Export the journal as an event log: IEEE XES, or OCEL 2.0 (JSON), for process mining."""
-    from sedflow.reports.export import write_ocel, write_xes
+    from sedflow.reports import write_ocel, write_xes
     write = write_xes if fmt == "xes" else write_ocel
-    summary = write(settings.store(), file, process_id=process_id, include_personal=include_personal)
+    summary = write(settings.store(), file, profile=PROFILE, process_id=process_id,
+                    include_personal=include_personal)
     click.echo(f"wrote {file}: " + ", ".join(f"{k} {v}" for k, v in summary.items() if not isinstance(v, dict)))

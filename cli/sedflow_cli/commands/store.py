@@ -8,7 +8,7 @@ from ..context import Settings, pass_settings
 
 
 def _describe(settings: Settings, *, create: bool = False, migrate: bool = False) -> None:
-    from sedflow.store import SCHEMA_VERSION
+    from sedflow import SCHEMA_VERSION
     opened = settings.store(create=create, migrate=migrate)
     click.echo(f"{opened.url}  schema version {opened.schema_version()} (this sedflow: {SCHEMA_VERSION})")
 

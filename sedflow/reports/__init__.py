@@ -10,8 +10,17 @@ from .bundle import write_html_report
 from .catalogue import Reports
 from .ocel import write_ocel
 from .output import to_csv, to_json, to_text, to_xlsx
-from .profile import (GENERIC_REPORTS, Caseload, Chart, CountingRule, ExportFields, FilterField, Placement,
-                      ReportFunction, ReportProfile)
+from .profile import (
+                      GENERIC_REPORTS,
+                      Caseload,
+                      Chart,
+                      CountingRule,
+                      ExportFields,
+                      FilterField,
+                      Placement,
+                      ReportFunction,
+                      ReportProfile,
+)
 from .sql import ReportFilter
 from .table import SUPPRESSED_MARK, SYNTHETIC_MARK, Table
 from .xes import write_xes

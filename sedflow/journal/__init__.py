@@ -36,6 +36,10 @@ class JournalKind(StrEnum):
 KINDS = tuple(JournalKind)
 
 
+#: A text column of a journal row that may be empty.
+OptionalText = str | None
+
+
 @dataclass(frozen=True)
 class JournalEntry:
     """One transition. ``seq`` is assigned by the store when the entry is committed."""
@@ -45,15 +49,15 @@ class JournalEntry:
     kind: JournalKind
     process_id: str
     definition_version: str
-    element_id: str | None = None
-    element_name: str | None = None
-    element_type: str | None = None
-    lane: str | None = None
-    actor: str | None = None
-    task_id: str | None = None
+    element_id: OptionalText = None
+    element_name: OptionalText = None
+    element_type: OptionalText = None
+    lane: OptionalText = None
+    actor: OptionalText = None
+    task_id: OptionalText = None
     data: dict[str, Any] = field(default_factory=dict)
-    outcome: str | None = None
-    end_reason: str | None = None
+    outcome: OptionalText = None
+    end_reason: OptionalText = None
     duration: float | None = None  # on task_completed: seconds the task was waiting (ready to done)
     seq: int | None = None
 

@@ -111,17 +111,19 @@ class DeploymentRecord:
 
 @dataclass(frozen=True)
 class CaseFilter:
-    """Which cases :meth:`CaseStore.list_cases` returns: every field given must match (``stage``: among
-    the case's current stages; ``task`` and ``lane``: the case has a ready task of that element id, in
-    that lane); at most ``limit`` cases, the oldest."""
+    """Which cases :meth:`CaseStore.list_cases` returns: every field given must match."""
 
     status: CaseStatus | None = None
     process_id: str | None = None
     participant: str | None = None
     stage: str | None = None
+    """Among the case's current stages."""
     task: str | None = None
+    """The case has a ready task of this element id."""
     lane: str | None = None
+    """The case has a ready task in this lane."""
     limit: int | None = None
+    """At most this many cases, the oldest first."""
 
 
 class Transaction(Protocol):

@@ -25,7 +25,7 @@ from typing import Any, Protocol, Self
 
 from ..journal import JournalEntry
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 #: A row of a report query: its columns in the order selected.
 Row = tuple[Any, ...]

@@ -76,11 +76,15 @@ def split_url(url: str) -> tuple[str, str]:
     schema = query.pop("schema", "public")
     return urlunsplit(parts._replace(scheme="postgresql", query=urlencode(query))), schema
 
+# v5: reports count per (process, element) (see sqlite.py): the covering kind index leads with the process.
+_V5 = ["DROP INDEX journal_kind_case",
+       "CREATE INDEX journal_kind_element ON journal(kind, process_id, element_id, case_id)"]
+
 
 class PostgresStore(SQLStore):
     """A store in schema ``schema`` of a PostgreSQL database (see the module)."""
 
-    MIGRATIONS = (_V1, _V2, _V3, _V4)
+    MIGRATIONS = (_V1, _V2, _V3, _V4, _V5)
     STAGE_FILTER = "jsonb_exists(c.stages, ?)"
     PARAM = "%s"
     ERRORS = (ErrorRule(pg_errors.UniqueViolation, RecordConflictError),

@@ -138,7 +138,7 @@ def assert_closed(engine, case_id, *, end, outcome, end_reason, milestones, stat
     assert [(e.element_id, e.outcome, e.end_reason) for e in journal if e.kind == "case_ended"] == \
         [(end, outcome, end_reason)]
     definition = engine.definition(case.definition_version)
-    human = {"userTask", "manualTask"}
+    human = {"userTask"}
     assert Counter(e.element_id for e in journal if e.kind == "task_ready") == \
         Counter(e.element_id for e in journal if e.kind in ("task_completed", "task_cancelled")
                 and definition.element(e.process_id, e.element_id).kind in human)

@@ -29,13 +29,16 @@ CONTAINERS = frozenset({"subProcess", "transaction", "adHocSubProcess"})
 #: (journalled as activity started and completed).
 SUB_PROCESSES = CONTAINERS | {"callActivity"}
 ACTIVITIES = TASKS | SUB_PROCESSES
-#: The tasks a person completes: sedflow's open tasks (Camunda passes through neither on its own).
-HUMAN = frozenset({"userTask", "manualTask"})
+#: The tasks a person completes: sedflow's open tasks.
+HUMAN = frozenset({"userTask"})
+#: Tasks Camunda 7 completes as soon as a case reaches them: a plain task and a manual task (work done
+#: outside the engine, which waits for no one). They are journalled as completed, with no actor.
+PASS_THROUGH = frozenset({"task", "manualTask"})
 EVENTS = frozenset({"startEvent", "endEvent", "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent"})
 GATEWAYS = frozenset({"exclusiveGateway", "parallelGateway", "inclusiveGateway", "eventBasedGateway",
                       "complexGateway"})
 #: Every node a sequence flow may connect.
 FLOW_NODES = ACTIVITIES | EVENTS | GATEWAYS
 
-__all__ = ["ACTIVITIES", "CONTAINERS", "EVENTS", "FLOW_NODES", "GATEWAYS", "HUMAN", "SUB_PROCESSES", "TASKS",
-           "ElementRef"]
+__all__ = ["ACTIVITIES", "CONTAINERS", "EVENTS", "FLOW_NODES", "GATEWAYS", "HUMAN", "PASS_THROUGH", "SUB_PROCESSES",
+           "TASKS", "ElementRef"]

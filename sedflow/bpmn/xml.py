@@ -50,6 +50,26 @@ def parse_diagram(data: bytes, name: str) -> etree._ElementTree:
     return tree
 
 
+def name_anonymous_flows(tree: etree._ElementTree) -> None:
+    """Give every sequence flow without an ``id`` one (``flow_line<N>``, after its line).
+
+    BPMN allows a sequence flow no other element refers to to go without an id, and generated or
+    hand-written XML has them; SpiffWorkflow keys flows by id and would drop all but one of them (the
+    branches vanish and a case completes at its start). Called after the XSD check, so the diagram is
+    judged as written; no layout refers to a flow without an id.
+    """
+    taken = {el.get("id") for el in tree.iter() if isinstance(el.tag, str) and el.get("id")}
+    for flow in tree.iter(bpmn("sequenceFlow")):
+        if flow.get("id"):
+            continue
+        name, n = f"flow_line{flow.sourceline}", 1
+        while name in taken:
+            n += 1
+            name = f"flow_line{flow.sourceline}_{n}"
+        taken.add(name)
+        flow.set("id", name)
+
+
 def bpmn(local_name: str) -> str:
     """The Clark name of a BPMN element, for ``iter`` and tag comparisons: ``{...MODEL}userTask``."""
     return f"{{{BPMN_NS}}}{local_name}"

@@ -16,7 +16,7 @@ from pathlib import Path
 from lxml import etree
 
 from ..bpmn.index import ElementInfo, called_processes, index_process, properties
-from ..bpmn.xml import NS, parse_diagram, schema_problems
+from ..bpmn.xml import NS, name_anonymous_flows, parse_diagram, schema_problems
 from ..errors import DefinitionError
 from ..profile import Profile
 from ..spiff.parser import XSD_PATH, SpecBuilder
@@ -72,6 +72,7 @@ def load_sources(sources: Mapping[str, bytes], *, profile: Profile | None = None
     unique = UniqueScopes()
     for name, tree in trees.items():
         problems.extend(schema_problems(tree, name, XSD_PATH))
+        name_anonymous_flows(tree)
         for process in tree.getroot().iterfind("bpmn:process", NS):
             pid = process.get("id")
             processes[pid] = (name, process)

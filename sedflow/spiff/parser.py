@@ -19,12 +19,14 @@ from SpiffWorkflow.bpmn.parser.BpmnParser import XSD_PATH as _SPIFF_XSD
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, IntermediateCatchEvent, StartEvent
+from SpiffWorkflow.bpmn.specs.mixins.bpmn_spec_mixin import BpmnSpecMixin
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.camunda.parser.event_parsers import (
     CamundaBoundaryEventParser,
     CamundaIntermediateCatchEventParser,
     CamundaStartEventParser,
 )
+from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser
 
 from ..bpmn.xml import line_of
 from ..errors import DefinitionError
@@ -54,11 +56,16 @@ class _BoundaryEventParser(_ClockedTimers, CamundaBoundaryEventParser):  # type:
     pass
 
 
+class PassThroughTask(BpmnSpecMixin):  # type: ignore[misc]
+    """A plain or manual task: completed as soon as a case reaches it (Camunda 7), waiting for no one."""
+
+
 class SedflowParser(CamundaParser):  # type: ignore[misc]
     """The Camunda parser (forms, properties, lanes) whose timers read the engine's clock.
 
     Only start, intermediate catch and boundary events carry timers; an event-based gateway's timers are
-    the intermediate catch events after it.
+    the intermediate catch events after it. A plain ``task`` and a ``manualTask`` complete on arrival,
+    as in Camunda 7 (SpiffWorkflow would wait for someone to complete them).
     """
 
     OVERRIDE_PARSER_CLASSES = {
@@ -66,6 +73,8 @@ class SedflowParser(CamundaParser):  # type: ignore[misc]
         full_tag("startEvent"): (_StartEventParser, StartEvent),
         full_tag("intermediateCatchEvent"): (_IntermediateCatchEventParser, IntermediateCatchEvent),
         full_tag("boundaryEvent"): (_BoundaryEventParser, BoundaryEvent),
+        full_tag("task"): (CamundaTaskParser, PassThroughTask),
+        full_tag("manualTask"): (CamundaTaskParser, PassThroughTask),
     }
 
 
@@ -78,6 +87,7 @@ class SpecBuilder:
         #: What SpiffWorkflow refused while reading the files.
         self.problems: list[DefinitionError] = []
         for name, tree in trees.items():
+            self.problems += _reserved_ids(tree, name)
             try:
                 self._parser.add_bpmn_xml(tree, filename=name)
             except ValidationException as exc:
@@ -106,6 +116,18 @@ class SpecBuilder:
         file = exc.file_name or None
         return _caused(DefinitionError(message, file=file, element=exc.id or None,
                                        line=line_of(self._trees, file, exc.id)), exc)
+
+
+#: Names SpiffWorkflow gives the internal tasks of every process spec: an element with one of these ids
+#: would replace them (``WorkflowException: No output task connected`` when a case starts).
+RESERVED_IDS = frozenset({"Start", "End"})
+
+
+def _reserved_ids(tree: etree._ElementTree, file: str) -> list[DefinitionError]:
+    return [DefinitionError(f"the id '{el.get('id')}' is reserved by SpiffWorkflow, which runs sedflow's cases, "
+                            f"for a task of its own; give the element another id (e.g. '{el.get('id').lower()}_event')",
+                            file=file, element=el.get("id"), line=el.sourceline)
+            for el in tree.iter() if isinstance(el.tag, str) and el.get("id") in RESERVED_IDS]
 
 
 def _caused(error: DefinitionError, cause: BaseException) -> DefinitionError:

@@ -2,7 +2,7 @@
 
 Workflow state is written with it, and SpiffWorkflow's spec diff (migration) needs it to compare two
 versions. sedflow's clocked timer definitions are written as the SpiffWorkflow classes they extend, so
-the stored state is plain SpiffWorkflow Camunda state.
+the stored state is plain SpiffWorkflow Camunda state; a pass-through task converts as a plain task.
 """
 
 from __future__ import annotations
@@ -11,8 +11,10 @@ from functools import lru_cache
 from typing import Any
 
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.defaults import NoneTask
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 
+from .parser import PassThroughTask
 from .timers import CLOCKED
 
 
@@ -20,6 +22,7 @@ from .timers import CLOCKED
 def serializer_registry() -> Any:
     """SpiffWorkflow's Camunda serializer registry, also converting sedflow's spec classes."""
     adapted = {clocked: CAMUNDA_CONFIG[base] for base, clocked in CLOCKED.items()}
+    adapted[PassThroughTask] = CAMUNDA_CONFIG[NoneTask]
     return BpmnWorkflowSerializer.configure({**CAMUNDA_CONFIG, **adapted})
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from SpiffWorkflow.task import Task, TaskState
 
-from ..bpmn.elements import HUMAN, SUB_PROCESSES
+from ..bpmn.elements import HUMAN, PASS_THROUGH, SUB_PROCESSES
 from ..definitions import ElementInfo, ProcessDefinition
 from ..journal import JournalEntry, JournalKind
 from .queries import LIVE, Snapshot, element_of, is_timer, snapshot
@@ -89,6 +89,9 @@ def _entries(task: Task, info: ElementInfo, old: int | None, new: int, ctx: Step
             mine = str(task.id) == ctx.completed_task
             yield entry(JournalKind.TASK_COMPLETED, actor=ctx.actor if mine else None,
                         data=dict(ctx.submitted) if mine else {})
+    elif info.kind in PASS_THROUGH:
+        if new == TaskState.COMPLETED:
+            yield entry(JournalKind.TASK_COMPLETED)
     elif info.kind.endswith("Gateway"):
         if new == TaskState.COMPLETED:
             yield entry(JournalKind.GATEWAY_TAKEN, data={"to": _targets(task)})

@@ -1,0 +1,66 @@
+"""BPMN as Camunda 7 runs it (issue 11): elements that ran differently from Camunda, or stalled a case.
+
+Each test draws the smallest diagram that showed the difference and runs it through the real engine
+on a real SQLite store.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sedflow import DefinitionError, Engine, ManualClock, open_store
+from sedflow.definitions import load_sources
+
+HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" '
+        'targetNamespace="http://sedflow.se/test">\n<bpmn:process id="p" isExecutable="true">\n')
+TAIL = "</bpmn:process>\n</bpmn:definitions>\n"
+
+
+def diagram(body: str) -> bytes:
+    return (HEAD + body + TAIL).encode()
+
+
+@pytest.fixture
+def run(tmp_path):
+    """Start one case of the diagram; return the engine and the case."""
+    def start(source: bytes):
+        store = open_store(tmp_path / "cases.db", create=True)
+        engine = Engine(store, load_sources({"p.bpmn": source}), clock=ManualClock("2026-01-05T08:00:00Z"))
+        return engine, engine.start_case("p", "p-1")
+    return start
+
+
+def test_the_ids_spiffworkflow_keeps_for_itself_are_refused_naming_the_element_and_line():
+    """bpmn-engine's and Camunda's samples name their events Start and End; SpiffWorkflow crashed on them."""
+    source = diagram('<bpmn:startEvent id="Start" />\n<bpmn:endEvent id="End" />\n'
+                     '<bpmn:sequenceFlow id="f" sourceRef="Start" targetRef="End" />\n')
+    with pytest.raises(DefinitionError) as refused:
+        load_sources({"p.bpmn": source})
+    problems = {(p.element, p.line) for p in refused.value.problems}
+    assert problems == {("Start", 4), ("End", 5)}
+    assert "reserved" in str(refused.value) and "another id" in str(refused.value)
+
+
+def test_sequence_flows_without_an_id_are_followed(run):
+    """A parallel split over two flows that have no id reaches both branches (they used to vanish)."""
+    _, case = run(diagram(
+        '<bpmn:startEvent id="s" />\n<bpmn:parallelGateway id="split" />\n'
+        '<bpmn:userTask id="a" />\n<bpmn:userTask id="b" />\n'
+        '<bpmn:sequenceFlow sourceRef="s" targetRef="split" />\n'
+        '<bpmn:sequenceFlow sourceRef="split" targetRef="a" />\n'
+        '<bpmn:sequenceFlow sourceRef="split" targetRef="b" />\n'))
+    assert case.status == "active" and sorted(t.element_id for t in case.tasks) == ["a", "b"]
+
+
+@pytest.mark.parametrize("kind", ["task", "manualTask"])
+def test_plain_and_manual_tasks_complete_on_arrival_as_in_camunda(run, kind):
+    engine, case = run(diagram(
+        f'<bpmn:startEvent id="s" />\n<bpmn:{kind} id="outside" name="Görs utanför" />\n'
+        '<bpmn:userTask id="next" />\n<bpmn:endEvent id="e" />\n'
+        '<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="outside" />\n'
+        '<bpmn:sequenceFlow id="f2" sourceRef="outside" targetRef="next" />\n'
+        '<bpmn:sequenceFlow id="f3" sourceRef="next" targetRef="e" />\n'))
+    assert [t.element_id for t in case.tasks] == ["next"]
+    journal = [(e.kind, e.element_id) for e in engine.case_history(case.case_id) if e.element_id == "outside"]
+    assert journal == [("task_completed", "outside")]
+    assert engine.complete_task(case.case_id, "next").status == "completed"

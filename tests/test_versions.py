@@ -259,6 +259,8 @@ def test_an_upgraded_store_counts_the_versions_cases_ran_on_as_deployed(store_ur
         version_row = store.query("SELECT version, process_id FROM definitions")
         with store._write() as cur:
             cur.execute("DROP TABLE deployments")
+            cur.execute("DROP INDEX journal_kind_element")  # v5's index, back to v3's
+            cur.execute("CREATE INDEX journal_kind_case ON journal(kind, element_id, case_id)")
             cur.execute(store._sql("UPDATE sedflow_meta SET value = ? WHERE key = ?"), ("3", "schema_version"))
     with open_store(store_url, migrate=True) as store:
         assert [(d.version, d.process_id) for d in store.deployments()] == [tuple(r) for r in version_row]

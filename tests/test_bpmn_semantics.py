@@ -64,3 +64,35 @@ def test_plain_and_manual_tasks_complete_on_arrival_as_in_camunda(run, kind):
     journal = [(e.kind, e.element_id) for e in engine.case_history(case.case_id) if e.element_id == "outside"]
     assert journal == [("task_completed", "outside")]
     assert engine.complete_task(case.case_id, "next").status == "completed"
+
+
+def _form_task(field: str) -> bytes:
+    return diagram(
+        '<bpmn:startEvent id="s" />\n<bpmn:userTask id="t">\n<bpmn:extensionElements>\n'
+        '<camunda:formData xmlns:camunda="http://camunda.org/schema/1.0/bpmn">\n' + field +
+        '\n</camunda:formData>\n</bpmn:extensionElements>\n</bpmn:userTask>\n'
+        '<bpmn:sequenceFlow id="f" sourceRef="s" targetRef="t" />\n')
+
+
+@pytest.mark.parametrize("field, why", [
+    ('<camunda:formField id="ok" type="boolean" defaultValue="__import__(\'os\').system(\'x\')" />', "does not fit"),
+    ('<camunda:formField id="n" type="long" defaultValue="many" />', "does not fit"),
+    ('<camunda:formField id="d" type="date" defaultValue="${today()}" />', "literal defaults only"),
+])
+def test_a_form_default_that_is_no_value_of_its_field_is_refused_at_load(field, why):
+    with pytest.raises(DefinitionError, match=why) as refused:
+        load_sources({"p.bpmn": _form_task(field)})
+    assert (refused.value.element, refused.value.line) == ("t", 8)
+
+
+def test_a_literal_form_default_fills_an_empty_field(run):
+    engine, case = run(_form_task('<camunda:formField id="done" type="boolean" defaultValue="false" />'))
+    assert engine.complete_task(case.case_id, "t").data["done"] is False
+
+
+def test_business_rule_tasks_are_refused_at_load_with_what_to_draw_instead():
+    source = diagram('<bpmn:startEvent id="s" />\n<bpmn:businessRuleTask id="decide" />\n'
+                     '<bpmn:sequenceFlow id="f" sourceRef="s" targetRef="decide" />\n')
+    with pytest.raises(DefinitionError, match="exclusive gateway") as refused:
+        load_sources({"p.bpmn": source})
+    assert (refused.value.element, refused.value.line) == ("decide", 5)

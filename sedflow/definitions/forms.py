@@ -178,6 +178,23 @@ def read_form(el: etree._Element, element_id: str, file: str) -> tuple[Form | No
         options = tuple((v.get("id"), v.get("name") or v.get("id")) for v in xf.iterfind("camunda:value", NS))
         if ftype == "enum" and not options:
             problems.append(problem(f"enum form field '{fid}' lists no values"))
-        fields.append(FormField(id=fid, label=xf.get("label") or fid, type=ftype, required="required" in constraints,
-                                options=options, default=xf.get("defaultValue"), constraints=constraints))
+        form_field = FormField(id=fid, label=xf.get("label") or fid, type=ftype, required="required" in constraints,
+                               options=options, default=xf.get("defaultValue"), constraints=constraints)
+        if form_field.default is not None and ftype in FIELD_TYPES:
+            problems.extend(problem(why) for why in _default_problems(form_field, element_id))
+        fields.append(form_field)
     return Form(tuple(fields)), problems
+
+
+def _default_problems(field: FormField, element_id: str) -> list[str]:
+    """A ``defaultValue`` must be a value of its field's type, checked when the diagram loads (it is used
+    whenever the field is left empty). Camunda's ``${...}`` defaults are not evaluated yet: refused."""
+    default = field.default or ""
+    if "${" in default or "#{" in default:
+        return [f"form field '{field.id}' has the expression default {default!r}; sedflow takes literal defaults "
+                "only (set the value in a gateway condition or leave the default out)"]
+    try:
+        field.coerce(default, element_id)
+    except TaskDataError as exc:
+        return [f"form field '{field.id}' has the default {default!r}, which does not fit it: {exc}"]
+    return []

@@ -27,6 +27,10 @@ Exit code 2 is click's: a usage error on the command line.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .runtime.migration import MigrationPlan
 
 
 class SedflowError(Exception):
@@ -119,7 +123,7 @@ class CaseStateError(SedflowError):
 class MigrationRefusedError(CaseStateError):
     """The migration policy refuses to move the case to the new version; ``plan.reasons`` say why."""
 
-    def __init__(self, message: str, plan: object):
+    def __init__(self, message: str, plan: MigrationPlan):
         self.plan = plan
         super().__init__(message)
 

@@ -251,7 +251,7 @@ class Engine:
             try:
                 plans.append(self.migrate_case(case_id, target.version, actor=actor))
             except MigrationRefusedError as exc:
-                plans.append(exc.plan)  # type: ignore[arg-type]
+                plans.append(exc.plan)
             except RecordConflictError:
                 retry = "someone changed the case meanwhile; nothing was written: run it again"
                 plans.append(replace(self.plan_migration(case_id, target.version), reasons=(retry,)))

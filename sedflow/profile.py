@@ -11,7 +11,7 @@ by whoever builds them (the CLI uses the Supported Employment profile, ``sedflow
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -57,10 +57,12 @@ class DomainRules:
         """Whether ``text`` holds a direct identifier this programme refuses to store."""
         return any(pattern.search(text) for pattern in self.identifiers)
 
-    def check_definition(self, definition: ProcessDefinition) -> list[DefinitionError]:
-        """Every element property outside its vocabulary, named by file, element and line."""
+    def check_definitions(self, definitions: Iterable[ProcessDefinition]) -> list[DefinitionError]:
+        """Every element property outside its vocabulary, named by file, element and line; an element of
+        a process several definitions call is checked once."""
+        elements = {ref: info for d in definitions for ref, info in d.elements.items()}
         problems = []
-        for info in definition.elements.values():
+        for info in elements.values():
             for rule in self.properties:
                 value = info.properties.get(rule.name)
                 if info.kind in rule.kinds and value is not None and value not in rule.values:
@@ -69,9 +71,9 @@ class DomainRules:
                         file=info.file, element=info.id, line=info.line))
         return problems
 
-    def check_definitions(self, definitions: Iterable[ProcessDefinition]) -> None:
-        """Raise one DefinitionError listing every problem of :meth:`check_definition` (nothing if none)."""
-        problems = [p for d in definitions for p in self.check_definition(d)]
+    def refuse_unfit(self, definitions: Iterable[ProcessDefinition]) -> None:
+        """Raise one DefinitionError listing every problem :meth:`check_definitions` finds (nothing if none)."""
+        problems = self.check_definitions(definitions)
         if problems:
             raise DefinitionError.collect(problems)
 
@@ -84,8 +86,6 @@ class Profile:
     rules: DomainRules = field(default_factory=DomainRules)
     reports: ReportProfile | None = None
     simulation: SimulationProfile | None = None
-    #: Free-form labels for codes shown to readers (code -> label), per vocabulary name.
-    labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 #: The generic engine.

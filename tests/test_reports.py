@@ -7,10 +7,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from lxml import etree
 from sedflow import Engine, ManualClock, open_store
+from sedflow.definitions import load_sources
 from sedflow.errors import ReportError
 from sedflow.programmes.se import PROFILE as SE_PROFILE
 from sedflow.reports import ReportFilter, Reports
+from sedflow.reports.heatmap import heatmap_svg
 from sedflow.reports.privacy import suppress
 from sedflow.reports.table import Table
 from sedflow.simulation import run_scenario
@@ -294,12 +297,16 @@ def test_heatmap_counts_belong_to_their_own_process(engine, definitions, tmp_pat
                rep.element_counts(ReportFilter(definition_version=version)) for ref in counts)
     assert rep.element_counts(ReportFilter(period=(date(1990, 1, 1), date(1990, 12, 31))))[1] == {}
 
-    drawn = {}
-
-    def heatmap(definition, *, waiting, completed, title):
-        drawn[definition.process_id] = (waiting, completed)
-        return "<svg/>"
-    monkeypatch.setattr(bundle, "heatmap_svg", heatmap)
-    bundle.write_html_report([definitions.get(se), definitions.get(habo)], rep, ReportFilter(), tmp_path, tables=[])
-    assert (drawn[se][0].get("study_application"), drawn[se][1]["study_application"]) == (1, 2)
-    assert (drawn[habo][0].get("study_application"), drawn[habo][1]["study_application"]) == (None, 3)
+    drawn = []
+    monkeypatch.setattr(bundle, "heatmap_svg",
+                        lambda definition, **counts: drawn.append((definition, counts)) or "<svg/>")
+    older_se = load_sources(dict(definitions.get(se).sources)).get(se)  # another version of the same process
+    bundle.write_html_report([definitions.get(se), definitions.get(habo), older_se], rep, ReportFilter(), tmp_path,
+                             tables=[])
+    assert [d for d, _ in drawn] == [definitions.get(se), definitions.get(habo)]  # one heatmap per process, the first
+    for definition, counts in drawn:  # each process's heatmap shows that process's counts only
+        svg = etree.fromstring(heatmap_svg(definition, **counts).encode())
+        [node] = svg.xpath("//*[@data-element='study_application']")
+        badges = {key: node.xpath(f".//@data-{key}") for key in ("waiting", "completed")}
+        assert badges == ({"waiting": ["1"], "completed": ["2"]} if definition.process_id == se
+                          else {"waiting": [], "completed": ["3"]})

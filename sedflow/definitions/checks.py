@@ -2,7 +2,7 @@
 
 Each check names the file, element and line of what it finds, so that a process owner can open the
 diagram at the right place. The programme's own rules (property vocabularies) are a profile's
-``DomainRules.check_definition``, applied by the loader after these.
+``DomainRules.check_definitions``, applied by the loader after these.
 """
 
 from __future__ import annotations

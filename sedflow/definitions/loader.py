@@ -100,7 +100,7 @@ def load_sources(sources: Mapping[str, bytes], *, profile: Profile | None = None
             spec=None, subprocess_specs={}, elements={k: v for k, v in index.items() if k[0] in {pid, *called}},
             properties=properties(process)))
     if profile is not None:
-        problems.extend(_unique(p for draft in drafts for p in profile.rules.check_definition(draft)))
+        problems.extend(profile.rules.check_definitions(drafts))
     if problems:
         raise DefinitionError.collect(problems)
 
@@ -132,10 +132,3 @@ def _closure(pid: str, calls: Mapping[str, set[str]]) -> set[str]:
             todo.extend(calls.get(called, ()))
     return seen
 
-
-def _unique(problems: Iterable[DefinitionError]) -> list[DefinitionError]:
-    """Problems of a called process are found once per process calling it: report each once."""
-    seen: dict[tuple[str | None, str | None, int | None, str], DefinitionError] = {}
-    for problem in problems:
-        seen.setdefault((problem.file, problem.element, problem.line, problem.detail), problem)
-    return list(seen.values())

@@ -34,9 +34,10 @@ def _draw(table: Table, chart: Chart) -> dict[str, bytes]:
 
 def write_html_report(definitions: Iterable[ProcessDefinition], reports: Reports, where: ReportFilter, out_dir: Path,
                       tables: Sequence[Table] | None = None) -> Path:
-    """Write ``index.html`` and the charts, with a heatmap per definition given (each showing only its own
-    process's counts: element ids are unique only within a process); ``tables`` (every report, already
-    computed) are reused if given."""
+    """Write ``index.html`` and the charts, with one heatmap per process: that of the first definition given
+    of it (the loaded one, when ``Engine.known_definitions()`` is passed), showing only its own process's
+    counts (element ids are unique only within a process); ``tables`` (every report, already computed)
+    are reused if given."""
     out_dir.mkdir(parents=True, exist_ok=True)
     if tables is None:
         tables = [reports.run(name, where) for name in reports.catalogue()]
@@ -52,11 +53,12 @@ def write_html_report(definitions: Iterable[ProcessDefinition], reports: Reports
         charts[table.id] = images["png"]
     waiting, done = reports.element_counts(where)
     heatmaps = {}
-    for definition in definitions:
-        pid = definition.process_id
-        heatmaps[f"{definition.name} ({pid})"] = heatmap_svg(
-            definition, waiting={ref.element_id: n for ref, n in waiting.items() if ref.process_id == pid},
-            completed={ref.element_id: n for ref, n in done.items() if ref.process_id == pid}, title=definition.name)
+    drawn: dict[str, ProcessDefinition] = {}
+    for definition in definitions:  # one heatmap per process: the first definition given of it
+        drawn.setdefault(definition.process_id, definition)
+    for pid, definition in drawn.items():
+        heatmaps[f"{definition.name} ({pid})"] = heatmap_svg(definition, waiting=waiting, completed=done,
+                                                            title=definition.name)
     html = render_html(tables, title="sedflow – rapport", charts=charts, heatmaps=heatmaps,
                        generated_at=datetime.now(UTC), synthetic=reports.synthetic,
                        suppression_k=reports.k if reports.suppress else None)

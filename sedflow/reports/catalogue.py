@@ -17,17 +17,19 @@ from typing import TYPE_CHECKING, Any
 from ..bpmn import ElementRef
 from ..definitions import ProcessDefinition
 from ..errors import ReportError
+from ..journal import JournalKind
 from ..store import Store
 from .privacy import suppress
 from .profile import GENERIC_REPORTS, CountingRule, ReportProfile
-from .sql import CaseSelection, ReportFilter, stage_map
+from .sql import CaseSelection, ReportFilter, quote, stage_map
 from .table import Table
 
 if TYPE_CHECKING:
     from ..profile import Profile
 
 #: Journal kinds that count as an element having been done (the heatmap's "completed").
-DONE_KINDS = ("task_completed", "timer_fired", "gateway_taken", "event_reached", "activity_completed")
+DONE_KINDS = (JournalKind.TASK_COMPLETED, JournalKind.TIMER_FIRED, JournalKind.GATEWAY_TAKEN,
+              JournalKind.EVENT_REACHED, JournalKind.ACTIVITY_COMPLETED)
 
 
 class Reports:
@@ -113,9 +115,8 @@ class Reports:
             f"SELECT count(*), count(enrolled), {'sum(result)' if has_result else 'NULL'} FROM ({sql}) x", args)[0]
         rows: list[tuple[str, int]] = [("Remitterade / förfrågningar", referred),
                                        ("Inskrivna (överenskommelse)", enrolled)]
-        rows += [(f"Nådde steget: {stage}", reached[stage]) for stage in self.profile.stage_order if stage in reached]
         rows += [(f"Nådde steget: {stage}", reached[stage])
-                 for stage in sorted(reached) if stage not in self.profile.stage_order]
+                 for stage in sorted(reached, key=lambda s: (self._stage_key(s), s))]
         if has_result:
             rows.append((self.profile.result_label, int(result or 0)))
         return self.finish(Table("funnel", "Tratt: hur många ärenden nådde varje steg", ("Steg", "Ärenden"),
@@ -173,7 +174,7 @@ class Reports:
         waiting = {ElementRef(p, e): int(n) for p, e, n in self.store.query(
             f"SELECT t.process_id, t.element_id, count(*) FROM open_tasks t WHERE 1 = 1{scope} "
             f"GROUP BY t.process_id, t.element_id", args)}
-        kinds = ", ".join(f"'{kind}'" for kind in DONE_KINDS)
+        kinds = ", ".join(quote(kind) for kind in DONE_KINDS)
         sql, done_args = f"SELECT j.process_id, j.element_id, count(*) FROM journal j WHERE j.kind IN ({kinds})", []
         if where.period:
             sql += f" AND substr({self.store.ts_text('j.at')}, 1, 10) BETWEEN ? AND ?"

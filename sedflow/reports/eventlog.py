@@ -27,7 +27,7 @@ from typing import IO, TYPE_CHECKING
 
 from ..journal import CASE_ENDED, CASE_STARTED, JournalEntry
 from ..store import CaseFilter, CaseRecord, Store
-from .profile import ExportFields
+from .profile import GENERIC_REPORTS, ExportFields
 
 if TYPE_CHECKING:
     from ..profile import Profile
@@ -41,7 +41,7 @@ Target = str | os.PathLike[str] | IO[bytes]
 
 def export_fields(profile: Profile) -> ExportFields:
     """The profile's export field map (none for a profile without reports)."""
-    return profile.reports.export if profile.reports is not None else ExportFields()
+    return (profile.reports or GENERIC_REPORTS).export
 
 
 def activity_name(entry: JournalEntry) -> str:

@@ -13,13 +13,11 @@ import base64
 import datetime as _dt
 import re
 from collections.abc import Mapping, Sequence
-from decimal import Decimal
 from html import escape
-from typing import Any
 
 from lxml import etree
 
-from .table import SUPPRESSED_MARK, SYNTHETIC_MARK, Table, format_cell, format_datetime
+from .table import SUPPRESSED_MARK, SYNTHETIC_MARK, Table, format_cell, format_datetime, is_number
 
 CSS = """
 :root{--ink:#1d1f24;--muted:#5b6068;--line:#d5d8dc;--accent:#1f6fd1;--warn:#b71c1c}
@@ -148,7 +146,7 @@ def _table_section(table: Table, anchor: str, chart: bytes | None, footnote: str
             elif (r, c) in table.suppressed:
                 cells.append(f'<td class="suppressed" title="{escape(footnote)}">{escape(SUPPRESSED_MARK)}</td>')
             else:
-                cls = "" if _is_number(value) else ' class="text"'
+                cls = "" if is_number(value) else ' class="text"'
                 cells.append(f"<td{cls}>{escape(format_cell(value))}</td>")
         out.append("<tr>" + "".join(cells) + "</tr>")
     out += ["</tbody>", "</table>"]
@@ -164,10 +162,6 @@ def _table_section(table: Table, anchor: str, chart: bytes | None, footnote: str
 
 
 # --- formatting -----------------------------------------------------------------------------------
-
-def _is_number(v: Any) -> bool:
-    return isinstance(v, (int, float, Decimal)) and not isinstance(v, bool)
-
 
 def _anchors(ids: Sequence[str]) -> list[str]:
     seen: dict[str, int] = {}

@@ -22,6 +22,7 @@ def suppress(table: Table, k: int, *, count_columns: Iterable[int] | None = None
     column totals. ``derived``: column -> the count columns it is computed from (a percentage is hidden
     where one of those is); without it, every other column of a row with a hidden count is hidden.
     """
+    total_row = total_row or table.total_row
     columns = list(count_columns if count_columns is not None else range(1, len(table.columns)))
     hidden = {(r, c) for r, row in enumerate(table.rows) for c in columns
               if isinstance(row[c], int) and not isinstance(row[c], bool) and 0 < row[c] < k}
@@ -45,7 +46,7 @@ def suppress(table: Table, k: int, *, count_columns: Iterable[int] | None = None
     others = [c for c in range(1, len(table.columns)) if c not in columns]
     sources = {c: set((derived or {}).get(c, columns)) for c in others}
     hidden |= {(r, c) for r, source in list(hidden) for c in others if source in sources[c]}
-    return replace(table, suppressed=frozenset(hidden), total_row=total_row or table.total_row)
+    return replace(table, suppressed=frozenset(hidden), total_row=total_row)
 
 
 def _count(table: Table, cell: tuple[int, int]) -> int:

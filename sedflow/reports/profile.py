@@ -99,7 +99,7 @@ class ReportProfile:
     default_rule: str = "default"
     #: The milestone that makes a case a *client* (its date is the enrolment date periods apply to).
     enrolment_milestone: str = "enrolled"
-    #: Stages in the order the funnel and stage durations list them (others follow, in diagram order).
+    #: Stages in the order the funnel and stage durations list them (others follow, alphabetically).
     stage_order: tuple[str, ...] = ()
     caseload: Caseload = field(default_factory=Caseload)
     filters: tuple[FilterField, ...] = ()
@@ -113,8 +113,6 @@ class ReportProfile:
     #: The catalogue's order, the programme's reports and the generic ones together (unnamed ones follow).
     order: tuple[str, ...] = ()
     export: ExportFields = field(default_factory=ExportFields)
-    #: Labels for codes shown to readers (field -> code -> label), e.g. the gender columns.
-    labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def rule(self, name: str | None) -> CountingRule | None:
         """The counting rule called ``name`` (None: the default), or None when there is no such rule."""

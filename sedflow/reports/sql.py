@@ -40,7 +40,7 @@ def _value_at(histogram: Sequence[tuple[float, int]], rank: int) -> float:
     return histogram[-1][0]
 
 
-def _quote(text: str) -> str:
+def quote(text: str) -> str:
     """An SQL string literal (diagram text, not user input, but quoted all the same)."""
     return "'" + text.replace("'", "''") + "'"
 
@@ -51,7 +51,7 @@ def stage_map(definitions: Iterable[ProcessDefinition]) -> str:
     rows = sorted({(e.process_id, e.id, e.stage) for d in definitions for e in d.elements.values() if e.stage})
     if not rows:
         return "SELECT NULL, NULL, NULL WHERE 1 = 0"
-    return "VALUES " + ", ".join(f"({_quote(p)}, {_quote(e)}, {_quote(s)})" for p, e, s in rows)
+    return "VALUES " + ", ".join(f"({quote(p)}, {quote(e)}, {quote(s)})" for p, e, s in rows)
 
 
 class CaseSelection:

@@ -34,7 +34,7 @@ class Table:
         body = range(len(self.rows) - 1 if self.total_row else len(self.rows))
         hidden_rows = {r for r, _ in self.suppressed}
         return len(body) > 0 and all(
-            r in hidden_rows and all((r, c) in self.suppressed or not _is_number(v)
+            r in hidden_rows and all((r, c) in self.suppressed or not is_number(v)
                                      for c, v in enumerate(self.rows[r]) if c)
             for r in body)
 
@@ -57,7 +57,7 @@ class Table:
                 "suppressed_cells": sorted(list(cell) for cell in self.suppressed)}
 
 
-def _is_number(v: Any) -> bool:
+def is_number(v: Any) -> bool:
     return isinstance(v, int | float | Decimal) and not isinstance(v, bool)
 
 

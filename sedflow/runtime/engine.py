@@ -56,7 +56,7 @@ class Engine:
 
     def __init__(self, store: Store, definitions: Definitions, *, clock: Clock | None = None,
                  profile: Profile = GENERIC):
-        profile.rules.check_definitions(definitions)
+        profile.rules.refuse_unfit(definitions)
         self.store = store
         self.definitions = definitions
         self.clock: Clock = clock or SystemClock()
@@ -131,7 +131,7 @@ class Engine:
         added, removed and changed since the version deployed before.
         """
         chosen = list(definitions if definitions is not None else self.definitions)
-        self.profile.rules.check_definitions(chosen)
+        self.profile.rules.refuse_unfit(chosen)
         return self._registry.deploy(chosen, actor)
 
     # ---------------------------------------------------------------------------------------- writes

@@ -63,12 +63,12 @@ def report(settings: Settings, /, name: str, out_dir: str | None, fmt: str, outp
     fields = {spec.field: value for spec in REPORTS.filters
               if (value := filters.pop(f"field_{spec.name}")) is not None}
     where = ReportFilter(period=(start.date(), end.date()) if start and end else None, fields=fields, **filters)
-    reports = Reports(engine.store, engine.known_definitions(), profile=PROFILE, rule=rule, k=k,
-                      suppress=not unsuppressed)
+    definitions = engine.known_definitions()
+    reports = Reports(engine.store, definitions, profile=PROFILE, rule=rule, k=k, suppress=not unsuppressed)
     if name == "html":
         if not out_dir:
             raise click.BadParameter("report html needs OUT_DIR", param_hint="OUT_DIR")
-        path = write_html_report(engine.known_definitions(), reports, where, Path(out_dir))
+        path = write_html_report(definitions, reports, where, Path(out_dir))
         click.echo(f"wrote {path}")
         return
     tables = [reports.run(n, where) for n in (reports.catalogue() if name == "all" else [name])]

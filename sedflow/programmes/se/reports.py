@@ -12,9 +12,8 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from importlib.resources import files
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ...reports.catalogue import Reports
 from ...reports.profile import (
     Caseload,
     Chart,
@@ -26,12 +25,15 @@ from ...reports.profile import (
     ReportFunction,
     ReportProfile,
 )
-from ...reports.sql import ReportFilter
+from ...reports.sql import quote
 from ...reports.table import Table, percent
 
-LABELS: Mapping[str, Mapping[str, str]] = {"gender": {"F": "Kvinnor", "M": "Män"}}
+if TYPE_CHECKING:
+    from ...reports.catalogue import Reports
+    from ...reports.sql import ReportFilter
+
 #: The gender columns of the tables (X is in the totals only).
-GENDERS = tuple(LABELS["gender"].items())
+GENDERS = (("F", "Kvinnor"), ("M", "Män"))
 STAGE_ORDER = ("referral", "agreement", "vocational_profile", "supported_training", "job_search",
                "employer_engagement", "support", "followup", "closure")
 
@@ -52,7 +54,7 @@ def case_columns(field: FieldSQL, rule: CountingRule) -> dict[str, str]:
     """The SE columns of the case selection: gender, work/studies/result under the rule, referral fields."""
     work = "c.outcome = 'EMPLOYMENT'"
     for name, values in sorted(rule.only.items()):
-        codes = ", ".join(f"'{v}'" for v in sorted(values))  # codes from the profile's data, not user input
+        codes = ", ".join(quote(v) for v in sorted(values))
         work += f" AND {field(name)} IN ({codes})"
     work_flag = f"CASE WHEN {work} THEN 1 ELSE 0 END"
     studies_flag = "CASE WHEN c.outcome = 'STUDIES' THEN 1 ELSE 0 END"
@@ -231,4 +233,4 @@ REPORTS = ReportProfile(
     charts={"outcomes_by_gender": Chart(), "outcomes_by_year": Chart(),
             "closure_split": Chart(value_columns=("Jobb och studier", "Mot annan plan", "Kvar med insats AF",
                                                   "Avslutade"))},
-    export=EXPORT, labels=LABELS)
+    export=EXPORT)

@@ -43,11 +43,13 @@ class Settings:
         from sedflow.programmes.se import PROFILE
         return load_files(files, profile=PROFILE) if files else load_directory(self.processes_dir(), profile=PROFILE)
 
-    def engine(self, *, create: bool = False, clock: Clock | None = None) -> Engine:
-        """An engine on the store and the processes directory, with the Supported Employment profile."""
+    def engine(self, *, create: bool = False, clock: Clock | None = None,
+               definitions: Definitions | None = None) -> Engine:
+        """An engine on the store and ``definitions`` (default: the processes directory's), with the
+        Supported Employment profile."""
         from sedflow import Engine
         from sedflow.programmes.se import PROFILE
-        return Engine(self.store(create=create), self.definitions(), clock=clock, profile=PROFILE)
+        return Engine(self.store(create=create), definitions or self.definitions(), clock=clock, profile=PROFILE)
 
 
 #: Hands a command the ``Settings`` the root group put on the context.

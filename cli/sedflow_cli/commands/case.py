@@ -191,7 +191,7 @@ def case_migrate(settings: Settings, case_id: str | None, all_cases: bool, to_ve
         raise click.UsageError("name one CASE_ID or use --all")
     engine = settings.engine()
     if case_id:
-        process_id = engine.show_case(case_id).process_id
+        process_id = engine.store.get_case(case_id, with_state=False).process_id
     plans = engine.migrate_cases(to_version, case_ids=[case_id] if case_id else None, process_id=process_id,
                                  dry_run=dry_run, actor=actor)
     render.emit([p.to_dict() for p in plans], as_json, lambda: render.migration_plans(plans))

@@ -91,8 +91,7 @@ def processes_deploy(settings: Settings, files: tuple[str, ...], actor: str | No
     they call. A process whose content did not change keeps its version. Earlier versions stay in the
     store: running cases stay on theirs until 'sedflow case migrate'.
     """
-    defs = _checked(settings, files)
-    results = settings.engine(create=True).deploy(defs, actor=actor)
+    results = settings.engine(create=True, definitions=_checked(settings, files)).deploy(actor=actor)
     render.emit([r.to_dict() for r in results], as_json, lambda: render.deployments(results))
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 from sedflow.programmes.se import PROFILE
-from sedflow.reports import GENERIC_REPORTS, ReportFilter, Reports, to_csv, to_json, to_text, to_xlsx, write_html_report
+from sedflow.reports import GENERIC_REPORTS, ReportFilter, Reports, to_csv, to_json, to_text
 
 from ..context import Settings, pass_settings
 
@@ -57,6 +57,10 @@ def report(settings: Settings, /, name: str, out_dir: str | None, fmt: str, outp
     """
     if (start is None) != (end is None):
         raise click.BadParameter("give both --from and --to", param_hint="--from/--to")
+    if name == "html" and not out_dir:
+        raise click.BadParameter("report html needs OUT_DIR", param_hint="OUT_DIR")
+    if fmt == "xlsx" and not output:
+        raise click.BadParameter("--format xlsx needs --output FILE.xlsx", param_hint="--output")
     engine = settings.engine()
     if filters["definition_version"]:
         filters["definition_version"] = engine.resolve_version(filters["definition_version"]).version
@@ -65,16 +69,14 @@ def report(settings: Settings, /, name: str, out_dir: str | None, fmt: str, outp
     where = ReportFilter(period=(start.date(), end.date()) if start and end else None, fields=fields, **filters)
     definitions = engine.known_definitions()
     reports = Reports(engine.store, definitions, profile=PROFILE, rule=rule, k=k, suppress=not unsuppressed)
-    if name == "html":
-        if not out_dir:
-            raise click.BadParameter("report html needs OUT_DIR", param_hint="OUT_DIR")
+    if name == "html" and out_dir:
+        from sedflow.reports import write_html_report
         path = write_html_report(definitions, reports, where, Path(out_dir))
         click.echo(f"wrote {path}")
         return
     tables = [reports.run(n, where) for n in (reports.catalogue() if name == "all" else [name])]
-    if fmt == "xlsx":
-        if not output:
-            raise click.BadParameter("--format xlsx needs --output FILE.xlsx", param_hint="--output")
+    if fmt == "xlsx" and output:
+        from sedflow.reports import to_xlsx
         to_xlsx(tables, Path(output))
         click.echo(f"wrote {output}")
         return

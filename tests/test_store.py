@@ -126,3 +126,16 @@ def test_a_broken_constraint_is_a_store_failure_not_a_conflict(store, change, na
         tx.insert_case(case)
     assert not isinstance(caught.value, RecordConflictError) and backend_error(caught.value) in names
     assert str(caught.value).startswith(("SQLite store ", "PostgreSQL store ")) and store.list_cases() == []
+
+
+def test_a_refused_postgresql_store_does_not_echo_its_password():
+    """Every message naming a PostgreSQL store leaves the password out, not only a failed connect."""
+    from conftest import POSTGRES
+    if not POSTGRES:
+        pytest.skip("PostgreSQL half: set SEDFLOW_TEST_POSTGRES=postgresql://user@host:port/db to run it "
+                    "(.ci/run does)")
+    scheme, rest = POSTGRES.split("://", 1)
+    user, host = rest.split("@", 1)
+    with pytest.raises(StoreError, match="sedflow init") as caught:  # trust auth ignores the password
+        open_store(f"{scheme}://{user}:secret@{host}?schema=sedflow_never_created")
+    assert "secret" not in str(caught.value)

@@ -57,6 +57,12 @@ class ErrorRule(NamedTuple):
     codes: frozenset[str] = frozenset()
 
 
+# Codes read back as their enums, by dict lookup: these run once per row read.
+_STATUSES = {status.value: status for status in CaseStatus}
+_OPEN_KINDS = {kind.value: kind for kind in OpenKind}
+_JOURNAL_KINDS = {kind.value: kind for kind in JournalKind}
+
+
 class SQLStore(Store):
     """The SQL implementation of :class:`~sedflow.store.persistence.Store`, less the backend hooks."""
 
@@ -213,18 +219,18 @@ class SQLStore(Store):
     def _open_schema(self, *, create: bool, migrate: bool) -> None:
         if not self._meta_table_exists():
             if not create:
-                raise StoreError(f"no sedflow store at {self.url} (create one with 'sedflow init')")
+                raise StoreError(f"no sedflow store in {self._label} (create one with 'sedflow init')")
             if self._has_other_tables():
-                raise StoreError(f"{self.url} holds other tables but no sedflow store; use an empty database or schema")
+                raise StoreError(f"{self._label} holds other tables but no sedflow store; use an empty database or schema")
             self._migrate(0)
             return
         version = self.schema_version()
         if version > SCHEMA_VERSION:
-            raise StoreError(f"store {self.url} has schema version {version}, newer than this sedflow understands "
+            raise StoreError(f"{self._label} has schema version {version}, newer than this sedflow understands "
                              f"({SCHEMA_VERSION}); upgrade sedflow")
         if version < SCHEMA_VERSION:
             if not migrate:
-                raise StoreError(f"store {self.url} has schema version {version}; this sedflow needs {SCHEMA_VERSION}: "
+                raise StoreError(f"{self._label} has schema version {version}; this sedflow needs {SCHEMA_VERSION}: "
                                  "run 'sedflow store upgrade'")
             self._migrate(version)
 
@@ -307,7 +313,7 @@ class SQLStore(Store):
             rows = self._query(self._sql(sql), args)
         return [OpenTask(case_id=r[0], task_id=r[1], element_id=r[2], name=r[3], process_id=r[4],
                          definition_version=r[5], lane=r[6], stage=r[7], since=self._dt(r[8]), participant=r[9],
-                         kind=OpenKind(r[10]), due_at=self._dt_or_none(r[11])) for r in rows]
+                         kind=_OPEN_KINDS[r[10]], due_at=self._dt_or_none(r[11])) for r in rows]
 
     def read_journal(self, case_id: str | None = None, *, after_seq: int = 0,
                      limit: int | None = None) -> list[JournalEntry]:
@@ -321,7 +327,7 @@ class SQLStore(Store):
             sql += f" LIMIT {int(limit)}"
         with self._guard():
             rows = self._query(self._sql(sql), args)
-        return [JournalEntry(seq=r[0], case_id=r[1], at=self._dt(r[2]), kind=JournalKind(r[3]), process_id=r[4],
+        return [JournalEntry(seq=r[0], case_id=r[1], at=self._dt(r[2]), kind=_JOURNAL_KINDS[r[3]], process_id=r[4],
                              definition_version=r[5], element_id=r[6], element_name=r[7], element_type=r[8],
                              lane=r[9], actor=r[10], task_id=r[11], data=self._unjson(r[12]), outcome=r[13],
                              end_reason=r[14], duration=r[15]) for r in rows]
@@ -365,7 +371,7 @@ class SQLStore(Store):
     def _case(self, row: Row) -> CaseRecord:
         return CaseRecord(
             case_id=row[0], participant=row[1], process_id=row[2], definition_version=row[3],
-            status=CaseStatus(row[4]),
+            status=_STATUSES[row[4]],
             revision=row[5], stages=self._unjson(row[6]), data=self._unjson(row[7]), milestones=self._unjson(row[8]),
             outcome=row[9], end_reason=row[10], started_at=self._dt(row[11]), updated_at=self._dt(row[12]),
             ended_at=self._dt_or_none(row[13]), next_due_at=self._dt_or_none(row[14]),

@@ -96,3 +96,34 @@ def test_business_rule_tasks_are_refused_at_load_with_what_to_draw_instead():
     with pytest.raises(DefinitionError, match="exclusive gateway") as refused:
         load_sources({"p.bpmn": source})
     assert (refused.value.element, refused.value.line) == ("decide", 5)
+
+
+def test_a_default_is_read_as_the_programme_reads_it():
+    """With the SE profile a boolean default may be 'ja', and a text default may not be a personnummer."""
+    from sedflow.programmes.se import PROFILE
+    yes = _form_task('<camunda:formField id="ok" type="boolean" defaultValue="ja" />')
+    assert load_sources({"p.bpmn": yes}, profile=PROFILE).get("p")
+    who = _form_task('<camunda:formField id="who" type="string" defaultValue="19980101-1234" />')
+    with pytest.raises(DefinitionError, match="direct identifier"):
+        load_sources({"p.bpmn": who}, profile=PROFILE)
+
+
+def test_a_call_activity_that_names_no_process_is_refused_at_load():
+    source = diagram('<bpmn:startEvent id="s" />\n<bpmn:callActivity id="call" />\n'
+                     '<bpmn:sequenceFlow id="f" sourceRef="s" targetRef="call" />\n')
+    with pytest.raises(DefinitionError, match="names no process to call") as refused:
+        load_sources({"p.bpmn": source})
+    assert (refused.value.element, refused.value.line) == ("call", 5)
+
+
+def test_the_change_list_names_an_anonymous_flow_as_the_loader_does(tmp_path):
+    from sedflow import diff_definitions
+    body = ('<bpmn:startEvent id="s" />\n<bpmn:parallelGateway id="split" />\n'
+            '<bpmn:userTask id="a" />\n<bpmn:userTask id="b" />\n'
+            '<bpmn:sequenceFlow sourceRef="s" targetRef="split" />\n'
+            '<bpmn:sequenceFlow sourceRef="split" targetRef="a" />\n'
+            '<bpmn:sequenceFlow sourceRef="split" targetRef="{last}" />\n')
+    old = load_sources({"p.bpmn": diagram(body.format(last="b"))}).get("p")
+    new = load_sources({"p.bpmn": diagram(body.format(last="a"))}).get("p")
+    changed = [c.element_id for c in diff_definitions(old, new).changed]
+    assert changed == ["flow_line10"]  # the third flow, on line 10

@@ -236,15 +236,6 @@ def test_element_info_names_its_element_by_process_and_id():
     assert info.ref == ("loop", "follow_up") and str(info.ref) == "loop:follow_up"
 
 
-#: Modules of the lead's part still importing SpiffWorkflow on the defs branch: empty once they use sedflow.spiff.
-def test_no_module_outside_sedflow_spiff_imports_spiffworkflow():
-    package = Path(__file__).parent.parent / "sedflow"
-    importing = re.compile(r"^\s*(from|import)\s+SpiffWorkflow\b", re.MULTILINE)
-    offenders = {path.relative_to(package).as_posix() for path in package.rglob("*.py")
-                 if path.parent.name != "spiff" and importing.search(path.read_text(encoding="utf-8"))}
-    assert offenders == set()
-
-
 def test_an_event_sub_process_never_rewires_the_shared_spec(engine, definitions):
     spec = definitions.get("supported_employment").spec
 

@@ -44,7 +44,8 @@ def _modules(root: Path, *, outside: tuple[str, ...] = ()) -> list[Path]:
     return [p for p in sorted(root.rglob("*.py")) if not any(part in outside for part in p.relative_to(root).parts)]
 
 
-# Nothing outside sedflow/spiff imports SpiffWorkflow: tests/test_definitions.py checks it.
+def test_nothing_outside_the_spiff_package_imports_spiffworkflow() -> None:
+    assert _violations(_modules(PACKAGE, outside=("spiff",)) + _modules(CLI), "SpiffWorkflow") == []
 
 
 def test_the_core_never_imports_a_programme_profile() -> None:

@@ -25,6 +25,8 @@ TASKS = frozenset({"task", "userTask", "manualTask", "serviceTask", "sendTask", 
                    "scriptTask"})
 #: Activities that draw their flow inside them (and can be expanded in the modeller).
 CONTAINERS = frozenset({"subProcess", "transaction", "adHocSubProcess"})
+#: Containers that SpiffWorkflow runs as specs of their own: the scopes their elements' ``parent`` names.
+SCOPES = frozenset({"subProcess", "transaction"})
 #: Activities that run a flow of their own, inside them or in another process: a case enters and leaves them
 #: (journalled as activity started and completed).
 SUB_PROCESSES = CONTAINERS | {"callActivity"}
@@ -40,5 +42,5 @@ GATEWAYS = frozenset({"exclusiveGateway", "parallelGateway", "inclusiveGateway",
 #: Every node a sequence flow may connect.
 FLOW_NODES = ACTIVITIES | EVENTS | GATEWAYS
 
-__all__ = ["ACTIVITIES", "CONTAINERS", "EVENTS", "FLOW_NODES", "GATEWAYS", "HUMAN", "PASS_THROUGH", "SUB_PROCESSES",
-           "TASKS", "ElementRef"]
+__all__ = ["ACTIVITIES", "CONTAINERS", "EVENTS", "FLOW_NODES", "GATEWAYS", "HUMAN", "PASS_THROUGH", "SCOPES",
+           "SUB_PROCESSES", "TASKS", "ElementRef"]

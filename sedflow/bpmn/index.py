@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from lxml import etree
 
 from ..errors import DefinitionError
-from .elements import FLOW_NODES, ElementRef
+from .elements import FLOW_NODES, SCOPES, ElementRef
 from .xml import NS, bpmn, local, owner_id
 
 if TYPE_CHECKING:
@@ -81,7 +81,7 @@ def index_process(process: etree._Element, file: str,
         infos.append(ElementInfo(
             id=eid, name=(el.get("name") or "").strip(), kind=kind, process_id=pid, file=file,
             line=el.sourceline, lane=lane_id.removeprefix("lane_") if lane_id else None,
-            parent=parent.get("id") if local(parent) == "subProcess" else None,
+            parent=parent.get("id") if local(parent) in SCOPES else None,
             interrupting=_interrupting(el, kind),
             documentation=(doc.text or "").strip() if doc is not None else "", properties=properties(el), form=form))
     return infos, problems
@@ -95,11 +95,11 @@ def flow_nodes(process: etree._Element) -> Iterator[etree._Element]:
 def scopes(process: etree._Element) -> Iterator[etree._Element]:
     """The process and the sub-processes in it: what SpiffWorkflow names by id, in one namespace for all files."""
     yield process
-    yield from process.iter(bpmn("subProcess"), bpmn("transaction"))
+    yield from process.iter(*(bpmn(kind) for kind in sorted(SCOPES)))
 
 
 def called_processes(process: etree._Element) -> set[str]:
-    return {c.get("calledElement") for c in process.iter(bpmn("callActivity"))}
+    return {called for c in process.iter(bpmn("callActivity")) if (called := c.get("calledElement"))}
 
 
 def lane_map(process: etree._Element) -> dict[str, str]:

@@ -17,7 +17,7 @@ from lxml import etree
 
 from ..bpmn.elements import FLOW_NODES
 from ..bpmn.index import lane_map
-from ..bpmn.xml import BPMN_NS, NS, local, parse_diagram
+from ..bpmn.xml import BPMN_NS, NS, local, name_anonymous_flows, parse_diagram
 from .model import ProcessDefinition
 
 #: The elements a change is reported on; their other parts (event definitions, conditions, forms,
@@ -95,7 +95,9 @@ def _signatures(definition: ProcessDefinition) -> dict[tuple[str, str], _Signatu
     definition's processes; an element's parts that carry their own id are left to those elements."""
     out = {}
     for name, data in definition.sources.items():
-        root = parse_diagram(data, name).getroot()
+        tree = parse_diagram(data, name)
+        name_anonymous_flows(tree)  # named as the loader names them
+        root = tree.getroot()
         for process in root.iterfind("bpmn:process", NS):
             pid = process.get("id")
             lanes = lane_map(process)

@@ -61,6 +61,10 @@ def check_process(process: etree._Element, file: str, names_used: list[NamesUsed
             problems.append(DefinitionError(
                 "script tasks are refused: sedflow runs no code from diagrams (model the step as a user task "
                 "or a gateway condition)", file=file, element=el.get("id"), line=el.sourceline))
+        elif local(el) == "callActivity" and not el.get("calledElement"):
+            problems.append(DefinitionError(
+                "call activity names no process to call (set calledElement, 'Called element' in the modeller)",
+                file=file, element=el.get("id"), line=el.sourceline))
         elif local(el) == "businessRuleTask":
             problems.append(DefinitionError(
                 "business rule tasks are refused: sedflow loads no DMN decision tables (draw the decision as an "

@@ -154,8 +154,10 @@ class Form:
 _IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
-def read_form(el: etree._Element, element_id: str, file: str) -> tuple[Form | None, list[DefinitionError]]:
-    """The element's ``camunda:formData`` as a Form (None if it has none), and every problem in it."""
+def read_form(el: etree._Element, element_id: str, file: str,
+              rules: DomainRules | None = None) -> tuple[Form | None, list[DefinitionError]]:
+    """The element's ``camunda:formData`` as a Form (None if it has none), and every problem in it
+    (defaults are checked as the programme's ``rules`` will read them)."""
     xml_fields = el.findall("bpmn:extensionElements/camunda:formData/camunda:formField", NS)
     if not xml_fields:
         return None, []
@@ -181,12 +183,12 @@ def read_form(el: etree._Element, element_id: str, file: str) -> tuple[Form | No
         form_field = FormField(id=fid, label=xf.get("label") or fid, type=ftype, required="required" in constraints,
                                options=options, default=xf.get("defaultValue"), constraints=constraints)
         if form_field.default is not None and ftype in FIELD_TYPES:
-            problems.extend(problem(why) for why in _default_problems(form_field, element_id))
+            problems.extend(problem(why) for why in _default_problems(form_field, element_id, rules))
         fields.append(form_field)
     return Form(tuple(fields)), problems
 
 
-def _default_problems(field: FormField, element_id: str) -> list[str]:
+def _default_problems(field: FormField, element_id: str, rules: DomainRules | None) -> list[str]:
     """A ``defaultValue`` must be a value of its field's type, checked when the diagram loads (it is used
     whenever the field is left empty). Camunda's ``${...}`` defaults are not evaluated yet: refused."""
     default = field.default or ""
@@ -194,7 +196,7 @@ def _default_problems(field: FormField, element_id: str) -> list[str]:
         return [f"form field '{field.id}' has the expression default {default!r}; sedflow takes literal defaults "
                 "only (set the value in a gateway condition or leave the default out)"]
     try:
-        field.coerce(default, element_id)
+        field.coerce(default, element_id, rules)
     except TaskDataError as exc:
         return [f"form field '{field.id}' has the default {default!r}, which does not fit it: {exc}"]
     return []

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 from lxml import etree
@@ -58,6 +59,7 @@ def load_sources(sources: Mapping[str, bytes], *, profile: Profile | None = None
     problems of the load too.
     """
     problems: list[DefinitionError] = []
+    rules = profile.rules if profile is not None else None
     trees: dict[str, etree._ElementTree] = {}
     for name, data in sources.items():
         try:
@@ -79,7 +81,7 @@ def load_sources(sources: Mapping[str, bytes], *, profile: Profile | None = None
             calls[pid] = called_processes(process)
             problems.extend(unique.check(process, name))
             problems.extend(check_process(process, name, names_used))
-            infos, form_problems = index_process(process, name, read_form)
+            infos, form_problems = index_process(process, name, partial(read_form, rules=rules))
             problems.extend(form_problems)
             index.update({info.ref: info for info in infos})
         warnings.extend(layout_warnings(tree, name))

@@ -28,6 +28,7 @@ from SpiffWorkflow.camunda.parser.event_parsers import (
 )
 from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser
 
+from ..bpmn.elements import PASS_THROUGH
 from ..bpmn.xml import line_of
 from ..errors import DefinitionError
 from .timers import CLOCKED
@@ -73,8 +74,7 @@ class SedflowParser(CamundaParser):  # type: ignore[misc]
         full_tag("startEvent"): (_StartEventParser, StartEvent),
         full_tag("intermediateCatchEvent"): (_IntermediateCatchEventParser, IntermediateCatchEvent),
         full_tag("boundaryEvent"): (_BoundaryEventParser, BoundaryEvent),
-        full_tag("task"): (CamundaTaskParser, PassThroughTask),
-        full_tag("manualTask"): (CamundaTaskParser, PassThroughTask),
+        **{full_tag(kind): (CamundaTaskParser, PassThroughTask) for kind in sorted(PASS_THROUGH)},
     }
 
 

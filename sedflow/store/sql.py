@@ -221,7 +221,8 @@ class SQLStore(Store):
             if not create:
                 raise StoreError(f"no sedflow store in {self._label} (create one with 'sedflow init')")
             if self._has_other_tables():
-                raise StoreError(f"{self._label} holds other tables but no sedflow store; use an empty database or schema")
+                raise StoreError(f"{self._label} holds other tables but no sedflow store; use an empty database or "
+                                 "schema")
             self._migrate(0)
             return
         version = self.schema_version()

@@ -146,7 +146,7 @@ class Engine:
 
     def import_cases(self, rows: Iterable[Mapping[str, Any]], *, process_id: str | None = None,
                      actor: str | None = None, batch: int = 500,
-                     on_batch: Callable[[int], Any] | None = None) -> list[str]:
+                     on_batch: Callable[[int], object] | None = None) -> list[str]:
         """Start many cases: each row has ``participant``, optionally ``process`` and ``case_id``, and the
         start form's fields. Every row is checked first (a TaskDataError names the first bad row and
         nothing is written); then cases start in batches, one transaction per batch."""
@@ -278,7 +278,7 @@ class Engine:
     # ------------------------------------------------------------------------------------------ time
 
     def tick(self, *, limit: int | None = None, batch: int = 100, lease: timedelta = timedelta(minutes=10),
-             on_case: Callable[[str, int], Any] | None = None) -> TickResult:
+             on_case: Callable[[str, int], object] | None = None) -> TickResult:
         """Fire every timer due at the clock's now, each case in its own transaction (``runtime/scheduler.py``)."""
         return run_tick(self.store, self._fire_timers, self.clock.now(), worker_id=id(self), limit=limit,
                         batch=batch, lease=lease, on_case=on_case)

@@ -12,6 +12,7 @@ from collections import Counter
 import pytest
 from click.testing import CliRunner
 from sedflow import PROCESSES_DIR, Engine, ManualClock, load_directory, open_store
+from sedflow.programmes.se import END_REASONS
 from sedflow.programmes.se import PROFILE as SE_PROFILE
 from sedflow.reports import ReportFilter, Reports
 from sedflow.simulation import run_demo, run_scenario
@@ -22,13 +23,14 @@ CALLED_ONLY = {"supported_training"}  # started from another programme, never on
 PROGRAMMES = sorted(d.process_id for d in load_directory(PROCESSES_DIR) if d.process_id not in CALLED_ONLY)
 
 
-def test_every_programme_is_shipped_with_demo_decisions():
+def test_every_programme_is_shipped_with_demo_decisions(definitions):
     assert set(PROGRAMMES) == {"supported_employment", "gavle_se_coach", "habo_ips", "botkyrka_sed", "jagmed",
                                "ima"}
     simulation = SE_PROFILE.simulation
     assert set(simulation.processes) == set(PROGRAMMES)
+    assert set(simulation.withdrawal_reasons) <= END_REASONS
     for pid in PROGRAMMES:
-        definition = load_directory(PROCESSES_DIR).get(pid)
+        definition = definitions.get(pid)
         tasks = {e.id: e.form for e in definition.user_tasks()}
         process = simulation.processes[pid]
         assert set(process.decisions) <= set(tasks), f"{pid}: demo decisions for tasks the diagram lacks"
@@ -36,18 +38,19 @@ def test_every_programme_is_shipped_with_demo_decisions():
         assert set(process.start) <= set(start), f"{pid}: start weights for fields the start form lacks"
         for task, decisions in process.decisions.items():
             for name, weights in decisions.items():
-                field = next(f for f in tasks[task].fields if f.id == name)
+                field = tasks[task].field(name)
+                assert field is not None, f"{pid}.{task}.{name}: not on the form"
                 assert field.type != "enum" or {v for v, _ in weights} <= {code for code, _ in field.options}, \
                     f"{pid}.{task}.{name}: a weighted value the form does not offer"
         for name, weights in process.start.items():
             assert {v for v, _ in weights} <= {code for code, _ in start[name].options}, f"{pid}: start {name}"
 
 
-def test_every_free_text_field_has_plausible_values():
+def test_every_free_text_field_has_plausible_values(definitions):
     """The demo never types filler: every text field of every diagram has values in texts.toml, and the
     referring units name the places of each programme."""
     simulation = SE_PROFILE.simulation
-    for definition in load_directory(PROCESSES_DIR):
+    for definition in definitions:
         forms = [definition.start_form, *(e.form for e in definition.user_tasks())]
         for field in (f for form in forms if form for f in form.fields if f.type == "string"):
             assert field.id in simulation.texts, f"{definition.process_id}: no values for {field.id}"
@@ -55,7 +58,8 @@ def test_every_free_text_field_has_plausible_values():
     units = simulation.texts["referral_unit"]
     assert units.choices({"referral_source": "PSYCHIATRY"}, places) == ("Psykiatrin Umeå",)
     for pid in PROGRAMMES:
-        options = {code for code, _ in load_directory(PROCESSES_DIR).get(pid).start_form.fields[0].options}
+        source_field = definitions.get(pid).start_form.field("referral_source")
+        options = {code for code, _ in source_field.options}
         assert options <= set(units.by_value), "a referral source without referring units"
         named = [u for source in options for u in units.choices({"referral_source": source},
                                                                 simulation.processes[pid].places)]

@@ -90,12 +90,16 @@ def test_a_literal_form_default_fills_an_empty_field(run):
     assert engine.complete_task(case.case_id, "t").data["done"] is False
 
 
-def test_business_rule_tasks_are_refused_at_load_with_what_to_draw_instead():
-    source = diagram('<bpmn:startEvent id="s" />\n<bpmn:businessRuleTask id="decide" />\n'
-                     '<bpmn:sequenceFlow id="f" sourceRef="s" targetRef="decide" />\n')
-    with pytest.raises(DefinitionError, match="exclusive gateway") as refused:
+@pytest.mark.parametrize("element, why", [
+    ('<bpmn:businessRuleTask id="step" />', "exclusive gateway"),   # no DMN: draw the decision instead
+    ('<bpmn:callActivity id="step" />', "names no process to call"),  # KeyError/TypeError before
+])
+def test_an_element_sedflow_cannot_run_is_refused_at_load_saying_what_to_do(element, why):
+    source = diagram(f'<bpmn:startEvent id="s" />\n{element}\n'
+                     '<bpmn:sequenceFlow id="f" sourceRef="s" targetRef="step" />\n')
+    with pytest.raises(DefinitionError, match=why) as refused:
         load_sources({"p.bpmn": source})
-    assert (refused.value.element, refused.value.line) == ("decide", 5)
+    assert (refused.value.element, refused.value.line) == ("step", 5)
 
 
 def test_a_default_is_read_as_the_programme_reads_it():
@@ -106,14 +110,6 @@ def test_a_default_is_read_as_the_programme_reads_it():
     who = _form_task('<camunda:formField id="who" type="string" defaultValue="19980101-1234" />')
     with pytest.raises(DefinitionError, match="direct identifier"):
         load_sources({"p.bpmn": who}, profile=PROFILE)
-
-
-def test_a_call_activity_that_names_no_process_is_refused_at_load():
-    source = diagram('<bpmn:startEvent id="s" />\n<bpmn:callActivity id="call" />\n'
-                     '<bpmn:sequenceFlow id="f" sourceRef="s" targetRef="call" />\n')
-    with pytest.raises(DefinitionError, match="names no process to call") as refused:
-        load_sources({"p.bpmn": source})
-    assert (refused.value.element, refused.value.line) == ("call", 5)
 
 
 def test_the_change_list_names_an_anonymous_flow_as_the_loader_does(tmp_path):

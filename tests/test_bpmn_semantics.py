@@ -277,3 +277,73 @@ def test_a_cron_cycle_that_cannot_run_is_refused_at_load():
             '<bpmn:startEvent id="s" /><bpmn:intermediateCatchEvent id="t">'
             f'{_timer("timeCycle", "0 0 25 * * ?")}</bpmn:intermediateCatchEvent>' + flow("f1", "s", "t"))})
     assert refused.value.element == "t"
+
+
+# ------------------------------------------------------------------------------------ call activities
+
+def _caller(mappings: str) -> bytes:
+    return (HEAD.replace('<bpmn:process id="p" isExecutable="true">\n', '') .replace(
+        'xmlns:xsi=', 'xmlns:camunda="http://camunda.org/schema/1.0/bpmn" xmlns:xsi=')
+        + '<bpmn:process id="p" isExecutable="true"><bpmn:startEvent id="s" />'
+        f'<bpmn:callActivity id="call" calledElement="child"><bpmn:extensionElements>{mappings}'
+        '</bpmn:extensionElements></bpmn:callActivity>' + users("after") + flow("f1", "s", "call")
+        + flow("f2", "call", "after") + '</bpmn:process><bpmn:process id="child" isExecutable="true">'
+        '<bpmn:startEvent id="cs" />' + users("inner") + flow("c1", "cs", "inner") + TAIL).encode()
+
+
+@pytest.mark.parametrize(("mappings", "inside", "after"), [
+    ("", {}, {"a": 5, "keep": 1}),
+    ('<camunda:in source="a" target="b" /><camunda:in sourceExpression="${a + 1}" target="c" />'
+     '<camunda:in source="missing" target="d" /><camunda:out source="r" target="result" />',
+     {"b": 5, "c": 6, "d": None}, {"a": 5, "keep": 1, "result": 42}),
+    ('<camunda:in variables="all" /><camunda:out variables="all" />',
+     {"a": 5, "keep": 1}, {"a": 5, "keep": 1, "r": 42, "tmp": 0}),
+])
+def test_a_call_activity_passes_only_what_camunda_in_and_out_map(run, mappings, inside, after):
+    """Camunda 7 passes no variable a call activity does not map (SpiffWorkflow copied everything both ways)."""
+    engine, case = run(_caller(mappings), a=5, keep=1)
+    assert engine.variables(case.case_id, "inner") == inside
+    engine.complete_task(case.case_id, "inner", variables={"r": 42, "tmp": 0})
+    assert engine.variables(case.case_id, "after") == after
+
+
+def test_a_business_key_mapping_is_refused_at_load():
+    with pytest.raises(DefinitionError, match="businessKey is refused") as refused:
+        load_sources({"p.bpmn": _caller('<camunda:in businessKey="${participant}" />')})
+    assert refused.value.element == "call"
+
+
+# ------------------------------------------------------------------------------------- multi-instance
+
+def _multi(characteristics: str) -> bytes:
+    return (HEAD.replace('xmlns:xsi=', 'xmlns:camunda="http://camunda.org/schema/1.0/bpmn" xmlns:xsi=')
+            + f'<bpmn:startEvent id="s" /><bpmn:userTask id="mi">{characteristics}</bpmn:userTask>'
+            + users("after") + flow("f1", "s", "mi") + flow("f2", "mi", "after") + TAIL).encode()
+
+
+def test_a_collection_gives_each_instance_its_element_and_the_completion_condition_reads_the_built_ins(run):
+    engine, case = run(_multi(
+        '<bpmn:multiInstanceLoopCharacteristics camunda:collection="${coaches}" camunda:elementVariable="coach">'
+        '<bpmn:completionCondition>${nrOfCompletedInstances / nrOfInstances >= 0.5}</bpmn:completionCondition>'
+        '</bpmn:multiInstanceLoopCharacteristics>'), coaches=["anna", "bo", "cia", "dan"])
+    instances = engine.list_tasks(case_id=case.case_id)
+    assert [(engine.variables(case.case_id, t.task_id)["coach"], engine.variables(case.case_id, t.task_id)
+             ["loopCounter"]) for t in instances] == [("anna", 0), ("bo", 1), ("cia", 2), ("dan", 3)]
+    engine.complete_task(case.case_id, instances[0].task_id, variables={"first": True})
+    assert len(engine.list_tasks(case_id=case.case_id)) == 3
+    engine.complete_task(case.case_id, instances[2].task_id)
+    assert ready(engine, case) == ["after"]  # half done: the other two were cancelled
+    assert engine.variables(case.case_id, "after") == {"coaches": ["anna", "bo", "cia", "dan"], "first": True}
+
+
+def test_a_sequential_cardinality_runs_its_instances_one_after_another(run):
+    engine, case = run(_multi('<bpmn:multiInstanceLoopCharacteristics isSequential="true">'
+                              '<bpmn:loopCardinality>${n}</bpmn:loopCardinality>'
+                              '</bpmn:multiInstanceLoopCharacteristics>'), n=3)
+    counters = []
+    for _ in range(3):
+        (task,) = engine.list_tasks(case_id=case.case_id)
+        counters.append(engine.variables(case.case_id, task.task_id)["loopCounter"])
+        engine.complete_task(case.case_id, task.task_id)
+    assert counters == [0, 1, 2]
+    assert ready(engine, case) == ["after"]

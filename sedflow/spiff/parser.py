@@ -26,11 +26,13 @@ from SpiffWorkflow.camunda.parser.event_parsers import (
     CamundaIntermediateCatchEventParser,
     CamundaStartEventParser,
 )
-from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser
+from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser, SubWorkflowParser, UserTaskParser
 
 from ..bpmn.elements import PASS_THROUGH
 from ..bpmn.xml import line_of
 from ..errors import DefinitionError
+from .call_activity import CamundaCallActivity, CamundaCallActivityParser
+from .multi_instance import MultiInstanceParser
 from .rewrite import camunda_semantics
 from .timers import CLOCKED
 
@@ -60,6 +62,22 @@ class _BoundaryEventParser(_ClockedTimers, CamundaBoundaryEventParser):  # type:
     pass
 
 
+class _TaskParser(MultiInstanceParser, CamundaTaskParser):  # type: ignore[misc]
+    pass
+
+
+class _UserTaskParser(MultiInstanceParser, UserTaskParser):  # type: ignore[misc]
+    pass
+
+
+class _SubProcessParser(MultiInstanceParser, SubWorkflowParser):  # type: ignore[misc]
+    pass
+
+
+class _CallActivityParser(MultiInstanceParser, CamundaCallActivityParser):
+    pass
+
+
 class PassThroughTask(BpmnSpecMixin):  # type: ignore[misc]
     """A plain or manual task: completed as soon as a case reaches it (Camunda 7), waiting for no one."""
 
@@ -83,7 +101,10 @@ class SedflowParser(CamundaParser):  # type: ignore[misc]
         full_tag("startEvent"): (_StartEventParser, StartEvent),
         full_tag("intermediateCatchEvent"): (_IntermediateCatchEventParser, IntermediateCatchEvent),
         full_tag("boundaryEvent"): (_BoundaryEventParser, BoundaryEvent),
-        **{full_tag(kind): (CamundaTaskParser, PassThroughTask) for kind in sorted(PASS_THROUGH)},
+        **{full_tag(kind): (_TaskParser, PassThroughTask) for kind in sorted(PASS_THROUGH)},
+        full_tag("userTask"): (_UserTaskParser, CamundaParser.OVERRIDE_PARSER_CLASSES[full_tag("userTask")][1]),
+        full_tag("subProcess"): (_SubProcessParser, CamundaParser.OVERRIDE_PARSER_CLASSES[full_tag("subProcess")][1]),
+        full_tag("callActivity"): (_CallActivityParser, CamundaCallActivity),
     }
 
 

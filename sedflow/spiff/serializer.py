@@ -2,7 +2,8 @@
 
 Workflow state is written with it, and SpiffWorkflow's spec diff (migration) needs it to compare two
 versions. sedflow's clocked timer definitions are written as the SpiffWorkflow classes they extend, so
-the stored state is plain SpiffWorkflow Camunda state; a pass-through task converts as a plain task.
+the stored state is plain SpiffWorkflow Camunda state; a pass-through task converts as a plain task, a
+call activity with Camunda's variable mappings as a plain call activity.
 """
 
 from __future__ import annotations
@@ -11,9 +12,12 @@ from functools import lru_cache
 from typing import Any
 
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.bpmn.specs.defaults import NoneTask
+from SpiffWorkflow.bpmn.specs.defaults import CallActivity, NoneTask
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
+from SpiffWorkflow.camunda.specs.multiinstance_task import ParallelMultiInstanceTask, SequentialMultiInstanceTask
 
+from .call_activity import CamundaCallActivity
+from .multi_instance import CamundaParallelMultiInstance, CamundaSequentialMultiInstance
 from .parser import PassThroughTask
 from .timers import CLOCKED
 
@@ -23,6 +27,10 @@ def serializer_registry() -> Any:
     """SpiffWorkflow's Camunda serializer registry, also converting sedflow's spec classes."""
     adapted = {clocked: CAMUNDA_CONFIG[base] for base, clocked in CLOCKED.items()}
     adapted[PassThroughTask] = CAMUNDA_CONFIG[NoneTask]
+    adapted[CamundaCallActivity] = CAMUNDA_CONFIG[CallActivity]
+    # The multi-instance converters write the same attributes for the standard BPMN classes sedflow's extend.
+    adapted[CamundaParallelMultiInstance] = CAMUNDA_CONFIG[ParallelMultiInstanceTask]
+    adapted[CamundaSequentialMultiInstance] = CAMUNDA_CONFIG[SequentialMultiInstanceTask]
     return BpmnWorkflowSerializer.configure({**CAMUNDA_CONFIG, **adapted})
 
 

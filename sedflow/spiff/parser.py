@@ -32,6 +32,7 @@ from ..bpmn.elements import PASS_THROUGH
 from ..bpmn.xml import line_of
 from ..errors import DefinitionError
 from .call_activity import CamundaCallActivity, CamundaCallActivityParser
+from .events import BoundaryParser
 from .multi_instance import MultiInstanceParser
 from .rewrite import camunda_semantics
 from .timers import CLOCKED
@@ -62,19 +63,19 @@ class _BoundaryEventParser(_ClockedTimers, CamundaBoundaryEventParser):  # type:
     pass
 
 
-class _TaskParser(MultiInstanceParser, CamundaTaskParser):  # type: ignore[misc]
+class _TaskParser(BoundaryParser, MultiInstanceParser, CamundaTaskParser):  # type: ignore[misc]
     pass
 
 
-class _UserTaskParser(MultiInstanceParser, UserTaskParser):  # type: ignore[misc]
+class _UserTaskParser(BoundaryParser, MultiInstanceParser, UserTaskParser):  # type: ignore[misc]
     pass
 
 
-class _SubProcessParser(MultiInstanceParser, SubWorkflowParser):  # type: ignore[misc]
+class _SubProcessParser(BoundaryParser, MultiInstanceParser, SubWorkflowParser):  # type: ignore[misc]
     pass
 
 
-class _CallActivityParser(MultiInstanceParser, CamundaCallActivityParser):
+class _CallActivityParser(BoundaryParser, MultiInstanceParser, CamundaCallActivityParser):
     pass
 
 

@@ -12,11 +12,13 @@ from functools import lru_cache
 from typing import Any
 
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.control import BoundaryEventJoin
 from SpiffWorkflow.bpmn.specs.defaults import CallActivity, NoneTask
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.camunda.specs.multiinstance_task import ParallelMultiInstanceTask, SequentialMultiInstanceTask
 
 from .call_activity import CamundaCallActivity
+from .events import LivingBoundaryJoin
 from .multi_instance import CamundaParallelMultiInstance, CamundaSequentialMultiInstance
 from .parser import PassThroughTask
 from .timers import CLOCKED
@@ -28,6 +30,7 @@ def serializer_registry() -> Any:
     adapted = {clocked: CAMUNDA_CONFIG[base] for base, clocked in CLOCKED.items()}
     adapted[PassThroughTask] = CAMUNDA_CONFIG[NoneTask]
     adapted[CamundaCallActivity] = CAMUNDA_CONFIG[CallActivity]
+    adapted[LivingBoundaryJoin] = CAMUNDA_CONFIG[BoundaryEventJoin]
     # The multi-instance converters write the same attributes for the standard BPMN classes sedflow's extend.
     adapted[CamundaParallelMultiInstance] = CAMUNDA_CONFIG[ParallelMultiInstanceTask]
     adapted[CamundaSequentialMultiInstance] = CAMUNDA_CONFIG[SequentialMultiInstanceTask]

@@ -28,6 +28,25 @@ set_option = click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", h
 data_option = click.option("--data", "data_file", type=click.Path(exists=True, dir_okay=False),
                            help="JSON object of fields.")
 
+#: ``--var NAME=JSON``: process variables no form declares (``sedflow.definitions.variables``); read them with
+#: ``variables(pairs)``.
+var_option = click.option("--var", "var_pairs", multiple=True, metavar="NAME=JSON",
+                          help="Process variable no form declares; the value is JSON, else text (repeatable).")
+
+
+def variables(pairs: tuple[str, ...]) -> dict[str, Any]:
+    """Each ``--var name=value``: the value read as JSON (``3``, ``true``, ``[1, 2]``), else as text."""
+    result: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"'{pair}' is not name=value", param_hint="--var")
+        try:
+            result[key.strip()] = json.loads(value)
+        except ValueError:
+            result[key.strip()] = value
+    return result
+
 
 def form_data(pairs: tuple[str, ...], data_file: str | None) -> dict[str, Any]:
     """The fields of ``--data FILE`` (a JSON object), then each ``--set key=value`` over them (as text:

@@ -47,8 +47,13 @@ def case(c: Case, *, with_data: bool = False) -> None:
     for t in c.tasks:
         click.echo(f"  ready: {t.element_id} ({t.name}) [{t.lane or '-'}] task id {t.task_id}")
     if with_data:
-        for key, value in sorted(c.data.items()):
-            click.echo(f"  {key} = {value}")
+        mapping(c.data, indent="  ")
+
+
+def mapping(values: Mapping[str, Any], *, indent: str = "") -> None:
+    """``key = value`` lines, sorted by key (a value as JSON, as ``--var`` takes it)."""
+    for key, value in sorted(values.items()):
+        click.echo(f"{indent}{key} = {value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)}")
 
 
 def case_list(cases: Sequence[Case]) -> None:

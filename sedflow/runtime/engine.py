@@ -20,6 +20,7 @@ from typing import Any
 from ..bpmn import ElementRef
 from ..clock import Clock, SystemClock
 from ..definitions import Definitions, Form, ProcessDefinition
+from ..definitions.variables import check_variables
 from ..errors import (
     CaseStateError,
     MigrationRefusedError,
@@ -85,6 +86,17 @@ class Engine:
                                           process_id=process_id)
         return [self._task_view(row) for row in rows]
 
+    def variables(self, case_id: str, task: str | None = None) -> dict[str, Any]:
+        """The data a ready task of the case sees (by task id, or element id when unambiguous), or without
+        ``task`` the case's process variables: what its end left, or while it runs, what its main flow holds."""
+        record = self.store.get_case(case_id)
+        if record.state is None:
+            raise StoreError(f"case '{case_id}': the store returned no state")
+        definition = self.definition(record.definition_version)
+        workflow, _ = CaseWorkflow.restore(record.state, definition, self._registry.environment(definition))
+        target = None if task is None else _resolve(workflow.ready_tasks(), case_id, task).task_id
+        return workflow.variables(target)
+
     def case_history(self, case_id: str) -> list[JournalEntry]:
         self.store.get_case(case_id, with_state=False)
         return self.store.read_journal(case_id)
@@ -137,10 +149,13 @@ class Engine:
     # ---------------------------------------------------------------------------------------- writes
 
     def start_case(self, process_id: str, participant: str, data: Mapping[str, Any] | None = None, *,
-                   actor: str | None = None, case_id: str | None = None) -> Case:
-        """Start a case for a participant (a pseudonymous key), with the start event's form data."""
+                   variables: Mapping[str, Any] | None = None, actor: str | None = None,
+                   case_id: str | None = None) -> Case:
+        """Start a case for a participant (a pseudonymous key), with the start event's form data and any
+        process variables no form declares (``definitions/variables.py`` says which are accepted)."""
         definition, deploy = self._registry.for_new_cases(process_id)
-        result = self._start(definition, participant, data or {}, actor, case_id, deploy=deploy)
+        result = self._start(definition, participant, data or {}, actor, case_id, deploy=deploy,
+                             variables=variables or {})
         self._commit(result)
         return result.view()
 
@@ -175,11 +190,14 @@ class Engine:
         return started
 
     def complete_task(self, case_id: str, task: str, data: Mapping[str, Any] | None = None, *,
-                      actor: str | None = None, expected_revision: int | None = None) -> Case:
-        """Complete a ready task (by task id, or by element id when unambiguous) with its form data."""
+                      variables: Mapping[str, Any] | None = None, actor: str | None = None,
+                      expected_revision: int | None = None) -> Case:
+        """Complete a ready task (by task id, or by element id when unambiguous) with its form data and any
+        process variables no form declares."""
         loaded = self._load(case_id, expected_revision)
         target = _resolve(loaded.workflow.ready_tasks(), case_id, task)
-        submitted = self._validate(target.info.form, data or {}, element=target.info.id)
+        submitted = {**self._validate(target.info.form, data or {}, element=target.info.id),
+                     **_variables(target.info.form, variables, element=target.info.id)}
         ctx = StepContext(case_id=case_id, at=self.clock.now(), definition=loaded.workflow.definition, actor=actor,
                           completed_task=target.task_id, submitted=submitted)
         entries = loaded.workflow.complete(ctx, target.task_id, submitted)
@@ -351,8 +369,12 @@ class Engine:
         return form.validate(data, element=element, rules=self.profile.rules)
 
     def _start(self, definition: ProcessDefinition, participant: str, data: Mapping[str, Any],
-               actor: str | None, case_id: str | None, *, deploy: bool) -> StepResult:
-        start_data = self._check_start(definition, participant or "", data)
+               actor: str | None, case_id: str | None, *, deploy: bool,
+               variables: Mapping[str, Any] | None = None) -> StepResult:
+        start = definition.start_event
+        start_data = {**self._check_start(definition, participant or "", data),
+                      **_variables(definition.start_form, variables,
+                                   element=start.id if start is not None else definition.process_id)}
         now = self.clock.now()
         record = CaseRecord(case_id=case_id or uuid.uuid4().hex[:12], participant=participant,
                             process_id=definition.process_id, definition_version=definition.version,
@@ -366,6 +388,12 @@ class Engine:
         entries = workflow.run(ctx)
         return plan_step(LoadedCase(record, workflow), ctx, [started, *entries], rules=self.profile.rules, new=True,
                          first_deployment=deploy)
+
+
+def _variables(form: Form | None, variables: Mapping[str, Any] | None, *, element: str) -> dict[str, Any]:
+    if not variables:
+        return {}
+    return check_variables(variables, element=element, fields=() if form is None else (f.id for f in form.fields))
 
 
 def _start_fields(row: Mapping[str, Any]) -> dict[str, Any]:

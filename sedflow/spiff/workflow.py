@@ -26,7 +26,7 @@ from ..errors import EngineError, ExpressionError, SedflowError
 from ..journal import JournalEntry
 from .environment import CaseEnvironment
 from .events import interrupt
-from .queries import ReadyTask, WaitingTimer, live_elements, ready_tasks, snapshot, waiting_timers
+from .queries import LIVE, ReadyTask, WaitingTimer, live_elements, ready_tasks, snapshot, waiting_timers
 from .state import dump_state, load_state, new_workflow, prune
 from .transitions import StepContext, transitions
 
@@ -73,6 +73,18 @@ class CaseWorkflow:
     def live_elements(self) -> list[ElementInfo]:
         """Elements the case is in now: ready tasks, waiting events, running activities."""
         return list(live_elements(self._workflow, self.definition).values())
+
+    def variables(self, task_id: str | None = None) -> dict[str, Any]:
+        """A ready task's data; without one, the process variables: the ended workflow's data, or while it
+        runs, the data of the main flow's live task that changed last (where the flow is now)."""
+        workflow = self._workflow
+        if task_id is not None:
+            return dict(workflow.get_task_from_id(UUID(task_id)).data)
+        if workflow.is_completed():
+            return dict(workflow.data)
+        live = [t for t in workflow.tasks.values() if t.has_state(LIVE) and t.task_spec.bpmn_id is not None]
+        latest = max(live, key=lambda t: t.last_state_change, default=workflow.task_tree)
+        return {**workflow.data, **latest.data}
 
     def dump(self, ready_since: Mapping[str, datetime]) -> bytes:
         """Prune finished history, then serialize (without the spec)."""

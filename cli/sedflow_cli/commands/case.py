@@ -16,7 +16,7 @@ from sedflow import Case, CaseStateError, CaseStatus, Engine, Form, TaskDataErro
 
 from .. import render
 from ..context import Settings, pass_settings
-from ..params import actor_option, data_option, form_data, json_option, read_rows, set_option
+from ..params import actor_option, data_option, form_data, json_option, read_rows, set_option, var_option, variables
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -37,13 +37,15 @@ def _reads_a_case(command: Callable[Concatenate[Settings, P], R]) -> Callable[P,
 @click.option("--participant", required=True, help="Pseudonymous participant key (never a personnummer).")
 @set_option
 @data_option
+@var_option
 @actor_option
 @json_option
 @pass_settings
 def case_start(settings: Settings, process_id: str, participant: str, sets: tuple[str, ...], data_file: str | None,
-               actor: str | None, as_json: bool) -> None:
+               var_pairs: tuple[str, ...], actor: str | None, as_json: bool) -> None:
     """Start a case of PROCESS_ID for a participant."""
-    c = settings.engine().start_case(process_id, participant, form_data(sets, data_file), actor=actor)
+    c = settings.engine().start_case(process_id, participant, form_data(sets, data_file),
+                                     variables=variables(var_pairs), actor=actor)
     render.emit(c.to_dict(), as_json, lambda: render.case(c))
 
 
@@ -106,23 +108,34 @@ def _prompt_form(form: Form, element: str) -> dict[str, Any]:
 @click.argument("task")
 @set_option
 @data_option
+@var_option
 @actor_option
 @click.option("--expect-revision", type=int, help="Fail with a conflict (exit 7) if the case moved past this revision.")
 @json_option
 @pass_settings
 def case_complete(settings: Settings, case_id: str, task: str, sets: tuple[str, ...], data_file: str | None,
-                  actor: str | None, expect_revision: int | None, as_json: bool) -> None:
+                  var_pairs: tuple[str, ...], actor: str | None, expect_revision: int | None, as_json: bool) -> None:
     """Complete TASK (element id or task id) of a case. In a terminal without data, prompts for the form."""
     engine = settings.engine()
     data = form_data(sets, data_file)
-    if not data and sys.stdin.isatty():
+    extra = variables(var_pairs)
+    if not data and not extra and sys.stdin.isatty():
         match = [t for t in engine.list_tasks(case_id=case_id) if task in (t.task_id, t.element_id)]
         if len(match) == 1 and match[0].form is not None:
             click.echo(f"{match[0].name}: {match[0].documentation}".rstrip(": "))
             data = _prompt_form(match[0].form, match[0].element_id)
-    c = engine.complete_task(case_id, task, data, actor=actor or os.environ.get("USER"),
+    c = engine.complete_task(case_id, task, data, variables=extra, actor=actor or os.environ.get("USER"),
                              expected_revision=expect_revision)
     render.emit(c.to_dict(), as_json, lambda: render.case(c))
+
+
+@case.command("variables")
+@click.option("--task", help="The data this ready task (element id or task id) sees.")
+@_reads_a_case
+def case_variables(settings: Settings, case_id: str, task: str | None, as_json: bool) -> None:
+    """The process variables of a case (or what one of its ready tasks sees)."""
+    values = settings.engine().variables(case_id, task)
+    render.emit(values, as_json, lambda: render.mapping(values))
 
 
 @case.command("import")

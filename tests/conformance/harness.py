@@ -24,6 +24,7 @@ ParseException on deploy                    a ``DefinitionError`` naming the fil
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -64,7 +65,7 @@ def load(*names: str):
 
 def assert_refused(*names: str, element: str, file: str | None = None, match: str | None = None) -> DefinitionError:
     """Loading the diagrams is refused with a problem at ``element`` of ``file`` (default: the first
-    diagram), and the message names both; ``match``: a piece of text the message must also contain."""
+    diagram), and the message names both; ``match``: a pattern the message must also contain (any case)."""
     with pytest.raises(DefinitionError) as refused:
         load(*names)
     error = refused.value
@@ -74,7 +75,7 @@ def assert_refused(*names: str, element: str, file: str | None = None, match: st
     message = str(error)
     assert expected_file in message and f"'{element}'" in message, message
     if match is not None:
-        assert match in message, message
+        assert re.search(match, message, re.IGNORECASE), f"{match!r} not in {message!r}"
     return error
 
 

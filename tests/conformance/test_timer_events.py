@@ -86,6 +86,7 @@ def test_fixed_date_start_timer_event(deploy):
     assert _started_by_timer(case)
     assert case.timers() == []
     assert not case.ended
+    assert not case.ended
 
 
 def test_expression_start_timer_event(deploy):
@@ -98,3 +99,4 @@ def test_expression_start_timer_event(deploy):
     d.tick()
     assert _started_by_timer(case)
     assert case.timers() == []
+    assert not case.ended

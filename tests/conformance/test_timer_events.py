@@ -86,7 +86,6 @@ def test_fixed_date_start_timer_event(deploy):
     assert _started_by_timer(case)
     assert case.timers() == []
     assert not case.ended
-    assert not case.ended
 
 
 def test_expression_start_timer_event(deploy):

@@ -41,12 +41,14 @@ STUDY_APPLICATION = via("gw_search_result", "study_application")
 JOB = journal(via("gw_search_result", "employer_engagement"), task("employment_start"))
 #: The monthly follow-up reminder, armed at the agreement, coming due.
 MONTHLY = "timer_fired followup_due\ntask_ready monthly_followup"
-SUPPORT = journal("""
-    gateway_taken gw_support_merge ->support_period,followup_year_over
+#: Into the support stage; the monthly reminder that came due in the same step fires after the fork.
+SUPPORT_FORK = "gateway_taken gw_support_merge ->followup_year_over,support_period"
+SUPPORT_STARTED = journal("""
     timer_waiting followup_year_over
     activity_started support_period
     event_reached support_start
 """, via("gw_support_loop", "support_followup"))
+SUPPORT = journal(SUPPORT_FORK, SUPPORT_STARTED)
 
 
 def support_end(event_id: str) -> str:
@@ -94,13 +96,15 @@ JOURNALS = {
         "gateway_taken gw_stability ->gw_support_loop", via("gw_support_loop", "support_followup"),
         support_end("support_stable"), via("gw_support_result", "taper_off"), closure("end_employment")),
     "end_studies": journal(ENROLMENT, TO_SEARCH, STUDY_APPLICATION, "gateway_taken gw_admitted ->gw_search_merge",
-                           SEARCH, MONTHLY, STUDY_APPLICATION, via("gw_admitted", "study_start"), SUPPORT,
+                           SEARCH, "gateway_taken gw_search_result ->study_application\ntask_ready study_application",
+                           MONTHLY, "task_completed study_application", via("gw_admitted", "study_start"), SUPPORT,
                            support_end("support_stable"), via("gw_support_result", "taper_off"),
                            closure("end_studies")),
-    "end_continued_af": journal(ENROLMENT, TO_SEARCH, JOB, MONTHLY, SUPPORT, support_end("support_job_lost"),
+    "end_continued_af": journal(ENROLMENT, TO_SEARCH, JOB, SUPPORT_FORK, MONTHLY, SUPPORT_STARTED,
+                                support_end("support_job_lost"),
                                 "gateway_taken gw_support_result ->gw_search_merge", SEARCH,
                                 "gateway_taken gw_search_result ->gw_closure_merge", closure("end_continued_af")),
     "end_other_plan": journal(ENROLMENT, TO_SEARCH, "gateway_taken gw_search_result ->gw_profile_merge", PROFILE,
-                              TO_SEARCH, MONTHLY, "gateway_taken gw_search_result ->gw_closure_merge",
+                              TO_SEARCH, "gateway_taken gw_search_result ->gw_closure_merge", MONTHLY,
                               closure("end_other_plan")),
 }

@@ -6,12 +6,15 @@ on a real SQLite store.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
-from sedflow import DefinitionError, Engine, ManualClock, open_store
+from sedflow import Case, CaseStatus, DefinitionError, Engine, JournalKind, ManualClock, open_store
 from sedflow.definitions import load_sources
 
 HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n'
-        '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" '
+        '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" id="d" '
         'targetNamespace="http://sedflow.se/test">\n<bpmn:process id="p" isExecutable="true">\n')
 TAIL = "</bpmn:process>\n</bpmn:definitions>\n"
 
@@ -22,12 +25,26 @@ def diagram(body: str) -> bytes:
 
 @pytest.fixture
 def run(tmp_path):
-    """Start one case of the diagram; return the engine and the case."""
-    def start(source: bytes):
-        store = open_store(tmp_path / "cases.db", create=True)
+    """Start one case of the diagram (with process variables); return the engine and the case."""
+    def start(source: bytes, **variables: object):
+        store = open_store(tmp_path / f"cases{len(list(tmp_path.iterdir()))}.db", create=True)
         engine = Engine(store, load_sources({"p.bpmn": source}), clock=ManualClock("2026-01-05T08:00:00Z"))
-        return engine, engine.start_case("p", "p-1")
+        return engine, engine.start_case("p", "p-1", variables=variables)
     return start
+
+
+def ready(engine: Engine, case: Case) -> list[str]:
+    return sorted(t.element_id for t in engine.list_tasks(case_id=case.case_id))
+
+
+def flow(fid: str, source: str, target: str, condition: str | None = None) -> str:
+    body = (f'<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">{condition}</bpmn:conditionExpression>'
+            if condition else "")
+    return f'<bpmn:sequenceFlow id="{fid}" sourceRef="{source}" targetRef="{target}">{body}</bpmn:sequenceFlow>\n'
+
+
+def users(*ids: str) -> str:
+    return "".join(f'<bpmn:userTask id="{i}" />\n' for i in ids)
 
 
 def test_the_ids_spiffworkflow_keeps_for_itself_are_refused_naming_the_element_and_line():
@@ -123,3 +140,140 @@ def test_the_change_list_names_an_anonymous_flow_as_the_loader_does(tmp_path):
     new = load_sources({"p.bpmn": diagram(body.format(last="a"))}).get("p")
     changed = [c.element_id for c in diff_definitions(old, new).changed]
     assert changed == ["flow_line10"]  # the third flow, on line 10
+
+
+# ------------------------------------------------------------------------------- flows out of activities
+
+def test_several_flows_without_conditions_leaving_a_task_all_start_as_a_parallel_split(run):
+    engine, case = run(diagram('<bpmn:startEvent id="s" />' + users("a", "b", "c")
+                               + flow("f1", "s", "a") + flow("f2", "a", "b") + flow("f3", "a", "c")))
+    engine.complete_task(case.case_id, "a")
+    assert ready(engine, case) == ["b", "c"]
+    engine.complete_task(case.case_id, "b")
+    assert engine.show_case(case.case_id).status == CaseStatus.ACTIVE  # c's path is still open
+    assert engine.complete_task(case.case_id, "c").status == CaseStatus.COMPLETED
+
+
+@pytest.mark.parametrize(("x", "expected"), [(3, ["always", "b"]), (7, ["always", "b", "c"])])
+def test_conditional_flows_leaving_a_task_start_where_their_condition_holds(run, x, expected):
+    """Camunda 7: each flow out of an activity whose condition holds is taken, and every unconditional one."""
+    engine, case = run(diagram('<bpmn:startEvent id="s" />' + users("a", "b", "c", "always") + flow("f1", "s", "a")
+                               + flow("f2", "a", "b", "${x > 1}") + flow("f3", "a", "c", "${x > 5}")
+                               + flow("f4", "a", "always")), x=x)
+    engine.complete_task(case.case_id, "a")
+    assert ready(engine, case) == expected
+
+
+@pytest.mark.parametrize(("x", "expected"), [(3, ["b"]), (0, ["fallback"])])
+def test_the_default_flow_of_a_task_is_taken_only_when_no_condition_holds(run, x, expected):
+    engine, case = run(diagram('<bpmn:startEvent id="s" /><bpmn:userTask id="a" default="f4" />'
+                               + users("b", "fallback") + flow("f1", "s", "a") + flow("f2", "a", "b", "${x > 1}")
+                               + flow("f4", "a", "fallback")), x=x)
+    engine.complete_task(case.case_id, "a")
+    assert ready(engine, case) == expected
+
+
+def test_conditional_flows_leaving_a_start_event_are_evaluated(run):
+    engine, case = run(diagram('<bpmn:startEvent id="s" />' + users("b", "c") + flow("f2", "s", "b", "${x == 1}")
+                               + flow("f3", "s", "c", "${x == 2}")), x=2)
+    assert ready(engine, case) == ["c"]
+
+
+@pytest.mark.parametrize("kind", ["exclusiveGateway", "inclusiveGateway"])
+def test_an_unconditional_flow_leaving_a_gateway_counts_as_true(run, kind):
+    """Camunda takes a gateway's flow without condition (not the default) as true; the written order decides
+    an exclusive gateway, whatever the layout says."""
+    engine, case = run(diagram(f'<bpmn:startEvent id="s" /><bpmn:{kind} id="g" />' + users("b", "c")
+                               + flow("f1", "s", "g") + flow("f2", "g", "c", "${x > 1}") + flow("f3", "g", "b")), x=5)
+    assert ready(engine, case) == (["c"] if kind == "exclusiveGateway" else ["b", "c"])
+
+
+def test_a_default_flow_that_does_not_leave_its_element_is_refused_at_load():
+    with pytest.raises(DefinitionError, match="default flow 'f1' is not a sequence flow leaving 'g'") as refused:
+        load_sources({"p.bpmn": diagram('<bpmn:startEvent id="s" /><bpmn:exclusiveGateway id="g" default="f1" />'
+                                        + users("b") + flow("f1", "s", "g") + flow("f2", "g", "b"))})
+    assert (refused.value.element, refused.value.line) == ("g", 4)
+
+
+# ------------------------------------------------------------------------------------- implicit ends
+
+def test_a_sub_process_without_an_end_event_ends_with_its_last_path(run):
+    engine, case = run(diagram(
+        '<bpmn:startEvent id="s" /><bpmn:subProcess id="sub"><bpmn:startEvent id="ss" /><bpmn:userTask id="a" />'
+        + flow("i1", "ss", "a") + '</bpmn:subProcess>' + users("after") + flow("f1", "s", "sub")
+        + flow("f2", "sub", "after")))
+    assert ready(engine, case) == ["a"]
+    engine.complete_task(case.case_id, "a")
+    assert ready(engine, case) == ["after"]
+    assert engine.complete_task(case.case_id, "after").status == CaseStatus.COMPLETED
+
+
+def test_an_error_ref_naming_no_error_element_is_the_error_code(run):
+    """Camunda 7 reads an errorRef that resolves to nothing as the error code; SpiffWorkflow's parser raised."""
+    engine, case = run(diagram(
+        '<bpmn:startEvent id="s" /><bpmn:subProcess id="sub"><bpmn:startEvent id="ss" />'
+        '<bpmn:endEvent id="ee"><bpmn:errorEventDefinition errorRef="NO_FUNDING" /></bpmn:endEvent>'
+        + flow("i1", "ss", "ee") + '</bpmn:subProcess><bpmn:boundaryEvent id="caught" attachedToRef="sub">'
+        '<bpmn:errorEventDefinition errorRef="NO_FUNDING" /></bpmn:boundaryEvent>' + users("handled", "normal")
+        + flow("f1", "s", "sub") + flow("f2", "sub", "normal") + flow("f3", "caught", "handled")))
+    assert ready(engine, case) == ["handled"]
+
+
+# -------------------------------------------------------------------------------------------- timers
+
+def _timer(kind: str, value: str) -> str:
+    return f'<bpmn:timerEventDefinition><bpmn:{kind}>{value}</bpmn:{kind}></bpmn:timerEventDefinition>'
+
+
+def test_an_event_based_gateway_timer_runs_on_the_engine_clock_and_sets_the_next_due_time(run):
+    engine, case = run(diagram(
+        '<bpmn:startEvent id="s" /><bpmn:eventBasedGateway id="g" />'
+        f'<bpmn:intermediateCatchEvent id="late">{_timer("timeDuration", "P2D")}</bpmn:intermediateCatchEvent>'
+        f'<bpmn:intermediateCatchEvent id="early">{_timer("timeDuration", "PT1H")}</bpmn:intermediateCatchEvent>'
+        + users("after_late", "after_early") + flow("f1", "s", "g") + flow("f2", "g", "late") + flow("f3", "g", "early")
+        + flow("f4", "late", "after_late") + flow("f5", "early", "after_early")))
+    assert engine.store.get_case(case.case_id).next_due_at == datetime(2026, 1, 5, 9, tzinfo=UTC)
+    assert [(t.element_id, t.due_at) for t in engine.due(within=timedelta(days=9), case_id=case.case_id)] == \
+        [("early", datetime(2026, 1, 5, 9, tzinfo=UTC))]
+    engine.clock.advance(minutes=59)
+    assert engine.tick().fired == {}
+    engine.clock.advance(minutes=1)
+    assert case.case_id in engine.tick().fired
+    assert ready(engine, case) == ["after_early"]
+
+
+def test_an_interrupting_timer_event_sub_process_cancels_the_main_flow(run):
+    engine, case = run(diagram(
+        '<bpmn:startEvent id="s" />' + users("work") + '<bpmn:endEvent id="e" />' + flow("f1", "s", "work")
+        + flow("f2", "work", "e") + '<bpmn:subProcess id="esp" triggeredByEvent="true">'
+        f'<bpmn:startEvent id="overdue">{_timer("timeDuration", "P30D")}</bpmn:startEvent>' + users("escalate")
+        + '<bpmn:endEvent id="ee" />' + flow("g1", "overdue", "escalate") + flow("g2", "escalate", "ee")
+        + '</bpmn:subProcess>'))
+    assert ready(engine, case) == ["work"]
+    engine.clock.advance(days=30)
+    engine.tick()
+    assert ready(engine, case) == ["escalate"]
+    kinds = [(e.kind, e.element_id) for e in engine.case_history(case.case_id)]
+    assert (JournalKind.TASK_CANCELLED, "work") in kinds
+    assert engine.complete_task(case.case_id, "escalate").status == CaseStatus.COMPLETED
+
+
+def test_a_cron_cycle_fires_at_its_quartz_times(run):
+    """Camunda 7 takes Quartz cron in timeCycle: 09:00 on weekdays (day of week 2-6 counts from Sunday = 1)."""
+    engine, case = run(diagram(
+        '<bpmn:startEvent id="s" />' + users("work") + flow("f1", "s", "work")
+        + f'<bpmn:boundaryEvent id="remind" attachedToRef="work" cancelActivity="false">'
+        f'{_timer("timeCycle", "0 0 9 ? * 2-6")}</bpmn:boundaryEvent>' + users("reminder")
+        + flow("f2", "remind", "reminder")))
+    engine.clock.set("2026-01-09T10:00:00Z")  # a Friday, after nine
+    assert engine.store.get_case(case.case_id).next_due_at == datetime(2026, 1, 5, 9, tzinfo=UTC)
+    engine.tick()
+    assert engine.store.get_case(case.case_id).next_due_at == datetime(2026, 1, 12, 9, tzinfo=UTC)  # Monday
+
+
+def test_a_cron_cycle_that_cannot_run_is_refused_at_load():
+    with pytest.raises(DefinitionError, match="not a cron expression sedflow can read") as refused:
+        load_sources({"p.bpmn": diagram(
+            '<bpmn:startEvent id="s" /><bpmn:intermediateCatchEvent id="t">'
+            f'{_timer("timeCycle", "0 0 25 * * ?")}</bpmn:intermediateCatchEvent>' + flow("f1", "s", "t"))})
+    assert refused.value.element == "t"

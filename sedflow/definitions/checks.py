@@ -14,9 +14,11 @@ from lxml import etree
 
 from ..bpmn.index import expressions, flow_nodes, scopes
 from ..bpmn.layout import undrawn
-from ..bpmn.xml import bpmn, local
+from ..bpmn.xml import bpmn, local, owner_id
 from ..errors import DefinitionError, ExpressionError
 from ..expressions import compile_expression
+from ..expressions.juel import CRON_LITERAL
+from ..spiff.timers import cron_problem
 
 
 @dataclass(frozen=True)
@@ -69,12 +71,25 @@ def check_process(process: etree._Element, file: str, names_used: list[NamesUsed
             problems.append(DefinitionError(
                 "business rule tasks are refused: sedflow loads no DMN decision tables (draw the decision as an "
                 "exclusive gateway with conditions)", file=file, element=el.get("id"), line=el.sourceline))
+    for el in flow_nodes(process):
+        default = el.get("default")
+        if default is not None and not any(f.get("id") == default and f.get("sourceRef") == el.get("id")
+                                           for f in process.iter(bpmn("sequenceFlow"))):
+            problems.append(DefinitionError(
+                f"default flow '{default}' is not a sequence flow leaving '{el.get('id')}' (pick one of its outgoing "
+                "flows as the default, or remove the default)", file=file, element=el.get("id"), line=el.sourceline))
     for flow in process.iter(bpmn("sequenceFlow")):
         for end in ("sourceRef", "targetRef"):
             if flow.get(end) not in nodes:
                 problems.append(DefinitionError(
                     f"sequence flow {end} '{flow.get(end)}' is not a flow node of process '{pid}'",
                     file=file, element=flow.get("id"), line=flow.sourceline))
+    for cycle in process.iter(bpmn("timeCycle")):
+        text = (cycle.text or "").strip()
+        problem = cron_problem(text) if CRON_LITERAL.match(text) else None
+        if problem:
+            problems.append(DefinitionError(f"timeCycle '{text}': {problem}", file=file,
+                                            element=owner_id(cycle.getparent()), line=cycle.sourceline))
     for text, owner, line in expressions(process):
         try:
             names_used.append(NamesUsed(pid, compile_expression(text).names, file, owner, line))

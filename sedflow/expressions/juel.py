@@ -1,9 +1,10 @@
 """Read diagrams the way Camunda Modeler users write them.
 
 Camunda 7 expressions are JUEL: ``${eligible}``, ``${age < 30 && !declined}``, ``${x eq 'A'}``; timer
-fields hold bare ISO 8601 text such as ``P90D`` or ``R/P1M``. This module rewrites such text into the
-Python-shaped syntax of :mod:`sedflow.expressions.evaluator` — a purely lexical translation, after which
-the safe evaluator's whitelist applies as usual, so nothing outside the safe language gets through.
+fields hold bare ISO 8601 text such as ``P90D`` or ``R/P1M``, or a cron expression (``0 0 9 * * ?``).
+This module rewrites such text into the Python-shaped syntax of :mod:`sedflow.expressions.evaluator` — a
+purely lexical translation, after which the safe evaluator's whitelist applies as usual, so nothing outside
+the safe language gets through.
 """
 
 from __future__ import annotations
@@ -18,6 +19,11 @@ ISO_LITERAL = re.compile(
     rf"^(?:{_DURATION}|{_DATETIME}|R\d*/(?:(?:{_DATETIME})/)?{_DURATION}(?:/(?:{_DATETIME}))?)$"
 )
 
+_CRON_FIELD = r"(?:[0-9*?/,#LW-]|JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC|MON|TUE|WED|THU|FRI|SAT|SUN)+"
+#: A Quartz cron expression, as Camunda 7 takes it in ``timeCycle``: six fields (seconds first), or seven
+#: with a year. No Python expression looks like one, so it is read as text.
+CRON_LITERAL = re.compile(rf"^{_CRON_FIELD}(?:\s+{_CRON_FIELD}){{5,6}}$", re.IGNORECASE)
+
 _WORDS = {"true": "True", "false": "False", "null": "None", "eq": "==", "ne": "!=", "lt": "<",
           "gt": ">", "le": "<=", "ge": ">=", "div": "/", "mod": "%"}
 _TOKEN = re.compile(r"""(?P<str>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")|(?P<op>&&|\|\||!=|!)|(?P<word>[A-Za-z_]\w*)""")
@@ -28,7 +34,7 @@ def to_python_syntax(text: str) -> str:
     body = text.strip()
     if len(body) >= 3 and body[0] in "$#" and body[1] == "{" and body.endswith("}"):
         body = body[2:-1].strip()
-    if ISO_LITERAL.match(body):
+    if ISO_LITERAL.match(body) or CRON_LITERAL.match(body):
         return repr(body)
     return _TOKEN.sub(_rewrite, body)
 

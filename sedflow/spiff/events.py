@@ -9,10 +9,10 @@ process (cancelling a call activity cancels its subprocess).
 
 from __future__ import annotations
 
-from collections.abc import Set
 from typing import Any
 from uuid import UUID
 
+from SpiffWorkflow.bpmn.specs.defaults import StartEvent
 from SpiffWorkflow.task import TaskState
 
 from ..definitions import ProcessDefinition
@@ -20,10 +20,23 @@ from ..definitions import ProcessDefinition
 _LIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.FUTURE
 
 
-def interrupt(workflow: Any, subprocesses_before: Set[UUID], definition: ProcessDefinition) -> bool:
-    """Cancel what runs beside each interrupting event sub-process started since ``subprocesses_before``."""
-    started = [sid for sid in workflow.subprocesses if sid not in subprocesses_before
-               and workflow.subprocesses[sid].spec.name in definition.interrupting_event_subprocesses]
+def triggered(workflow: Any, definition: ProcessDefinition) -> set[UUID]:
+    """The interrupting event sub-processes whose start event has caught its event (SpiffWorkflow creates a
+    timer event sub-process before its timer fires, so that it can wait for it); a start event that caught is
+    READY until the engine runs it."""
+    return {sid for sid, sub in workflow.subprocesses.items()
+            if sub.spec.name in definition.interrupting_event_subprocesses
+            and any(isinstance(t.task_spec, StartEvent) and t.has_state(TaskState.READY | TaskState.COMPLETED)
+                    for t in sub.tasks.values())}
+
+
+def interrupt(workflow: Any, seen: set[UUID], definition: ProcessDefinition) -> bool:
+    """Cancel what runs beside each interrupting event sub-process triggered since those in ``seen`` (which
+    then holds them all: each interrupts once, whenever in a step it starts -- a message caught, a timer
+    fired during the engine's run)."""
+    now = triggered(workflow, definition)
+    started = sorted(now - seen)
+    seen.update(now)
     for sid in started:
         owner = workflow.get_task_from_id(sid)
         for task in list(owner.workflow.tasks.values()):

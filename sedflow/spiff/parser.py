@@ -31,6 +31,7 @@ from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser
 from ..bpmn.elements import PASS_THROUGH
 from ..bpmn.xml import line_of
 from ..errors import DefinitionError
+from .rewrite import camunda_semantics
 from .timers import CLOCKED
 
 #: The BPMN 2.0 XSD SpiffWorkflow ships (diagrams are validated against it before they are parsed).
@@ -42,7 +43,9 @@ class _ClockedTimers:
 
     def parse_timer_event(self, event: etree._Element) -> Any:
         parsed = super().parse_timer_event(event)  # type: ignore[misc]
-        return CLOCKED[type(parsed)](parsed.name, parsed.expression, description=parsed.description)
+        clocked = CLOCKED[type(parsed)](parsed.name, parsed.expression, description=parsed.description)
+        clocked.element_id = self.bpmn_id  # type: ignore[attr-defined]
+        return clocked
 
 
 class _StartEventParser(_ClockedTimers, CamundaStartEventParser):  # type: ignore[misc]
@@ -69,6 +72,12 @@ class SedflowParser(CamundaParser):  # type: ignore[misc]
     as in Camunda 7 (SpiffWorkflow would wait for someone to complete them).
     """
 
+    def get_document_positions(self, root: Any) -> dict[str, Any]:
+        """No positions: SpiffWorkflow orders a gateway's outgoing flows by where their targets are drawn,
+        Camunda 7 by the order the flows are written (the first true condition of an exclusive gateway
+        wins); with every position equal the written order stays."""
+        return {}
+
     OVERRIDE_PARSER_CLASSES = {
         **CamundaParser.OVERRIDE_PARSER_CLASSES,
         full_tag("startEvent"): (_StartEventParser, StartEvent),
@@ -89,7 +98,7 @@ class SpecBuilder:
         for name, tree in trees.items():
             self.problems += _reserved_ids(tree, name)
             try:
-                self._parser.add_bpmn_xml(tree, filename=name)
+                self._parser.add_bpmn_xml(camunda_semantics(tree), filename=name)
             except ValidationException as exc:
                 self.problems.append(self._problem(exc))
             except Exception as exc:  # SpiffWorkflow reports some structural errors as plain exceptions

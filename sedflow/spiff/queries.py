@@ -13,12 +13,11 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.task import Task, TaskState
 
 from ..bpmn.elements import HUMAN
 from ..definitions import ElementInfo, ProcessDefinition
-from .timers import due_time
+from .timers import next_timer, timers_of
 
 LIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 
@@ -59,7 +58,8 @@ def element_of(task: Task, definition: ProcessDefinition) -> ElementInfo | None:
 
 
 def is_timer(task: Task) -> bool:
-    return isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition)
+    """A timer event, or an event-based gateway with a timer among its events."""
+    return next(timers_of(task), None) is not None
 
 
 def snapshot(workflow: Any) -> Snapshot:
@@ -88,10 +88,13 @@ def waiting_timers(workflow: Any, definition: ProcessDefinition) -> list[Waiting
     """Timers the case waits on, with when each fires next."""
     result = []
     for task in all_tasks(workflow):
-        if task.state == TaskState.WAITING and is_timer(task):
-            info, due = element_of(task, definition), due_time(task)
-            if info is not None and due is not None:
-                result.append(WaitingTimer(str(task.id), info, due))
+        timer = next_timer(task) if task.state == TaskState.WAITING else None
+        if timer is not None:
+            info = element_of(task, definition)
+            if info is not None and info.kind == "eventBasedGateway" and timer[0] is not None:
+                info = definition.element(info.process_id, timer[0]) or info  # the catch event that fires
+            if info is not None:
+                result.append(WaitingTimer(str(task.id), info, timer[1]))
     return result
 
 

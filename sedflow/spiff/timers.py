@@ -10,14 +10,23 @@ SpiffWorkflow's, with three decisions of sedflow's own:
 - a date without a time zone is UTC (the engine's clock is UTC);
 - a cycle whose due times were missed while nothing ran fires once and moves on to its next
   future occurrence: reminders do not pile up.
+
+A cycle is an ISO 8601 repeating interval or, as Camunda 7 also accepts, a Quartz cron expression
+(``0 0 9 ? * MON-FRI``: seconds, minutes, hours, day of month, month, day of week 1-7 from Sunday or
+``MON``..``SUN``, optional year), read with croniter. The timers of an event-based gateway wait on
+the gateway's task (SpiffWorkflow folds them into it); each keeps its due time under a key of its own
+there, so that two timers of one gateway do not overwrite each other.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
+from croniter import croniter
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
     DurationTimerEventDefinition,
@@ -25,6 +34,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 )
 
 from ..clock import add_duration
+from ..expressions.juel import CRON_LITERAL
 from .environment import now_for
 
 
@@ -39,32 +49,44 @@ def parse_when(value: object) -> datetime:
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
-def _fire_once(my_task: Any, expression: str, due_from: Callable[[Any, Any], datetime]) -> bool:
+class _Keyed:
+    """Where a timer keeps its due time on the task that waits for it."""
+
+    #: The catch event that draws the timer (set by the parser).
+    element_id: str | None = None
+
+    def key(self, my_task: Any) -> str:
+        return "event_value" if my_task.task_spec.event_definition is self else f"event_value:{self.element_id}"
+
+
+def _fire_once(timer: _Keyed, my_task: Any, expression: str, due_from: Callable[[Any, Any], datetime]) -> bool:
     """A one-shot timer: its due time is fixed when it starts waiting, and it fires once that has come."""
-    data = my_task.internal_data
-    if data.get("event_value") is None:
+    data, key = my_task.internal_data, timer.key(my_task)
+    fired = key.replace("event_value", "event_fired")
+    if data.get(key) is None:
         value = my_task.workflow.script_engine.evaluate(my_task, expression)
-        data["event_value"] = due_from(value, my_task).isoformat()
-    if parse_when(data["event_value"]) <= now_for(my_task):
-        data["event_fired"] = True
-    return bool(data.get("event_fired", False))
+        data[key] = due_from(value, my_task).isoformat()
+    if parse_when(data[key]) <= now_for(my_task):
+        data[fired] = True
+    return bool(data.get(fired, False))
 
 
-class ClockTimeDate(TimeDateEventDefinition):  # type: ignore[misc]
+class ClockTimeDate(_Keyed, TimeDateEventDefinition):  # type: ignore[misc]
     def has_fired(self, my_task: Any) -> bool:
-        return _fire_once(my_task, self.expression, lambda when, _: parse_when(when))
+        return _fire_once(self, my_task, self.expression, lambda when, _: parse_when(when))
 
 
-class ClockDuration(DurationTimerEventDefinition):  # type: ignore[misc]
+class ClockDuration(_Keyed, DurationTimerEventDefinition):  # type: ignore[misc]
     def has_fired(self, my_task: Any) -> bool:
-        return _fire_once(my_task, self.expression, lambda duration, task: add_duration(now_for(task), duration))
+        return _fire_once(self, my_task, self.expression,
+                          lambda duration, task: add_duration(now_for(task), duration))
 
 
-class ClockCycle(CycleTimerEventDefinition):  # type: ignore[misc]
+class ClockCycle(_Keyed, CycleTimerEventDefinition):  # type: ignore[misc]
     def cycle_complete(self, my_task: Any) -> bool:
         now = now_for(my_task)
-        data = my_task.internal_data
-        value = data.get("event_value")
+        data, key = my_task.internal_data, self.key(my_task)
+        value = data.get(key)
         if value is None:
             cycles, start, period = _parse_cycle(my_task.workflow.script_engine.evaluate(my_task, self.expression), now)
             value = {"cycles": cycles, "next": start.isoformat(), "duration": period}
@@ -73,20 +95,51 @@ class ClockCycle(CycleTimerEventDefinition):  # type: ignore[misc]
             due = parse_when(value["next"])
             if due <= now:
                 while due <= now:  # missed occurrences collapse into this one
-                    due = add_duration(due, value["duration"])
+                    due = _after(due, value["duration"])
                 value["next"] = due.isoformat()
                 value["cycles"] -= 1
                 ready = True
         else:
-            data.pop("event_value", None)
+            data.pop(key, None)
             data["event_fired"] = True
             return False
-        data["event_value"] = value
+        data[key] = value
         return ready
 
 
+def cron_problem(expression: str) -> str | None:
+    """Why a Quartz cron expression cannot run, or None."""
+    try:
+        _croniter(expression, datetime(2026, 1, 1, tzinfo=UTC))
+    except (ValueError, KeyError) as exc:
+        return f"not a cron expression sedflow can read ({exc})"
+    return None
+
+
+def _croniter(expression: str, start: datetime) -> croniter:
+    fields = expression.upper().split()
+    if any(c in fields[5] for c in "L#") or "W" in fields[3]:
+        raise ValueError("L, W and # are not supported; list the days instead")
+    # Quartz counts days of the week 1-7 from Sunday, croniter 0-6.
+    fields[5] = re.sub(r"\d+", lambda m: str((int(m.group()) - 1) % 7), fields[5])
+    if len(fields) == 7 and fields[6] in ("*", "?"):
+        fields.pop()
+    return croniter(" ".join(fields), start, second_at_beginning=True)
+
+
+def _after(due: datetime, period: str) -> datetime:
+    """The next occurrence after ``due``: one period on, or the cron expression's next time."""
+    if period.startswith("CRON "):
+        return parse_when(_croniter(period[5:], due).get_next(datetime))
+    return add_duration(due, period)
+
+
 def _parse_cycle(expression: str, now: datetime) -> tuple[int, datetime, str]:
-    """``R[n]/duration``, ``R[n]/start/duration`` (first occurrence at start) or ``R[n]/duration/end``."""
+    """``R[n]/duration``, ``R[n]/start/duration`` (first occurrence at start), ``R[n]/duration/end``, or
+    a cron expression (its period stored as ``CRON <expression>``)."""
+    if CRON_LITERAL.match(expression.strip()):
+        period = f"CRON {expression.strip()}"
+        return -1, _after(now, period), period
     parts = expression.upper().strip().split("/")
     if not parts[0].startswith("R") or len(parts) not in (2, 3):
         raise ValueError(f"not an ISO 8601 repeating interval: {expression!r}")
@@ -107,12 +160,31 @@ CLOCKED: dict[type, type] = {TimeDateEventDefinition: ClockTimeDate, DurationTim
                              CycleTimerEventDefinition: ClockCycle}
 
 
+def timers_of(my_task: Any) -> Iterator[_Keyed]:
+    """The timers a task waits on: its own, or an event-based gateway's."""
+    definition = getattr(my_task.task_spec, "event_definition", None)
+    members = definition.event_definitions if isinstance(definition, MultipleEventDefinition) else [definition]
+    return (d for d in members if isinstance(d, _Keyed))
+
+
+def next_timer(my_task: Any) -> tuple[str | None, datetime] | None:
+    """The catch event whose timer fires next on this task (an event-based gateway has several), and when."""
+    due = []
+    for timer in timers_of(my_task):
+        value = my_task.internal_data.get(timer.key(my_task))
+        if isinstance(value, dict):
+            if value.get("cycles") != 0:
+                due.append((parse_when(value["next"]), timer.element_id))
+        elif value:
+            due.append((parse_when(value), timer.element_id))
+    return (min(due)[1], min(due)[0]) if due else None
+
+
 def due_time(my_task: Any) -> datetime | None:
     """When a waiting timer will fire next, if known."""
-    value = my_task.internal_data.get("event_value")
-    if isinstance(value, dict):
-        return parse_when(value["next"]) if value.get("cycles") != 0 else None
-    return parse_when(value) if value else None
+    timer = next_timer(my_task)
+    return timer[1] if timer else None
 
 
-__all__ = ["CLOCKED", "ClockCycle", "ClockDuration", "ClockTimeDate", "due_time", "parse_when"]
+__all__ = ["CLOCKED", "ClockCycle", "ClockDuration", "ClockTimeDate", "cron_problem", "due_time",
+           "next_timer", "parse_when", "timers_of"]

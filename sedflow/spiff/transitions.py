@@ -94,7 +94,7 @@ def _entries(task: Task, info: ElementInfo, old: int | None, new: int, ctx: Step
             yield entry(JournalKind.TASK_COMPLETED)
     elif info.kind.endswith("Gateway"):
         if new == TaskState.COMPLETED:
-            yield entry(JournalKind.GATEWAY_TAKEN, data={"to": _targets(task)})
+            yield entry(JournalKind.GATEWAY_TAKEN, data={"to": sorted(_targets(task))})
     elif info.kind in SUB_PROCESSES:
         if new == TaskState.STARTED or (new == TaskState.COMPLETED and not (old or 0) & TaskState.STARTED):
             yield entry(JournalKind.ACTIVITY_STARTED)

@@ -25,7 +25,7 @@ from ..definitions import ElementInfo, ProcessDefinition
 from ..errors import EngineError, ExpressionError, SedflowError
 from ..journal import JournalEntry
 from .environment import CaseEnvironment
-from .events import interrupt
+from .events import interrupt, triggered
 from .queries import LIVE, ReadyTask, WaitingTimer, live_elements, ready_tasks, snapshot, waiting_timers
 from .state import dump_state, load_state, new_workflow, prune
 from .transitions import StepContext, transitions
@@ -97,11 +97,11 @@ class CaseWorkflow:
         """Act, apply the event semantics SpiffWorkflow lacks, run the engine; return the transitions."""
         workflow = self._workflow
         before = snapshot(workflow)
-        subprocesses = set(workflow.subprocesses)
+        seen = triggered(workflow, self.definition)
         try:
             act()
-            interrupt(workflow, subprocesses, self.definition)
-            _settle(workflow)
+            interrupt(workflow, seen, self.definition)
+            _settle(workflow, lambda: interrupt(workflow, seen, self.definition))
         except SedflowError:
             raise
         except SpiffWorkflowException as exc:
@@ -141,14 +141,16 @@ class CaseWorkflow:
         return self._workflow
 
 
-def _settle(workflow: Any, rounds: int = 100) -> None:
-    """Run engine tasks until only people and future timers are left.
+def _settle(workflow: Any, after_pass: Callable[[], object], rounds: int = 100) -> None:
+    """Run engine tasks until only people and future timers are left, applying ``after_pass`` (the event
+    semantics) after each pass.
 
     ``do_engine_steps`` refreshes timers after its last pass, so a timer that came due during the step
     is left READY but not run; another pass runs it (and whatever follows it).
     """
     for _ in range(rounds):
         workflow.do_engine_steps()
+        after_pass()
         if workflow.get_next_task(state=TaskState.READY, manual=False) is None:
             return
     raise EngineError(f"the engine did not settle after {rounds} rounds (a loop of timers that are always due?)")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from harness import Deployment
+
+from .harness import Deployment
 
 
 @pytest.fixture

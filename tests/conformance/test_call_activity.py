@@ -10,7 +10,7 @@ that variable.
 
 from __future__ import annotations
 
-from harness import assert_refused
+from .harness import assert_refused
 
 C = "call_activity/CallActivity."
 SIMPLE = "call_activity/simpleSubProcess.bpmn20.xml"

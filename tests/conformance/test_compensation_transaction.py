@@ -5,7 +5,7 @@ transaction)."""
 
 from __future__ import annotations
 
-from harness import assert_refused
+from .harness import assert_refused
 
 TX = "compensation_transaction/TransactionSubProcessTest."
 COMP = "compensation_transaction/CompensateEventTest."

@@ -5,8 +5,9 @@ gateway), and several unconditional flows out of one activity (an implicit paral
 from __future__ import annotations
 
 import pytest
-from harness import assert_refused
 from sedflow import SedflowError
+
+from .harness import assert_refused
 
 D = "conditional_flows/"
 

@@ -6,7 +6,7 @@ multi-instance sub-processes) and by error event sub-processes; error code and m
 
 from __future__ import annotations
 
-from harness import assert_refused
+from .harness import assert_refused
 
 B = "error_events/BoundaryErrorEventTest."
 END = "error_events/ErrorEndEventTest."

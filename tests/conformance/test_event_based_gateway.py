@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harness import assert_refused
+from .harness import assert_refused
 
 D = "event_based_gateway/EventBasedGatewayTest."
 

@@ -6,7 +6,7 @@ a message sent to a case, which sedflow's API has no call for.
 
 from __future__ import annotations
 
-from harness import assert_refused
+from .harness import assert_refused
 
 E = "event_subprocess/"
 ST = E + "StartTimerEventTest."

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from harness import assert_refused
 from sedflow import DefinitionError, SedflowError, load_files
+
+from .harness import assert_refused
 
 D = "exclusive_gateway/ExclusiveGatewayTest."
 

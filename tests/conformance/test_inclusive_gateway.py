@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from harness import assert_refused
 from sedflow import SedflowError
+
+from .harness import assert_refused
 
 D = "inclusive_gateway/InclusiveGatewayTest."
 

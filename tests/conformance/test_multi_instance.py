@@ -8,7 +8,7 @@ checks the ``loopCounter`` the task sees, which is what the assignee expression 
 
 from __future__ import annotations
 
-from harness import assert_refused
+from .harness import assert_refused
 
 M = "multi_instance/MultiInstanceTest."
 

@@ -7,7 +7,7 @@ boundary event, an event sub-process or an intermediate catch event of the same 
 
 from __future__ import annotations
 
-from harness import assert_refused
+from .harness import assert_refused
 
 S = "signal_events/SignalEventTest."
 TESTS = "signal_events/SignalEventTests."

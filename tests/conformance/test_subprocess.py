@@ -6,7 +6,7 @@ yet left (``Instance.open_scopes``).
 
 from __future__ import annotations
 
-from harness import assert_refused
+from .harness import assert_refused
 
 D = "subprocess/SubProcessTest."
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from harness import START
 from sedflow import JournalKind
+
+from .harness import START
 
 IT = "timer_events/IntermediateTimerEventTest."
 ST = "timer_events/StartTimerEventTest."

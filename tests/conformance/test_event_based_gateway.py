@@ -1,0 +1,53 @@
+"""Camunda 7's EventBasedGatewayTest on sedflow: a timer and a signal (or message) after one gateway."""
+
+from __future__ import annotations
+
+from .harness import assert_refused
+
+D = "event_based_gateway/EventBasedGatewayTest."
+
+
+def test_catch_timer_cancels_signal(deploy):
+    """Ports org.camunda.bpm.engine.test.bpmn.gateway.EventBasedGatewayTest#testCatchTimerCancelsSignal
+
+    A signal catch and a PT0S timer after the gateway: the timer fires (the clock 10 s on) and the signal
+    catch is withdrawn."""
+    d = deploy(D + "testCatchAlertAndTimer.bpmn20.xml")
+    case = d.start("catchSignal")
+    assert case.timer_ids() == ["timerEvent"]
+    assert d.active_cases() == [case.case_id]
+    d.advance(seconds=10)
+    assert case.timers() == []
+    assert case.open_tasks() == [("task1", "afterTimer")]
+    case.complete("task1")
+    assert case.ended
+    assert not case.reached("signalEvent")
+
+
+def test_time_cycle(deploy):
+    """Ports org.camunda.bpm.engine.test.bpmn.gateway.EventBasedGatewayTest#testTimeCycle
+
+    The gateway's timer is a cron cycle (``0 0/5 * * * ?``): it fires once, and the gateway leaves it."""
+    case = deploy(D + "testTimeCycle.bpmn20.xml").start("process")
+    assert case.timer_ids() == ["timerEvent"]
+    case.fire_next_timer()
+    assert case.timers() == []
+    assert case.tasks() == ["task1"]
+    case.complete("task1")
+    assert case.ended
+
+
+def test_connected_to_activity_is_refused():
+    """Ports org.camunda.bpm.engine.test.bpmn.gateway.EventBasedGatewayTest#testConnectedToActitity
+
+    An event-based gateway followed by a service task: refused at deployment, at the gateway, saying it
+    may only lead to intermediate catch events (or receive tasks)."""
+    assert_refused(D + "testConnectedToActivity.bpmn20.xml", element="gw1", match=r"intermediate ?catch ?event")
+
+
+def test_invalid_sequence_flow_is_refused():
+    """Ports org.camunda.bpm.engine.test.bpmn.gateway.EventBasedGatewayTest#testInvalidSequenceFlow
+
+    A catch event after the gateway has a second incoming flow (from the start event): refused at
+    deployment, at that flow."""
+    assert_refused(D + "testEventInvalidSequenceFlow.bpmn20.xml", element="invalidFlow")

@@ -71,13 +71,6 @@ def check_process(process: etree._Element, file: str, names_used: list[NamesUsed
             problems.append(DefinitionError(
                 "business rule tasks are refused: sedflow loads no DMN decision tables (draw the decision as an "
                 "exclusive gateway with conditions)", file=file, element=el.get("id"), line=el.sourceline))
-    for el in flow_nodes(process):
-        default = el.get("default")
-        if default is not None and not any(f.get("id") == default and f.get("sourceRef") == el.get("id")
-                                           for f in process.iter(bpmn("sequenceFlow"))):
-            problems.append(DefinitionError(
-                f"default flow '{default}' is not a sequence flow leaving '{el.get('id')}' (pick one of its outgoing "
-                "flows as the default, or remove the default)", file=file, element=el.get("id"), line=el.sourceline))
     for flow in process.iter(bpmn("sequenceFlow")):
         for end in ("sourceRef", "targetRef"):
             if flow.get(end) not in nodes:

@@ -21,6 +21,7 @@ from ..bpmn.xml import NS, name_anonymous_flows, parse_diagram, schema_problems
 from ..errors import DefinitionError
 from ..profile import Profile
 from ..spiff.parser import XSD_PATH, SpecBuilder
+from .camunda import camunda_problems
 from .checks import NamesUsed, UniqueScopes, check_process, layout_warnings, unknown_names
 from .forms import read_form
 from .model import Definitions, ProcessDefinition
@@ -81,6 +82,7 @@ def load_sources(sources: Mapping[str, bytes], *, profile: Profile | None = None
             calls[pid] = called_processes(process)
             problems.extend(unique.check(process, name))
             problems.extend(check_process(process, name, names_used))
+            problems.extend(camunda_problems(process, name))
             infos, form_problems = index_process(process, name, partial(read_form, rules=rules))
             problems.extend(form_problems)
             index.update({info.ref: info for info in infos})

@@ -5,12 +5,14 @@ everything the called process held at its end. Camunda 7 passes only what the ca
 
 - ``<camunda:in source="a" target="b"/>``: the called process starts with ``b`` = the caller's ``a``
   (null if the caller has none); ``sourceExpression="${…}"`` maps the value of an expression (the safe
-  language, checked at load); ``<camunda:in variables="all"/>`` passes every variable (``local`` makes
-  no difference here: a case's data has one scope at the call);
+  language, checked at load; text without ``${…}`` is a literal, as in JUEL); ``<camunda:in
+  variables="all"/>`` passes every variable;
 - ``<camunda:out …/>`` the same way back: the caller keeps its own variables and gets what is mapped;
 - no ``camunda:in`` passes nothing in, no ``camunda:out`` nothing out.
 
-``businessKey`` mappings are refused at load: a case has no business key (its participant is its key).
+``businessKey`` mappings are refused at load: a case has no business key (its participant is its key);
+so is ``local="true"``, which in Camunda passes the call activity's local variables, made by
+``camunda:inputOutput``, which sedflow does not run.
 """
 
 from __future__ import annotations
@@ -66,10 +68,16 @@ def _mapped(mappings: tuple[VariableMapping, ...], data: dict[str, Any], my_task
         if m.all:
             result.update(deepcopy(data))
         elif m.expression is not None and m.target:
-            result[m.target] = my_task.workflow.script_engine.environment.evaluate(m.expression, dict(data))
+            result[m.target] = my_task.workflow.script_engine.environment.evaluate(m.expression, dict(data)) \
+                if _is_expression(m.expression) else m.expression
         elif m.source is not None and m.target:
             result[m.target] = deepcopy(data.get(m.source))
     return result
+
+
+def _is_expression(text: str) -> bool:
+    """JUEL reads text outside ``${…}``/``#{…}`` as a literal."""
+    return "${" in text or "#{" in text
 
 
 class CamundaCallActivityParser(CamundaTaskParser):  # type: ignore[misc]
@@ -91,13 +99,17 @@ class CamundaCallActivityParser(CamundaTaskParser):  # type: ignore[misc]
             raise ValidationException(f"camunda:{direction} businessKey is refused: a case has no business key (its "
                                       "participant is its key); map the value to a variable with source/target",
                                       node=self.node, file_name=self.filename)
+        if el.get("local") == "true":
+            raise ValidationException(f"camunda:{direction} local=\"true\" is refused: it passes the variables of "
+                                      "camunda:inputOutput, which sedflow does not run; map each variable with "
+                                      "source/target", node=self.node, file_name=self.filename)
         if el.get("variables") == "all":
             return VariableMapping(all=True)
         target, source, expression = el.get("target"), el.get("source"), el.get("sourceExpression")
         if not target or (source is None) == (expression is None):
             raise ValidationException(f"camunda:{direction} needs a target and either a source or a sourceExpression "
                                       "(or variables=\"all\")", node=self.node, file_name=self.filename)
-        if expression is not None:
+        if expression is not None and _is_expression(expression):
             try:
                 compile_expression(expression)
             except ExpressionError as exc:

@@ -57,8 +57,13 @@ class _CamundaLoop:
         merged = my_task.internal_data.get("merged", [])
         if not merged or self.condition is None:
             return False
-        total = len(self.data_input.get(my_task)) if self.data_input is not None \
-            else int(my_task.internal_data.get("cardinality") or 0)
+        instances: Any = self._instances(my_task)  # type: ignore[attr-defined]
+        if self.data_input is not None:
+            total = len(self.data_input.get(my_task))
+        elif isinstance(self, SequentialMultiInstanceTask):
+            total = int(my_task.internal_data.get("cardinality") or 0)
+        else:  # a parallel multi-instance starts all its instances at once
+            total = len(list(instances))
         completed = len(merged)
         active = 1 if isinstance(self, SequentialMultiInstanceTask) else total - completed
         builtins = {"nrOfInstances": total, "nrOfCompletedInstances": completed, "nrOfActiveInstances": active}

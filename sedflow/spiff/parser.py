@@ -29,26 +29,41 @@ from SpiffWorkflow.camunda.parser.event_parsers import (
 from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser, SubWorkflowParser, UserTaskParser
 
 from ..bpmn.elements import PASS_THROUGH
-from ..bpmn.xml import line_of
+from ..bpmn.xml import line_of, local
 from ..errors import DefinitionError
 from .call_activity import CamundaCallActivity, CamundaCallActivityParser
 from .events import BoundaryParser
 from .multi_instance import MultiInstanceParser
 from .rewrite import camunda_semantics
-from .timers import CLOCKED
+from .timers import CLOCKED, ClockCycle, ClockFirstOccurrence
 
 #: The BPMN 2.0 XSD SpiffWorkflow ships (diagrams are validated against it before they are parsed).
 XSD_PATH = Path(_SPIFF_XSD)
 
 
 class _ClockedTimers:
-    """Event parser mixin: a timer event gets the clocked definition of its kind."""
+    """Event parser mixin: a timer event gets the clocked definition of its kind. A cycle repeats only where
+    a timer can fire again and again (a non-interrupting boundary event or event sub-process start); anywhere
+    else it fires once, at its first occurrence (Camunda 7)."""
+
+    node: etree._Element
 
     def parse_timer_event(self, event: etree._Element) -> Any:
         parsed = super().parse_timer_event(event)  # type: ignore[misc]
-        clocked = CLOCKED[type(parsed)](parsed.name, parsed.expression, description=parsed.description)
+        kind = CLOCKED[type(parsed)]
+        if kind is ClockCycle and not _repeats(self.node):
+            kind = ClockFirstOccurrence
+        clocked = kind(parsed.name, parsed.expression, description=parsed.description)
         clocked.element_id = self.bpmn_id  # type: ignore[attr-defined]
         return clocked
+
+
+def _repeats(event: etree._Element) -> bool:
+    if local(event) == "boundaryEvent":
+        return event.get("cancelActivity", "true") == "false"
+    parent = event.getparent()
+    return bool(local(event) == "startEvent" and parent is not None and parent.get("triggeredByEvent") == "true"
+                and event.get("isInterrupting", "true") == "false")
 
 
 class _StartEventParser(_ClockedTimers, CamundaStartEventParser):  # type: ignore[misc]

@@ -9,8 +9,9 @@ its version are the original's):
   with conditions, those whose condition holds and every unconditional one start, and the default
   flow only when none does (an inclusive split). SpiffWorkflow refuses several outgoing flows on an
   activity and ignores conditions there; sedflow draws the split as a gateway after the element.
-- a flow without a condition leaving an exclusive or inclusive gateway (and not its default) counts as
-  true, where SpiffWorkflow refuses it.
+- a flow without a condition leaving an inclusive gateway (and not its default) counts as true, where
+  SpiffWorkflow refuses it; on an exclusive gateway without a default, the one flow without a condition
+  is the default (Camunda refuses any other unconditional flow there, and so does sedflow's loader).
 - a flow node with no outgoing flow ends its path, as if an end event followed it (sub-processes
   without end events end when their last path does; SpiffWorkflow requires an end event).
 - a boundary error event's ``errorRef`` that names no ``<error>`` element is the error code itself.
@@ -28,9 +29,8 @@ from lxml import etree
 from ..bpmn.elements import CONTAINERS, FLOW_NODES, GATEWAYS
 from ..bpmn.xml import bpmn, local
 
-_CONDITIONAL_GATEWAYS = frozenset({"exclusiveGateway", "inclusiveGateway"})
 #: Nodes whose missing outgoing flow means something other than "this path ends here".
-_NO_IMPLICIT_END = frozenset({"endEvent", "boundaryEvent"}) | GATEWAYS
+_NO_IMPLICIT_END = frozenset({"endEvent", "boundaryEvent", "eventBasedGateway"})
 
 
 def camunda_semantics(tree: etree._ElementTree) -> etree._ElementTree:
@@ -53,7 +53,11 @@ def _rewrite_scope(scope: etree._Element, taken: set[str]) -> None:
         outgoing.setdefault(flow.get("sourceRef", ""), []).append(flow)
     for node in nodes:
         kind, nid, outs = local(node), node.get("id", ""), outgoing.get(node.get("id", ""), [])
-        if kind in _CONDITIONAL_GATEWAYS:
+        if kind == "exclusiveGateway" and len(outs) > 1 and not node.get("default"):
+            bare = [f for f in outs if _condition(f) is None]
+            if len(bare) == 1:  # Camunda 7 takes the one flow without a condition as the default
+                node.set("default", bare[0].get("id", ""))
+        elif kind == "inclusiveGateway":
             for flow in outs:
                 if _condition(flow) is None and flow.get("id") != node.get("default") and len(outs) > 1:
                     _set_condition(flow, "True")

@@ -14,6 +14,7 @@ from typing import Any
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventJoin
 from SpiffWorkflow.bpmn.specs.defaults import CallActivity, NoneTask
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimeDateEventDefinition
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.camunda.specs.multiinstance_task import ParallelMultiInstanceTask, SequentialMultiInstanceTask
 
@@ -21,13 +22,14 @@ from .call_activity import CamundaCallActivity
 from .events import LivingBoundaryJoin
 from .multi_instance import CamundaParallelMultiInstance, CamundaSequentialMultiInstance
 from .parser import PassThroughTask
-from .timers import CLOCKED
+from .timers import CLOCKED, ClockFirstOccurrence
 
 
 @lru_cache(maxsize=1)
 def serializer_registry() -> Any:
     """SpiffWorkflow's Camunda serializer registry, also converting sedflow's spec classes."""
     adapted = {clocked: CAMUNDA_CONFIG[base] for base, clocked in CLOCKED.items()}
+    adapted[ClockFirstOccurrence] = CAMUNDA_CONFIG[TimeDateEventDefinition]
     adapted[PassThroughTask] = CAMUNDA_CONFIG[NoneTask]
     adapted[CamundaCallActivity] = CAMUNDA_CONFIG[CallActivity]
     adapted[LivingBoundaryJoin] = CAMUNDA_CONFIG[BoundaryEventJoin]

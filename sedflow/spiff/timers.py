@@ -82,6 +82,15 @@ class ClockDuration(_Keyed, DurationTimerEventDefinition):  # type: ignore[misc]
                           lambda duration, task: add_duration(now_for(task), duration))
 
 
+class ClockFirstOccurrence(_Keyed, TimeDateEventDefinition):  # type: ignore[misc]
+    """A ``timeCycle`` where a timer cannot repeat (an intermediate catch, an interrupting boundary or event
+    sub-process start, a process start): as in Camunda 7 it fires once, at the cycle's first occurrence."""
+
+    def has_fired(self, my_task: Any) -> bool:
+        return _fire_once(self, my_task, self.expression,
+                          lambda cycle, task: _parse_cycle(str(cycle), now_for(task))[1])
+
+
 class ClockCycle(_Keyed, CycleTimerEventDefinition):  # type: ignore[misc]
     def cycle_complete(self, my_task: Any) -> bool:
         now = now_for(my_task)
@@ -186,5 +195,5 @@ def due_time(my_task: Any) -> datetime | None:
     return timer[1] if timer else None
 
 
-__all__ = ["CLOCKED", "ClockCycle", "ClockDuration", "ClockTimeDate", "cron_problem", "due_time",
-           "next_timer", "parse_when", "timers_of"]
+__all__ = ["CLOCKED", "ClockCycle", "ClockDuration", "ClockFirstOccurrence", "ClockTimeDate", "cron_problem",
+           "due_time", "next_timer", "parse_when", "timers_of"]

@@ -1,0 +1,106 @@
+"""What Camunda 7 refuses when a diagram is deployed, and what sedflow refuses because it does not run it.
+
+Camunda 7's parser rejects some shapes a modeller lets a process owner draw (an exclusive gateway with
+an unconditional flow that is not its default, an event-based gateway leading to a task, ...); sedflow
+refuses the same shapes, with Camunda's reasons. It also refuses the constructs it does not run, saying
+what to draw instead (transactions, compensation, cancel events, expressions as called elements).
+Each problem names the file, element and line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from lxml import etree
+
+from ..bpmn.index import flow_nodes
+from ..bpmn.xml import bpmn, local
+from ..errors import DefinitionError
+
+#: What may follow an event-based gateway (BPMN 2.0, 10.5.6).
+_AFTER_EVENT_GATEWAY = frozenset({"intermediateCatchEvent", "receiveTask"})
+
+
+def camunda_problems(process: etree._Element, file: str) -> list[DefinitionError]:
+    """Every shape of ``process`` Camunda 7 refuses at deployment or sedflow does not run."""
+    flows = list(process.iter(bpmn("sequenceFlow")))
+    outgoing: dict[str | None, list[etree._Element]] = {}
+    incoming: dict[str | None, list[etree._Element]] = {}
+    for f in flows:
+        outgoing.setdefault(f.get("sourceRef"), []).append(f)
+        incoming.setdefault(f.get("targetRef"), []).append(f)
+    nodes = {el.get("id"): el for el in flow_nodes(process)}
+    errors = {e.get("id"): e for e in process.getroottree().getroot().iterfind(bpmn("error"))}
+
+    def problem(el: etree._Element, message: str) -> DefinitionError:
+        return DefinitionError(message, file=file, element=el.get("id"), line=el.sourceline)
+
+    found: list[DefinitionError] = []
+    for el in nodes.values():
+        kind, outs = local(el), outgoing.get(el.get("id"), [])
+        default = el.get("default")
+        if default is not None and default not in {f.get("id") for f in outs}:
+            found.append(problem(el, f"default flow '{default}' is not a sequence flow leaving '{el.get('id')}' (pick "
+                                     "one of its outgoing flows as the default, or remove the default)"))
+        found += [problem(el, m) for m in _gateway_rules(el, kind, outs, nodes, incoming)]
+        found += [problem(el, m) for m in _unsupported(el, kind, errors)]
+    for f in flows:
+        target, source = nodes.get(f.get("targetRef")), nodes.get(f.get("sourceRef"))
+        gateways = [i.get("sourceRef") for i in incoming.get(f.get("targetRef"), [])
+                    if local(nodes.get(i.get("sourceRef"), f)) == "eventBasedGateway"]
+        if target is not None and gateways and f.get("sourceRef") not in gateways:
+            found.append(problem(f, f"invalid incoming sequence flow for {local(target)} '{target.get('id')}', which "
+                                    f"follows event-based gateway '{gateways[0]}': an event after an event-based "
+                                    "gateway may be reached only from it"))
+        if source is not None and f.get("id") == source.get("default") and _condition(f) is not None:
+            found.append(problem(source, f"{local(source)} '{source.get('id')}' has outgoing sequence flow "
+                                         f"'{f.get('id')}' which is the default flow but has a condition too "
+                                         "(remove the condition: the default is taken when no other flow is)"))
+    return found
+
+
+def _gateway_rules(el: etree._Element, kind: str, outs: list[etree._Element], nodes: dict[str | None, etree._Element],
+                   incoming: dict[str | None, list[etree._Element]]) -> Iterator[str]:
+    gid = el.get("id")
+    if kind == "exclusiveGateway":
+        if not outs:
+            yield f"exclusive gateway '{gid}' has no outgoing sequence flows (draw where the case goes from here)"
+        # Camunda: one flow without a condition and no default is the default; any other such flow is an error.
+        bare = [f for f in outs if _condition(f) is None and f.get("id") != el.get("default")]
+        for f in bare if el.get("default") or len(bare) > 1 else ():
+            yield (f"exclusive gateway '{gid}' has outgoing sequence flow '{f.get('id')}' without condition which "
+                   "is not the default flow (give it a condition, or make it the gateway's default flow)")
+    elif kind == "eventBasedGateway":
+        for f in outs:
+            target = nodes.get(f.get("targetRef"))
+            if target is not None and local(target) not in _AFTER_EVENT_GATEWAY:
+                yield (f"event-based gateway '{gid}' leads to {local(target)} '{target.get('id')}': it may only lead "
+                       "to intermediate catch events (timer, message, signal) or receive tasks")
+
+
+def _unsupported(el: etree._Element, kind: str, errors: dict[str | None, etree._Element]) -> Iterator[str]:
+    eid = el.get("id")
+    if kind == "transaction":
+        yield ("transaction sub-processes are refused: sedflow runs no compensation and no cancel events (draw a "
+               "sub-process with an error boundary event and the undoing work as tasks on that path)")
+    if el.get("isForCompensation") == "true" or el.find(bpmn("compensateEventDefinition")) is not None:
+        yield (f"compensation is refused ('{eid}'): sedflow does not run compensation handlers (draw the undoing "
+               "work as tasks on an error or escalation path)")
+    if el.find(bpmn("cancelEventDefinition")) is not None:
+        yield (f"cancel events are refused ('{eid}'): they end transactions, which sedflow does not run (draw an "
+               "error end event and an error boundary event)")
+    if kind == "callActivity" and "{" in (el.get("calledElement") or ""):
+        yield ("calledElement must name a process: sedflow resolves called processes when diagrams load, so an "
+               "expression is refused (draw one call activity per called process behind an exclusive gateway)")
+    for definition in el.iterfind(bpmn("errorEventDefinition")):
+        error = errors.get(definition.get("errorRef"))
+        if kind == "endEvent" and error is not None and not error.get("errorCode"):
+            yield (f"error end event '{eid}' throws error '{error.get('id')}', which has no errorCode (give the "
+                   "<error> an error code that the boundary or event sub-process catching it names)")
+
+
+def _condition(flow: etree._Element) -> etree._Element | None:
+    return flow.find(bpmn("conditionExpression"))
+
+
+__all__ = ["camunda_problems"]

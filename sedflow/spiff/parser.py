@@ -60,7 +60,7 @@ class _ClockedTimers:
 
 def _repeats(event: etree._Element) -> bool:
     if local(event) == "boundaryEvent":
-        return event.get("cancelActivity", "true") == "false"
+        return bool(event.get("cancelActivity", "true") == "false")
     parent = event.getparent()
     return bool(local(event) == "startEvent" and parent is not None and parent.get("triggeredByEvent") == "true"
                 and event.get("isInterrupting", "true") == "false")

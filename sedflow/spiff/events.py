@@ -62,13 +62,18 @@ class LivingBoundaryJoin(BoundaryEventJoin):  # type: ignore[misc]
         finished, cancel = super()._check_threshold_structured(my_task)
         kept = []
         for task in cancel:
-            if not getattr(task.task_spec, "cancel_activity", True) and any(
-                    c.task_spec is not self for c in task.children):
-                # A cycle that fired: it fires no more, but what it started goes on.
-                task.workflow.top_workflow.event_manager.remove_task(task)
-                task._set_state(TaskState.CANCELLED)
-            else:
+            started = [c for c in task.children if c.task_spec is not self and not c.has_state(TaskState.PREDICTED_MASK)]
+            if getattr(task.task_spec, "cancel_activity", True) or not started:
                 kept.append(task)
+                continue
+            # A cycle that fired: it fires no more (its predicted paths go), but what it started goes on.
+            for child in task.children:
+                if child not in started:
+                    child._drop_children()
+                    del child.workflow.tasks[child.id]
+            task.children = started
+            task.workflow.top_workflow.event_manager.remove_task(task)
+            task._set_state(TaskState.CANCELLED)
         return finished, kept
 
 

@@ -186,7 +186,10 @@ def next_timer(my_task: Any) -> tuple[str | None, datetime] | None:
                 due.append((parse_when(value["next"]), timer.element_id))
         elif value:
             due.append((parse_when(value), timer.element_id))
-    return (min(due)[1], min(due)[0]) if due else None
+    if not due:
+        return None
+    when, element_id = min(due, key=lambda d: d[0])
+    return element_id, when
 
 
 def due_time(my_task: Any) -> datetime | None:

@@ -110,7 +110,14 @@ def _entries(task: Task, info: ElementInfo, old: int | None, new: int, ctx: Step
         elif new == TaskState.COMPLETED:
             yield entry(JournalKind.TIMER_FIRED)
     elif info.kind.endswith("Event") and new == TaskState.COMPLETED:
-        yield entry(JournalKind.EVENT_REACHED)
+        yield entry(JournalKind.TIMER_FIRED if _fired_by_gateway(task) else JournalKind.EVENT_REACHED)
+
+
+def _fired_by_gateway(task: Task) -> bool:
+    """A catch event after an event-based gateway whose timer fired (the gateway waits for its timers, keyed by
+    the catch event, :mod:`.timers`)."""
+    parent = task.parent
+    return parent is not None and parent.internal_data.get(f"event_fired:{task.task_spec.bpmn_id}") is True
 
 
 def _targets(task: Task, depth: int = 0) -> list[str]:

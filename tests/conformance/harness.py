@@ -72,7 +72,7 @@ def assert_refused(*names: str, element: str, file: str | None = None, match: st
     expected_file = Path(file or names[0]).name
     at = [(Path(p.file or "").name, p.element) for p in error.problems]
     assert (expected_file, element) in at, f"no problem at {expected_file}, element {element!r}: {at}"
-    message = str(error)
+    message = "\n".join(str(p) for p in error.problems)  # each problem names its file and element
     assert expected_file in message and f"'{element}'" in message, message
     if match is not None:
         assert re.search(match, message, re.IGNORECASE), f"{match!r} not in {message!r}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .harness import assert_refused
+
 D = "parallel_gateway/ParallelGatewayTest."
 
 
@@ -42,21 +44,13 @@ def test_nested_forks_followed_by_end_events(deploy):
     assert all(case.reached(end) for end in ("end1", "end2", "end3", "end4"))
 
 
-def test_nested_fork_join(deploy):
+def test_nested_fork_join_is_refused():
     """Ports org.camunda.bpm.engine.test.bpmn.gateway.ParallelGatewayTest#testNestedForkJoin (ACT-482)
 
-    The diagram names its start and end events ``Start`` and ``End``."""
-    case = deploy(D + "testNestedForkJoin.bpmn20.xml").start("nestedForkJoin")
-    assert case.open_tasks() == [("Task_0", "Task 0")]
-    case.complete("Task_0")
-    assert case.open_tasks() == [("Task_A", "Task A"), ("Task_B", "Task B")]
-    case.complete("Task_A")  # the join AB waits for B's branch
-    assert case.open_tasks() == [("Task_B", "Task B")]
-    case.complete("Task_B")
-    assert case.open_tasks() == [("Task_B1", "Task B1"), ("Task_B2", "Task B2")]
-    case.complete("Task_B1")
-    case.complete("Task_B2")  # both joins fire
-    assert case.open_tasks() == [("Task_C", "Task C")]
+    The diagram names its start and end events ``Start`` and ``End``.
+
+    Refused by design: SpiffWorkflow, which runs sedflow's cases, keeps these ids for tasks of its own."""
+    assert_refused(D + "testNestedForkJoin.bpmn20.xml", element="Start", match="reserved")
 
 
 def test_recycling_execution_with_call_activity(deploy):

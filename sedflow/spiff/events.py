@@ -62,7 +62,8 @@ class LivingBoundaryJoin(BoundaryEventJoin):  # type: ignore[misc]
         finished, cancel = super()._check_threshold_structured(my_task)
         kept = []
         for task in cancel:
-            started = [c for c in task.children if c.task_spec is not self and not c.has_state(TaskState.PREDICTED_MASK)]
+            started = [c for c in task.children
+                       if c.task_spec is not self and not c.has_state(TaskState.PREDICTED_MASK)]
             if getattr(task.task_spec, "cancel_activity", True) or not started:
                 kept.append(task)
                 continue

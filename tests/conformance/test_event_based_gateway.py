@@ -10,13 +10,12 @@ D = "event_based_gateway/EventBasedGatewayTest."
 def test_catch_timer_cancels_signal(deploy):
     """Ports org.camunda.bpm.engine.test.bpmn.gateway.EventBasedGatewayTest#testCatchTimerCancelsSignal
 
-    A signal catch and a PT0S timer after the gateway: the timer fires (the clock 10 s on) and the signal
-    catch is withdrawn."""
+    A signal catch and a PT0S timer after the gateway: the timer fires and the signal catch is withdrawn.
+    A stated difference: the timer, due when armed, fires in the same step (Camunda: a due job its job
+    executor runs, as the Java test does 10 s on)."""
     d = deploy(D + "testCatchAlertAndTimer.bpmn20.xml")
     case = d.start("catchSignal")
-    assert case.timer_ids() == ["timerEvent"]
     assert d.active_cases() == [case.case_id]
-    d.advance(seconds=10)
     assert case.timers() == []
     assert case.open_tasks() == [("task1", "afterTimer")]
     case.complete("task1")

@@ -34,16 +34,17 @@ def test_expression(deploy):
     """Ports org.camunda.bpm.engine.test.bpmn.event.timer.IntermediateTimerEventTest#testExpression
 
     ``#{dueDate}``: once a date-time (with its offset, as a serialised Date), once the text
-    ``yyyy-MM-dd'T'HH:mm:ss`` of now; both timers are due at once and end their cases."""
+    ``yyyy-MM-dd'T'HH:mm:ss`` of now; both timers are due at once and end their cases.
+
+    A stated difference: a timer already due when it is armed fires in the same step in sedflow (Camunda
+    leaves a due job for its job executor, which the Java test then runs); the case ends either way."""
     d = deploy(IT + "testExpression.bpmn20.xml")
     with_offset = d.start("intermediateTimerEventExample", {"dueDate": START})
     local_text = d.start("intermediateTimerEventExample", {"dueDate": "2026-02-02T09:00:00"})
     for case in (with_offset, local_text):
-        assert case.timer_ids() == ["timer"]
-    d.advance(seconds=1)
-    for case in (with_offset, local_text):
         assert case.timers() == []
         assert case.ended
+        assert case.reached("timer")
 
 
 def test_time_cycle(deploy):

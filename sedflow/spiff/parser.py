@@ -18,12 +18,20 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import XSD_PATH as _SPIFF_XSD
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, IntermediateCatchEvent, StartEvent
+from SpiffWorkflow.bpmn.specs.defaults import (
+    BoundaryEvent,
+    EndEvent,
+    IntermediateCatchEvent,
+    IntermediateThrowEvent,
+    StartEvent,
+)
 from SpiffWorkflow.bpmn.specs.mixins.bpmn_spec_mixin import BpmnSpecMixin
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.camunda.parser.event_parsers import (
     CamundaBoundaryEventParser,
+    CamundaEndEventParser,
     CamundaIntermediateCatchEventParser,
+    CamundaIntermediateThrowEventParser,
     CamundaStartEventParser,
 )
 from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser, SubWorkflowParser, UserTaskParser
@@ -32,6 +40,7 @@ from ..bpmn.elements import PASS_THROUGH
 from ..bpmn.xml import line_of, local
 from ..errors import DefinitionError
 from .call_activity import CamundaCallActivity, CamundaCallActivityParser
+from .codes import CodeVariables
 from .events import BoundaryParser
 from .multi_instance import MultiInstanceParser
 from .rewrite import camunda_semantics
@@ -66,7 +75,7 @@ def _repeats(event: etree._Element) -> bool:
                 and event.get("isInterrupting", "true") == "false")
 
 
-class _StartEventParser(_ClockedTimers, CamundaStartEventParser):  # type: ignore[misc]
+class _StartEventParser(CodeVariables, _ClockedTimers, CamundaStartEventParser):  # type: ignore[misc]
     pass
 
 
@@ -74,7 +83,15 @@ class _IntermediateCatchEventParser(_ClockedTimers, CamundaIntermediateCatchEven
     pass
 
 
-class _BoundaryEventParser(_ClockedTimers, CamundaBoundaryEventParser):  # type: ignore[misc]
+class _BoundaryEventParser(CodeVariables, _ClockedTimers, CamundaBoundaryEventParser):  # type: ignore[misc]
+    pass
+
+
+class _EndEventParser(CodeVariables, CamundaEndEventParser):  # type: ignore[misc]
+    pass
+
+
+class _ThrowEventParser(CodeVariables, CamundaIntermediateThrowEventParser):  # type: ignore[misc]
     pass
 
 
@@ -117,6 +134,8 @@ class SedflowParser(CamundaParser):  # type: ignore[misc]
         full_tag("startEvent"): (_StartEventParser, StartEvent),
         full_tag("intermediateCatchEvent"): (_IntermediateCatchEventParser, IntermediateCatchEvent),
         full_tag("boundaryEvent"): (_BoundaryEventParser, BoundaryEvent),
+        full_tag("endEvent"): (_EndEventParser, EndEvent),
+        full_tag("intermediateThrowEvent"): (_ThrowEventParser, IntermediateThrowEvent),
         **{full_tag(kind): (_TaskParser, PassThroughTask) for kind in sorted(PASS_THROUGH)},
         full_tag("userTask"): (_UserTaskParser, CamundaParser.OVERRIDE_PARSER_CLASSES[full_tag("userTask")][1]),
         full_tag("subProcess"): (_SubProcessParser, CamundaParser.OVERRIDE_PARSER_CLASSES[full_tag("subProcess")][1]),

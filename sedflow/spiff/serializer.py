@@ -14,11 +14,16 @@ from typing import Any
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventJoin
 from SpiffWorkflow.bpmn.specs.defaults import CallActivity, NoneTask
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import (
+    ErrorEventDefinition,
+    EscalationEventDefinition,
+)
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimeDateEventDefinition
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.camunda.specs.multiinstance_task import ParallelMultiInstanceTask, SequentialMultiInstanceTask
 
 from .call_activity import CamundaCallActivity
+from .codes import CamundaError, CamundaEscalation
 from .events import LivingBoundaryJoin
 from .multi_instance import CamundaParallelMultiInstance, CamundaSequentialMultiInstance
 from .parser import PassThroughTask
@@ -33,6 +38,8 @@ def serializer_registry() -> Any:
     adapted[PassThroughTask] = CAMUNDA_CONFIG[NoneTask]
     adapted[CamundaCallActivity] = CAMUNDA_CONFIG[CallActivity]
     adapted[LivingBoundaryJoin] = CAMUNDA_CONFIG[BoundaryEventJoin]
+    adapted[CamundaError] = CAMUNDA_CONFIG[ErrorEventDefinition]
+    adapted[CamundaEscalation] = CAMUNDA_CONFIG[EscalationEventDefinition]
     # The multi-instance converters write the same attributes for the standard BPMN classes sedflow's extend.
     adapted[CamundaParallelMultiInstance] = CAMUNDA_CONFIG[ParallelMultiInstanceTask]
     adapted[CamundaSequentialMultiInstance] = CAMUNDA_CONFIG[SequentialMultiInstanceTask]

@@ -53,6 +53,12 @@ class DomainRules:
     true_words: frozenset[str] = frozenset()
     false_words: frozenset[str] = frozenset()
 
+    @property
+    def deliverable_messages(self) -> frozenset[str]:
+        """The BPMN messages the engine can deliver to a case: today only the withdrawal message
+        (``Engine.withdraw_case``); messages from other systems arrive with the integration work."""
+        return frozenset() if self.withdrawal_message is None else frozenset({self.withdrawal_message})
+
     def identifier_in(self, text: str) -> bool:
         """Whether ``text`` holds a direct identifier this programme refuses to store."""
         return any(pattern.search(text) for pattern in self.identifiers)

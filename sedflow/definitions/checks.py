@@ -120,8 +120,8 @@ def undrivable(process: etree._Element, file: str) -> list[DefinitionError]:
             why = (f"send tasks are refused{_implementation(el)}: {_NO_CODE}; draw a user task for the person who "
                    "sends the message")
         elif kind == "businessRuleTask":
-            why = (f"business rule tasks are refused{_implementation(el)}: sedflow loads no DMN decision tables "
-                   "(draw the decision as an exclusive gateway with conditions)")
+            why = (f"business rule tasks are refused{_implementation(el)}: sedflow loads no DMN decision tables; "
+                   "draw the decision as an exclusive gateway with conditions")
         elif kind in ("intermediateThrowEvent", "endEvent") and el.find("bpmn:messageEventDefinition", NS) is not None:
             what = "end events" if kind == "endEvent" else "intermediate throw events"
             instead = "a none end event" if kind == "endEvent" else "a none intermediate event"
@@ -148,10 +148,10 @@ def _catch(info: ElementInfo, event: str) -> tuple[str, str, str]:
     """For a catch waiting for ``event`` that never comes: what the element is, what follows, and what to
     draw instead, in words."""
     if info.kind == "boundaryEvent":
-        return "boundary event", "it could never fire", "remove it (or throw the event in this process)"
+        return "boundary event", "it could never fire", "remove it"
     if info.kind == "startEvent" and info.parent:
         return (f"the start event of event sub-process '{info.parent}'", "the event sub-process could never start",
-                "remove the event sub-process (or throw the event in this process)")
+                "remove the event sub-process")
     if info.kind == "startEvent":
         return "start event", "every case would wait at its start for ever", "draw a none start event"
     what = {"receiveTask": "receive task", "intermediateCatchEvent": "intermediate catch event"}.get(info.kind,
@@ -194,8 +194,8 @@ def undeliverable(elements: Iterable[ElementInfo], messages: frozenset[str]) -> 
         if info.kind == "startEvent" and info.parent is None:
             continue
         what, then, instead = _catch(info, "message")
-        instead = instead.replace("throw the event in this process", "run it with a programme profile that "
-                                  "delivers the message")
+        if info.kind in ("boundaryEvent", "startEvent"):
+            instead += " (or run the diagram with a programme profile that delivers the message)"
         problems.append(DefinitionError(
             f"{what} waits for message '{info.event_name}', which this engine never delivers ({delivered}), "
             f"so {then}; messages from other systems arrive with the integration issue: {instead}",

@@ -179,8 +179,10 @@ def _why(task: Task, info: ElementInfo, events: list[Any], messages: frozenset[s
     if events:
         return _waiting_for(events, messages)
     if task.state == TaskState.WAITING and info.kind in _JOINS:
+        hint = ": is an exclusive or inclusive split joined by a parallel gateway?" \
+            if info.kind == "parallelGateway" else ""
         return ("waits for incoming branches that can no longer arrive (nothing in the case is ready or waiting "
-                "to bring them: is an exclusive or inclusive split joined by a parallel gateway?)")
+                f"to bring them{hint})")
     if task.state == TaskState.READY:
         return f"is ready, but a {info.kind} is nothing a person completes in sedflow"
     state = "was started" if task.state == TaskState.STARTED else "waits"
@@ -191,7 +193,9 @@ def _waiting_for(events: list[Any], messages: frozenset[str]) -> str:
     """Why the events an element waits for will never come."""
     said = []
     for d in events:
-        if isinstance(d, MessageEventDefinition):
+        if isinstance(d, MessageEventDefinition) and d.name in messages:  # at a boundary or start event
+            said.append(f"message '{d.name}' beside the flow, which does not keep a case alive on its own")
+        elif isinstance(d, MessageEventDefinition):
             delivered = ", ".join(f"'{m}'" for m in sorted(messages)) or "none"
             said.append(f"message '{d.name}', which this engine never delivers (it delivers: {delivered})")
         elif isinstance(d, SignalEventDefinition):

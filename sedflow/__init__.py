@@ -34,7 +34,7 @@ from .errors import (
 from .journal import JournalEntry, JournalKind
 from .profile import GENERIC, DomainRules, Profile, PropertyRule
 from .runtime import Case, Deployment, Engine, MigrationPlan, TaskView, TickResult
-from .store import SCHEMA_VERSION, CaseStatus, OpenKind, SQLiteStore, Store, open_store
+from .store import SCHEMA_VERSION, CaseStatus, Incident, OpenKind, SQLiteStore, Store, open_store
 
 
 def _processes_dir() -> Path:
@@ -49,7 +49,8 @@ PROCESSES_DIR = _processes_dir()
 __all__ = [
     "GENERIC", "PROCESSES_DIR", "SCHEMA_VERSION", "Case", "CaseStateError", "CaseStatus", "Clock",
     "DefinitionChanges", "DefinitionError", "Definitions", "Deployment", "DomainRules", "ElementChange",
-    "ElementInfo", "ElementRef", "Engine", "EngineError", "ExpressionError", "Form", "FormField", "JournalEntry",
+    "ElementInfo", "ElementRef", "Engine", "EngineError", "ExpressionError", "Form", "FormField", "Incident",
+    "JournalEntry",
     "JournalKind", "ManualClock", "MigrationPlan", "MigrationRefusedError", "NotFoundError", "OpenKind",
     "ProcessDefinition", "Profile", "PropertyRule", "RecordConflictError", "ReportError", "SQLiteStore",
     "SedflowError", "Store", "StoreError", "SystemClock", "TaskDataError", "TaskView", "TickResult",

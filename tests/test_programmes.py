@@ -11,7 +11,7 @@ from collections import Counter
 
 import pytest
 from click.testing import CliRunner
-from sedflow import PROCESSES_DIR, Engine, ManualClock, load_directory, open_store
+from sedflow import PROCESSES_DIR, Engine, ManualClock, Profile, load_directory, open_store
 from sedflow.programmes.se import END_REASONS
 from sedflow.programmes.se import PROFILE as SE_PROFILE
 from sedflow.reports import ReportFilter, Reports
@@ -69,7 +69,11 @@ def test_every_free_text_field_has_plausible_values(definitions):
 def test_a_profile_without_a_simulation_runs_no_demo(tmp_path):
     from sedflow import SedflowError
     with open_store(f"sqlite:///{tmp_path}/g.db", create=True) as store:
-        engine = Engine(store, load_directory(PROCESSES_DIR), clock=ManualClock("2025-01-06T08:00:00+00:00"))
+        # The programme's rules without its demo (the generic engine delivers no withdrawal message, so it
+        # refuses the shipped diagrams' withdrawal event sub-processes).
+        rules_only = Profile(name="rules only", rules=SE_PROFILE.rules)
+        engine = Engine(store, load_directory(PROCESSES_DIR), clock=ManualClock("2025-01-06T08:00:00+00:00"),
+                        profile=rules_only)
         with pytest.raises(SedflowError, match="defines no simulation"):
             run_demo(engine, process_id="supported_employment", participants=1)
         with pytest.raises(SedflowError, match="defines no simulation"):

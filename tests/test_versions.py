@@ -258,6 +258,9 @@ def test_an_upgraded_store_counts_the_versions_cases_ran_on_as_deployed(store_ur
     with open_store(store_url) as store:
         version_row = store.query("SELECT version, process_id FROM definitions")
         with store._write() as cur:
+            cur.execute("DROP INDEX cases_incident")  # v6's incident columns
+            for column in ("incident_process", "incident_element", "incident_reason", "incident_since"):
+                cur.execute(f"ALTER TABLE cases DROP COLUMN {column}")
             cur.execute("DROP TABLE deployments")
             cur.execute("DROP INDEX journal_kind_element")  # v5's index, back to v3's
             cur.execute("CREATE INDEX journal_kind_case ON journal(kind, element_id, case_id)")

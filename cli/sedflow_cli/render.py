@@ -44,6 +44,9 @@ def case(c: Case, *, with_data: bool = False) -> None:
     click.echo(f"  status {c.status}  revision {c.revision}  stages {', '.join(c.stages) or '-'}")
     if c.outcome and c.ended_at:
         click.echo(f"  outcome {c.outcome}  end reason {c.end_reason}  ended {c.ended_at:%Y-%m-%d}")
+    if c.incident:
+        click.echo(f"  INCIDENT since {c.incident.since:%Y-%m-%d %H:%M}: stuck at {c.incident.element_id or '-'}"
+                   f" ({c.incident.process_id}): {c.incident.reason}")
     for t in c.tasks:
         click.echo(f"  ready: {t.element_id} ({t.name}) [{t.lane or '-'}] task id {t.task_id}")
     if with_data:
@@ -59,7 +62,9 @@ def mapping(values: Mapping[str, Any], *, indent: str = "") -> None:
 def case_list(cases: Sequence[Case]) -> None:
     for c in cases:
         click.echo(f"{c.case_id}  {c.participant:<16} {c.process_id:<22} {c.status:<9} "
-                   f"{','.join(c.stages) or (c.outcome or '-')}")
+                   f"{','.join(c.stages) or (c.outcome or '-')}"
+                   + (f"  INCIDENT at {c.incident.element_id or '-'} since {c.incident.since:%Y-%m-%d}: "
+                      f"{c.incident.reason}" if c.incident else ""))
     click.echo(f"{len(cases)} case(s)")
 
 
@@ -77,6 +82,9 @@ def due(items: Sequence[TaskView]) -> None:
     if not items:
         click.echo("nothing due")
     for t in items:
+        if t.kind == "incident":
+            click.echo(f"{t.case_id}  INCIDENT {t.element_id or '-':<23} stuck since {t.since:%Y-%m-%d}  {t.reason}")
+            continue
         when = f"fires {t.due_at:%Y-%m-%d}" if t.kind == "timer" and t.due_at else f"ready since {t.since:%Y-%m-%d}"
         click.echo(f"{t.case_id}  {t.kind:<5} {t.element_id:<26} {when}  [{t.lane or '-'}]  {t.name}")
 
@@ -105,6 +113,11 @@ def tick(result: TickResult) -> None:
     click.echo(line)
     for error in result.failed.values():  # each error names its case
         click.echo(f"error: {error}", err=True)
+    for case_id in result.stalled:
+        click.echo(f"incident: case {case_id} is stuck after its timers fired (sedflow case show {case_id})", err=True)
+    if result.incidents:
+        click.echo(f"warning: {result.incidents} case(s) in incident: nothing can advance them "
+                   "(sedflow case list --incidents)", err=True)
 
 
 def changes(diff: DefinitionChanges, indent: str = "  ") -> None:

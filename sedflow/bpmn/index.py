@@ -45,6 +45,11 @@ class ElementInfo:
     documentation: str = ""
     properties: Mapping[str, str] = field(default_factory=dict)
     form: Form | None = None
+    #: What the element catches or throws: its event definition's kind without the suffix ("message",
+    #: "signal", "timer", ...; "multiple" for several), "message" for a receive or send task; None for
+    #: none. ``event_name`` is the message's or signal's name (what the engine matches), from its ref.
+    event: str | None = None
+    event_name: str | None = None
 
     @property
     def ref(self) -> ElementRef:
@@ -69,6 +74,7 @@ def index_process(process: etree._Element, file: str,
     their forms."""
     pid = process.get("id")
     lanes = lane_map(process)
+    names = _event_names(process)
     infos: list[ElementInfo] = []
     problems: list[DefinitionError] = []
     for el in flow_nodes(process):
@@ -83,8 +89,34 @@ def index_process(process: etree._Element, file: str,
             line=el.sourceline, lane=lane_id.removeprefix("lane_") if lane_id else None,
             parent=parent.get("id") if local(parent) in SCOPES else None,
             interrupting=_interrupting(el, kind),
-            documentation=(doc.text or "").strip() if doc is not None else "", properties=properties(el), form=form))
+            documentation=(doc.text or "").strip() if doc is not None else "", properties=properties(el), form=form,
+            **_event(el, kind, names)))
     return infos, problems
+
+
+def _event_names(process: etree._Element) -> dict[str, str]:
+    """The name of each message and signal of the process's file, by id (the id is local to the file,
+    the name is what a throw and a catch are matched by)."""
+    root = process.getroottree().getroot()
+    return {el.get("id"): el.get("name") or el.get("id") for el in root.iter(bpmn("message"), bpmn("signal"))
+            if el.get("id")}
+
+
+def _event(el: etree._Element, kind: str, names: Mapping[str, str]) -> dict[str, str | None]:
+    """``event`` and ``event_name`` of an element (see :class:`ElementInfo`)."""
+    if kind in ("receiveTask", "sendTask"):
+        ref = el.get("messageRef")
+        return {"event": "message", "event_name": names.get(ref, ref) if ref else el.get("name")}
+    definitions = [d for d in el if local(d).endswith("EventDefinition")]
+    if not definitions:
+        return {}
+    if len(definitions) > 1:
+        return {"event": "multiple", "event_name": None}
+    event = local(definitions[0]).removesuffix("EventDefinition")
+    if event not in ("message", "signal"):
+        return {"event": event}
+    ref = definitions[0].get(f"{event}Ref")  # without a ref, SpiffWorkflow names the event by its element
+    return {"event": event, "event_name": names.get(ref, ref) if ref else el.get("name")}
 
 
 def flow_nodes(process: etree._Element) -> Iterator[etree._Element]:

@@ -3,22 +3,33 @@
 Each check names the file, element and line of what it finds, so that a process owner can open the
 diagram at the right place. The programme's own rules (property vocabularies) are a profile's
 ``DomainRules.check_definitions``, applied by the loader after these.
+
+No silent stall (issue 11) starts here: every element kind the runtime cannot drive is refused at
+load, saying why and what to draw instead (:func:`undrivable`: tasks that would run code or send
+messages, message throws, message starts of a process; :func:`unthrown_signals`: signal catches
+nothing in the case throws; :func:`undeliverable`: message catches the engine never delivers, which
+depends on the programme, so ``DomainRules.check_definitions`` runs it -- at load with a profile, and
+in ``Engine`` for the engine's profile).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from lxml import etree
 
-from ..bpmn.index import expressions, flow_nodes, scopes
+from ..bpmn.index import ElementInfo, expressions, flow_nodes, scopes
 from ..bpmn.layout import undrawn
-from ..bpmn.xml import bpmn, local, owner_id
+from ..bpmn.xml import NS, bpmn, local, owner_id
 from ..errors import DefinitionError, ExpressionError
 from ..expressions import compile_expression
 from ..expressions.juel import CRON_LITERAL
 from ..spiff.timers import cron_problem
+
+if TYPE_CHECKING:
+    from .model import ProcessDefinition
 
 
 @dataclass(frozen=True)
@@ -67,10 +78,7 @@ def check_process(process: etree._Element, file: str, names_used: list[NamesUsed
             problems.append(DefinitionError(
                 "call activity names no process to call (set calledElement, 'Called element' in the modeller)",
                 file=file, element=el.get("id"), line=el.sourceline))
-        elif local(el) == "businessRuleTask":
-            problems.append(DefinitionError(
-                "business rule tasks are refused: sedflow loads no DMN decision tables (draw the decision as an "
-                "exclusive gateway with conditions)", file=file, element=el.get("id"), line=el.sourceline))
+    problems.extend(undrivable(process, file))
     for flow in process.iter(bpmn("sequenceFlow")):
         for end in ("sourceRef", "targetRef"):
             if flow.get(end) not in nodes:
@@ -88,6 +96,118 @@ def check_process(process: etree._Element, file: str, names_used: list[NamesUsed
             names_used.append(NamesUsed(pid, compile_expression(text).names, file, owner, line))
         except ExpressionError as exc:
             problems.append(DefinitionError(str(exc), file=file, element=owner, line=line))
+    return problems
+
+
+_CAMUNDA = "{http://camunda.org/schema/1.0/bpmn}"
+#: How a Camunda 7 diagram says what a task runs (attributes of the task), and what a connector is.
+_IMPLEMENTATIONS = ("class", "delegateExpression", "expression", "type", "topic", "decisionRef")
+_NO_CODE = ("sedflow runs no code from diagrams and calls no system from them; external-task workers arrive with "
+            "the integration issue, and until then a case would wait here forever with nothing to drive it")
+
+
+def _implementation(el: etree._Element) -> str:
+    """What a task says it runs, in words (" (camunda:class 'x.Y')"), or "" for nothing."""
+    said = [f"camunda:{name} '{el.get(_CAMUNDA + name)}'" for name in _IMPLEMENTATIONS if el.get(_CAMUNDA + name)]
+    if el.find("bpmn:extensionElements/camunda:connector", NS) is not None:
+        said.append("a camunda:connector")
+    return f" ({', '.join(said)})" if said else ""
+
+
+def undrivable(process: etree._Element, file: str) -> list[DefinitionError]:
+    """Elements no case could get past, whatever the programme: service, send and business rule tasks
+    (with any implementation or none), message throws (intermediate and end), and a process's own
+    message start events. Each refusal says why and what to draw instead."""
+    problems = []
+    for el in flow_nodes(process):
+        kind, why = local(el), ""
+        if kind == "serviceTask":
+            why = (f"service tasks are refused{_implementation(el)}: {_NO_CODE}; draw a user task for the person "
+                   "who does the work (and records its result in the task's form)")
+        elif kind == "sendTask":
+            why = (f"send tasks are refused{_implementation(el)}: {_NO_CODE}; draw a user task for the person who "
+                   "sends the message")
+        elif kind == "businessRuleTask":
+            why = (f"business rule tasks are refused{_implementation(el)}: sedflow loads no DMN decision tables; "
+                   "draw the decision as an exclusive gateway with conditions")
+        elif kind in ("intermediateThrowEvent", "endEvent") and el.find("bpmn:messageEventDefinition", NS) is not None:
+            what = "end events" if kind == "endEvent" else "intermediate throw events"
+            instead = "a none end event" if kind == "endEvent" else "a none intermediate event"
+            why = (f"message {what} are refused: sedflow delivers no message to another case or system yet (the "
+                   "integration issue); SpiffWorkflow fails the step at a throw without a payload, and keeps a "
+                   f"message with one unread in the case's state for ever; draw {instead}, and a user task for "
+                   "the person who passes the message on")
+        elif kind == "startEvent" and el.getparent() is process and \
+                el.find("bpmn:messageEventDefinition", NS) is not None:
+            why = ("a process's start event may not wait for a message: sedflow starts a case when it is told to "
+                   "(case start, start_case), so every new case would wait at its start; draw a none start event "
+                   "with the start form (the withdrawal message ends cases: catch it in an event sub-process)")
+        if why:
+            problems.append(DefinitionError(why, file=file, element=el.get("id"), line=el.sourceline))
+    return problems
+
+
+_SIGNAL_CATCHES = frozenset({"intermediateCatchEvent", "boundaryEvent", "startEvent"})
+_SIGNAL_THROWS = frozenset({"intermediateThrowEvent", "endEvent"})
+_MESSAGE_CATCHES = frozenset({"receiveTask", "intermediateCatchEvent", "boundaryEvent", "startEvent"})
+
+
+def _catch(info: ElementInfo, event: str) -> tuple[str, str, str]:
+    """For a catch waiting for ``event`` that never comes: what the element is, what follows, and what to
+    draw instead, in words."""
+    if info.kind == "boundaryEvent":
+        return "boundary event", "it could never fire", "remove it"
+    if info.kind == "startEvent" and info.parent:
+        return (f"the start event of event sub-process '{info.parent}'", "the event sub-process could never start",
+                "remove the event sub-process")
+    if info.kind == "startEvent":
+        return "start event", "every case would wait at its start for ever", "draw a none start event"
+    what = {"receiveTask": "receive task", "intermediateCatchEvent": "intermediate catch event"}.get(info.kind,
+                                                                                                    info.kind)
+    return (what, "a case reaching it would wait there for ever",
+            f"draw a user task where a person records what the {event} would have said")
+
+
+def unthrown_signals(definitions: Iterable[ProcessDefinition]) -> list[DefinitionError]:
+    """Signal catches whose signal no element of the process, or of the processes it calls, throws.
+
+    Signals thrown inside a case reach that case's own catches; signals between cases arrive with the
+    integration issue. An element shared by several processes is reported once.
+    """
+    problems: dict[tuple[str, str], DefinitionError] = {}
+    for d in definitions:
+        thrown = {i.event_name for i in d.elements.values() if i.event == "signal" and i.kind in _SIGNAL_THROWS}
+        for info in d.elements.values():
+            if info.event == "signal" and info.kind in _SIGNAL_CATCHES and info.event_name not in thrown:
+                what, then, instead = _catch(info, "signal")
+                problems.setdefault(info.ref, DefinitionError(
+                    f"{what} catches signal '{info.event_name}', which no element of process '{d.process_id}' or "
+                    f"of the processes it calls throws, so {then}; signals between cases arrive with the "
+                    f"integration issue: throw it in the process (a signal intermediate throw or end event), or "
+                    f"{instead}", file=info.file, element=info.id, line=info.line))
+    return list(problems.values())
+
+
+def undeliverable(elements: Iterable[ElementInfo], messages: frozenset[str]) -> list[DefinitionError]:
+    """Message catches (receive tasks, intermediate catches, boundary events, event sub-process starts)
+    waiting for a message that is not one of ``messages``, the ones the engine delivers (today only the
+    programme's withdrawal message). A process's own message start is :func:`undrivable` whatever it
+    catches."""
+    delivered = ("it delivers only " + ", ".join(f"'{m}'" for m in sorted(messages)) + ", through withdraw_case"
+                 if messages else "its programme profile models no withdrawal, so it delivers no message")
+    problems = []
+    for info in elements:
+        if info.event != "message" or info.kind not in _MESSAGE_CATCHES or info.event_name in messages:
+            continue
+        if info.kind == "startEvent" and info.parent is None:
+            continue
+        what, then, instead = _catch(info, "message")
+        if info.kind in ("boundaryEvent", "startEvent"):
+            instead += " (or run the diagram with a programme profile that delivers the message)"
+        problems.append(DefinitionError(
+            f"{what} waits for message '{info.event_name}', which this engine never delivers ({delivered}), "
+            f"so {then}; messages from other systems arrive with the integration issue: {instead}",
+            file=info.file, element=info.id, line=info.line))
     return problems
 
 

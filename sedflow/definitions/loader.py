@@ -2,7 +2,7 @@
 
 Loading is defensive because diagrams come from process owners' desktops: each file is parsed safely
 and indexed (:mod:`sedflow.bpmn`), validated against the XSD, checked by sedflow (:mod:`.checks`: no
-script tasks, every expression in the safe language), built into SpiffWorkflow specs
+script tasks, every expression in the safe language, nothing the runtime cannot drive), built into SpiffWorkflow specs
 (:mod:`sedflow.spiff.parser`), and checked against the programme's rules if a profile is given.
 Every problem is reported with file, element and line, all of them in one DefinitionError.
 """
@@ -22,7 +22,7 @@ from ..errors import DefinitionError
 from ..profile import Profile
 from ..spiff.parser import XSD_PATH, SpecBuilder
 from .camunda import camunda_problems
-from .checks import NamesUsed, UniqueScopes, check_process, layout_warnings, unknown_names
+from .checks import NamesUsed, UniqueScopes, check_process, layout_warnings, unknown_names, unthrown_signals
 from .forms import read_form
 from .model import Definitions, ProcessDefinition
 from .version import content_version
@@ -103,7 +103,8 @@ def load_sources(sources: Mapping[str, bytes], *, profile: Profile | None = None
             process_id=pid, name=process.get("name") or pid, version=content_version(needed), sources=needed,
             spec=None, subprocess_specs={}, elements={k: v for k, v in index.items() if k[0] in {pid, *called}},
             properties=properties(process)))
-    if profile is not None:
+    problems.extend(unthrown_signals(drafts))
+    if profile is not None:  # without one, which messages the engine delivers is checked by the Engine
         problems.extend(profile.rules.check_definitions(drafts))
     if problems:
         raise DefinitionError.collect(problems)

@@ -28,11 +28,16 @@ class JournalKind(StrEnum):
     TIMER_WAITING = "timer_waiting"
     TIMER_FIRED = "timer_fired"
     CASE_MIGRATED = "case_migrated"
+    #: The step left an active case with nothing that can advance it (a silent stall): ``element_id`` is
+    #: where it is stuck, ``data`` the reason and every element it is stuck at.
+    INCIDENT_OPENED = "incident_opened"
+    #: A later step (a migration, a cancel, a withdrawal) left the case able to advance again, or ended it.
+    INCIDENT_RESOLVED = "incident_resolved"
 
 
 # The kinds as module constants, for code that names one kind often.
 (CASE_STARTED, CASE_ENDED, TASK_READY, TASK_COMPLETED, TASK_CANCELLED, GATEWAY_TAKEN, EVENT_REACHED, ACTIVITY_STARTED,
- ACTIVITY_COMPLETED, TIMER_WAITING, TIMER_FIRED, CASE_MIGRATED) = JournalKind
+ ACTIVITY_COMPLETED, TIMER_WAITING, TIMER_FIRED, CASE_MIGRATED, INCIDENT_OPENED, INCIDENT_RESOLVED) = JournalKind
 KINDS = tuple(JournalKind)
 
 

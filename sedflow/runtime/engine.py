@@ -38,7 +38,7 @@ from ..spiff.workflow import CaseWorkflow
 from ..store import CaseFilter, CaseRecord, CaseStatus, DeploymentRecord, OpenTask, Store
 from .migration import Deployment, Migration, MigrationPlan
 from .registry import DefinitionRegistry
-from .scheduler import TickResult, run_tick
+from .scheduler import Fired, TickResult, run_tick
 from .step import COMPLETE, Ending, LoadedCase, StepResult, plan_step
 from .views import Case, TaskView
 
@@ -72,9 +72,10 @@ class Engine:
 
     def list_cases(self, *, status: CaseStatus | None = None, process_id: str | None = None, stage: str | None = None,
                    task: str | None = None, lane: str | None = None, participant: str | None = None,
-                   limit: int | None = None) -> list[Case]:
+                   incident: bool = False, limit: int | None = None) -> list[Case]:
+        """Cases matching every filter given, oldest first; ``incident``: only those in incident."""
         filters = CaseFilter(status=status, process_id=process_id, participant=participant, stage=stage, task=task,
-                             lane=lane, limit=limit)
+                             lane=lane, incident=incident, limit=limit)
         return [Case.of(r) for r in self.store.list_cases(filters)]
 
     def list_tasks(self, *, case_id: str | None = None, lane: str | None = None, task: str | None = None,
@@ -103,10 +104,22 @@ class Engine:
 
     def due(self, *, within: timedelta = timedelta(0), lane: str | None = None,
             case_id: str | None = None) -> list[TaskView]:
-        """The coach's queue: tasks ready now, and timers that fire within ``within`` from now."""
+        """The coach's queue: cases in incident first (the oldest incident first, in every lane: a stalled
+        participant concerns everyone), then tasks ready now, and timers that fire within ``within``."""
         horizon = self.clock.now() + within
         rows = self.store.list_open_tasks(case_id=case_id, lane=lane, kind=None, due_before=horizon)
-        return [self._task_view(row) for row in rows]
+        return self._incidents(case_id) + [self._task_view(row) for row in rows]
+
+    def _incidents(self, case_id: str | None) -> list[TaskView]:
+        stalled = [r for r in self.store.list_cases(CaseFilter(status=CaseStatus.ACTIVE, incident=True))
+                   if case_id is None or r.case_id == case_id]
+        views = []
+        for r in stalled:
+            if r.incident is not None:
+                info = (self.definition(r.definition_version).element(r.incident.process_id, r.incident.element_id)
+                        if r.incident.element_id else None)
+                views.append(TaskView.incident_of(r, r.incident, name=info.label if info else ""))
+        return sorted(views, key=lambda v: (v.since, v.case_id))
 
     def _task_view(self, row: OpenTask) -> TaskView:
         info = self.definition(row.definition_version).element(row.process_id, row.element_id)
@@ -301,12 +314,13 @@ class Engine:
         return run_tick(self.store, self._fire_timers, self.clock.now(), worker_id=id(self), limit=limit,
                         batch=batch, lease=lease, on_case=on_case)
 
-    def _fire_timers(self, case_id: str, now: datetime) -> list[str]:
+    def _fire_timers(self, case_id: str, now: datetime) -> Fired:
         loaded = self._load(case_id, None)
         ctx = StepContext(case_id=case_id, at=now, definition=loaded.workflow.definition, actor="sedflow tick")
         entries = loaded.workflow.fire_due_timers(ctx)
-        self._finish(loaded, ctx, entries)
-        return [e.element_id for e in entries if e.kind == JournalKind.TIMER_FIRED and e.element_id is not None]
+        case = self._finish(loaded, ctx, entries)
+        return Fired([e.element_id for e in entries if e.kind == JournalKind.TIMER_FIRED and e.element_id is not None],
+                     stalled=case.incident is not None and loaded.record.incident is None)
 
     # ------------------------------------------------------------------------------------- the pipeline
 

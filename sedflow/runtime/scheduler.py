@@ -3,7 +3,9 @@
 Workers claim due cases in batches with a lease, so several ``tick`` processes share the work
 without taking the same case. A timer never fires twice: the firing and its journal rows commit
 with the case's new state under its revision, so a case someone else advanced first is left to
-them. A case that fails is reported and the run goes on; its claim lapses with the lease.
+them. A case that fails is reported and the run goes on; its claim lapses with the lease. The run
+also says how many cases are in incident (nothing can advance them, so no tick ever will): those
+this run stalled, and all of them in the store.
 """
 
 from __future__ import annotations
@@ -13,29 +15,41 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from ..errors import CaseStateError, RecordConflictError, SedflowError
 from ..store import CaseStore
 
 
+class Fired(NamedTuple):
+    """What firing one case's due timers did: the timers fired, and whether that stalled the case."""
+
+    timers: list[str]
+    stalled: bool = False
+
+
 @dataclass
 class TickResult:
-    """What one ``tick`` did: timers fired per case, cases left to a concurrent writer, cases that failed."""
+    """What one ``tick`` did: timers fired per case, cases left to a concurrent writer, cases that failed;
+    cases this run left in incident (``stalled``) and how many cases are in incident after it
+    (``incidents``, the older ones too: each waits for someone to mend it)."""
 
     now: datetime
     fired: dict[str, list[str]] = field(default_factory=dict)
     conflicts: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
+    stalled: list[str] = field(default_factory=list)
+    incidents: int = 0
 
     @property
     def timers_fired(self) -> int:
         return sum(len(v) for v in self.fired.values())
 
 
-def run_tick(store: CaseStore, fire: Callable[[str, datetime], list[str]], now: datetime, *, worker_id: int,
+def run_tick(store: CaseStore, fire: Callable[[str, datetime], Fired], now: datetime, *, worker_id: int,
              limit: int | None = None, batch: int = 100, lease: timedelta = timedelta(minutes=10),
              on_case: Callable[[str, int], object] | None = None) -> TickResult:
-    """Claim due cases and ``fire(case_id, now)`` each (returning the timers fired) until none is left."""
+    """Claim due cases and ``fire(case_id, now)`` each until none is left; then count the incidents."""
     worker = f"{socket.gethostname()}:{os.getpid()}:{worker_id:x}"
     result = TickResult(now=now)
     seen: set[str] = set()
@@ -56,7 +70,10 @@ def run_tick(store: CaseStore, fire: Callable[[str, datetime], list[str]], now: 
             except SedflowError as exc:
                 result.failed[case_id] = str(exc)
                 continue
-            result.fired[case_id] = fired
+            result.fired[case_id] = fired.timers
+            if fired.stalled:
+                result.stalled.append(case_id)
             if on_case is not None:
-                on_case(case_id, len(fired))
+                on_case(case_id, len(fired.timers))
+    result.incidents = store.count_incidents()
     return result

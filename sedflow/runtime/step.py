@@ -6,6 +6,13 @@
 timers, its journal entries -- without changing what it was given; :meth:`StepResult.write` puts it in
 a store transaction, guarded by the revision the case was read at, so that a concurrent writer makes
 the later commit fail with ``RecordConflictError`` and nothing of it is written.
+
+No silent stall: after every step an active case must have a live wait -- a ready user task, a timer
+with a due time, or a message the engine delivers awaited where it keeps a case alive. A step that
+leaves it none still commits (the step itself was valid), with an ``incident_opened`` entry naming the
+element(s) it is stuck at and why, and the incident on the case row; the step that gives it a live
+wait again, or ends it, journals ``incident_resolved``. The check reuses the ready tasks and timers
+the step computes anyway: only a case with neither walks its tree once more.
 """
 
 from __future__ import annotations
@@ -15,12 +22,13 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from ..definitions import ProcessDefinition
+from ..definitions import ElementInfo, ProcessDefinition
 from ..journal import JournalEntry, JournalKind
 from ..profile import DomainRules
+from ..spiff.queries import Stuck
 from ..spiff.transitions import StepContext
 from ..spiff.workflow import CaseWorkflow
-from ..store import CaseRecord, CaseStatus, OpenKind, OpenTask, Transaction
+from ..store import CaseRecord, CaseStatus, Incident, OpenKind, OpenTask, Transaction
 from .views import Case, TaskView
 
 
@@ -94,11 +102,7 @@ def plan_step(loaded: LoadedCase, ctx: StepContext, entries: Sequence[JournalEnt
                if e.kind == JournalKind.TASK_COMPLETED and e.task_id is not None and e.task_id in loaded.ready_since
                else e for e in entries]
     data = {**record.data, **(recorded or {})}
-    ended: dict[str, Any] = {}
-    if workflow.is_completed:
-        end = _closing(definition, entries, data, ending, rules, ctx)
-        entries.append(end)
-        ended = {"status": ending.status, "outcome": end.outcome, "end_reason": end.end_reason, "ended_at": now}
+    completed = workflow.is_completed
     open_tasks = tuple(OpenTask(case_id=record.case_id, task_id=t.task_id, element_id=t.info.id, name=t.info.label,
                                 process_id=t.info.process_id, definition_version=definition.version,
                                 lane=t.info.lane, stage=t.info.stage, since=loaded.ready_since.get(t.task_id, now))
@@ -107,14 +111,79 @@ def plan_step(loaded: LoadedCase, ctx: StepContext, entries: Sequence[JournalEnt
                             process_id=t.info.process_id, definition_version=definition.version, lane=t.info.lane,
                             stage=t.info.stage, since=now, kind=OpenKind.TIMER, due_at=t.due)
                    for t in workflow.waiting_timers())
+    # A live wait in hand costs nothing more; only a case with none is walked again.
+    stuck = None if completed or open_tasks or timers else workflow.stuck(rules.deliverable_messages)
+    incident = None
+    if stuck is not None or record.incident is not None:
+        incident = _incident(record.incident, stuck, entries, ctx, live=_live(open_tasks, timers, completed, ending))
+    ended: dict[str, Any] = {}
+    if completed:
+        end = _closing(definition, entries, data, ending, rules, ctx)
+        entries.append(end)
+        ended = {"status": ending.status, "outcome": end.outcome, "end_reason": end.end_reason, "ended_at": now}
     state = workflow.dump({t.task_id: t.since for t in open_tasks})
     new_record = replace(
         record, definition_version=definition.version, data=data, milestones=milestones,
         stages=sorted({i.stage for i in workflow.live_elements() if i.stage}),
         next_due_at=min((t.due_at for t in timers if t.due_at is not None), default=None),
-        state=state, revision=record.revision + 1, updated_at=now, **ended)
+        incident=incident, state=state, revision=record.revision + 1, updated_at=now, **ended)
     return StepResult(new_record, definition, open_tasks, timers, tuple(entries),
                       None if new else record.revision, first_deployment)
+
+
+def _incident(previous: Incident | None, stuck: list[Stuck] | None, entries: list[JournalEntry], ctx: StepContext,
+              *, live: str) -> Incident | None:
+    """The case's incident after the step (None: it can advance or has ended); opening, resolving or moving
+    it appends its journal entries to ``entries``. ``live`` says what the case has instead, for a
+    resolution."""
+    current = None
+    if stuck is not None:
+        first = stuck[0].info if stuck else None
+        current = Incident(process_id=first.process_id if first else ctx.definition.process_id,
+                           element_id=first.id if first else None, reason=_reason(stuck), since=ctx.at)
+    same = (previous is not None and current is not None
+            and (previous.process_id, previous.element_id, previous.reason) ==
+            (current.process_id, current.element_id, current.reason))
+    if same:
+        return previous
+    if previous is not None:
+        why = live if current is None else "the case is stuck elsewhere now"
+        entries.append(_incident_entry(JournalKind.INCIDENT_RESOLVED, ctx, previous, None, {
+            "reason": why, "incident": previous.reason, "opened_at": previous.since.isoformat(timespec="seconds")}))
+    if current is not None and stuck is not None:
+        entries.append(_incident_entry(JournalKind.INCIDENT_OPENED, ctx, current, stuck[0].info if stuck else None, {
+            "reason": current.reason,
+            "elements": [{"process_id": s.info.process_id, "element_id": s.info.id, "element_type": s.info.kind,
+                          "reason": s.reason} for s in stuck]}))
+    return current
+
+
+def _reason(stuck: Sequence[Stuck]) -> str:
+    if not stuck:
+        return "nothing in the case is ready, waiting or running, yet it has not ended"
+    return "; ".join(f"{s.info.kind} '{s.info.id}'" + (f" ({s.info.name})" if s.info.name else "") + f" {s.reason}"
+                     for s in stuck)
+
+
+def _live(open_tasks: Sequence[OpenTask], timers: Sequence[OpenTask], completed: bool, ending: Ending) -> str:
+    """What a case that is not stuck has, in words: why an incident it was in is resolved."""
+    if completed:
+        return f"the case ended ({ending.status})"
+    if open_tasks:
+        return "the case can advance again: " + ", ".join(sorted({t.element_id for t in open_tasks})) + " ready"
+    if timers:
+        return "the case can advance again: timer " + ", ".join(sorted({t.element_id for t in timers})) + " waiting"
+    return "the case can advance again: it waits for a message the engine delivers"
+
+
+def _incident_entry(kind: JournalKind, ctx: StepContext, incident: Incident, info: ElementInfo | None,
+                    data: dict[str, Any]) -> JournalEntry:
+    if info is None and incident.element_id is not None:
+        info = ctx.definition.element(incident.process_id, incident.element_id)
+    return JournalEntry(case_id=ctx.case_id, at=ctx.at, kind=kind, process_id=incident.process_id,
+                        definition_version=ctx.definition.version, element_id=incident.element_id,
+                        element_name=info.label if info else None, element_type=info.kind if info else None,
+                        lane=info.lane if info else None, actor=ctx.actor, data=data)
 
 
 def _closing(definition: ProcessDefinition, entries: Sequence[JournalEntry], data: Mapping[str, Any],

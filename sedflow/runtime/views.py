@@ -7,12 +7,14 @@ from datetime import datetime
 from typing import Any
 
 from ..definitions import Form
-from ..store import CaseRecord, CaseStatus, OpenKind, OpenTask
+from ..store import CaseRecord, CaseStatus, Incident, OpenKind, OpenTask
 
 
 @dataclass(frozen=True)
 class TaskView:
-    """Something a case waits for: a task for a person (with what they need to do it), or a timer."""
+    """Something a case waits for: a task for a person (with what they need to do it), a timer, or (in the
+    due list) someone to mend a case in incident: ``kind`` incident, ``element_id`` where it is stuck,
+    ``reason`` why, ``since`` when it stalled, and no ``task_id``."""
 
     case_id: str
     task_id: str
@@ -27,6 +29,13 @@ class TaskView:
     form: Form | None = None
     kind: OpenKind = OpenKind.TASK   # a task for a person, or a timer
     due_at: datetime | None = None   # when a timer fires
+    reason: str | None = None        # why a case in incident is stuck
+
+    @classmethod
+    def incident_of(cls, r: CaseRecord, incident: Incident, *, name: str = "") -> TaskView:
+        return cls(case_id=r.case_id, task_id="", element_id=incident.element_id or "", name=name,
+                   process_id=incident.process_id, lane=None, stage=None, since=incident.since,
+                   participant=r.participant, kind=OpenKind.INCIDENT, reason=incident.reason)
 
     @classmethod
     def of(cls, row: OpenTask, *, documentation: str = "", form: Form | None = None) -> TaskView:
@@ -40,7 +49,8 @@ class TaskView:
         return {"case_id": self.case_id, "task_id": self.task_id, "element_id": self.element_id, "name": self.name,
                 "process_id": self.process_id, "lane": self.lane, "stage": self.stage,
                 "since": self.since.isoformat(timespec="seconds"), "participant": self.participant, "fields": fields,
-                "kind": self.kind, "due_at": self.due_at.isoformat(timespec="seconds") if self.due_at else None}
+                "kind": self.kind, "due_at": self.due_at.isoformat(timespec="seconds") if self.due_at else None,
+                "reason": self.reason}
 
 
 @dataclass(frozen=True)
@@ -62,6 +72,8 @@ class Case:
     updated_at: datetime
     ended_at: datetime | None
     tasks: list[TaskView] = field(default_factory=list)
+    #: Set while the case is active and nothing can advance it (see ``runtime/step.py``).
+    incident: Incident | None = None
 
     @classmethod
     def of(cls, r: CaseRecord, tasks: list[TaskView] | None = None) -> Case:
@@ -69,11 +81,13 @@ class Case:
                    definition_version=r.definition_version, status=r.status, revision=r.revision,
                    stages=list(r.stages), data=dict(r.data), milestones=dict(r.milestones), outcome=r.outcome,
                    end_reason=r.end_reason, started_at=r.started_at, updated_at=r.updated_at, ended_at=r.ended_at,
-                   tasks=tasks or [])
+                   tasks=tasks or [], incident=r.incident)
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         for key in ("started_at", "updated_at", "ended_at"):
             out[key] = out[key].isoformat(timespec="seconds") if out[key] else None
         out["tasks"] = [t.to_dict() for t in self.tasks]
+        if self.incident is not None:
+            out["incident"]["since"] = self.incident.since.isoformat(timespec="seconds")
         return out

@@ -13,11 +13,15 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.task import Task, TaskState
 
-from ..bpmn.elements import HUMAN
+from ..bpmn.elements import HUMAN, SUB_PROCESSES
 from ..definitions import ElementInfo, ProcessDefinition
-from .timers import next_timer, timers_of
+from .timers import due_time, next_timer, timers_of
 
 LIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 
@@ -60,6 +64,14 @@ def element_of(task: Task, definition: ProcessDefinition) -> ElementInfo | None:
 def is_timer(task: Task) -> bool:
     """A timer event, or an event-based gateway with a timer among its events."""
     return next(timers_of(task), None) is not None
+
+
+def _events(task: Task) -> list[Any]:
+    """The event definitions a task waits on: its own, or each of an event-based gateway's."""
+    definition = getattr(task.task_spec, "event_definition", None)
+    if isinstance(definition, MultipleEventDefinition):
+        return list(definition.event_definitions)
+    return [] if definition is None else [definition]
 
 
 def snapshot(workflow: Any) -> Snapshot:
@@ -107,3 +119,89 @@ def live_elements(workflow: Any, definition: ProcessDefinition) -> Mapping[UUID,
             if info is not None:
                 result[task.id] = info
     return result
+
+
+@dataclass(frozen=True)
+class Stuck:
+    """An element a case cannot get past, and why in words ("waits for message 'x', which ...")."""
+
+    info: ElementInfo
+    reason: str
+
+
+#: Where a case waits for an event but that event alone does not keep it alive: an event sub-process's
+#: start and a boundary event fire beside a flow that must advance of its own.
+_BESIDE = frozenset({"boundaryEvent", "startEvent"})
+_JOINS = frozenset({"parallelGateway", "inclusiveGateway", "complexGateway"})
+
+
+def stuck_at(workflow: Any, definition: ProcessDefinition, *, messages: frozenset[str]) -> list[Stuck] | None:
+    """Where a case that is not completed is stuck: None if it has a live wait.
+
+    A live wait is a ready user task, a waiting timer with a due time, or a message the engine delivers
+    (``messages``) awaited at an element that keeps a case alive (an intermediate catch, a receive task,
+    an event-based gateway; not a boundary event or a start event). Callers that know the first two
+    already (``plan_step``) call this only when there are none: it is one more walk of the tree.
+
+    Otherwise every element the case is stuck at, in tree order: a join waiting for a branch that
+    cannot come, a catch waiting for an event nothing delivers, a task SpiffWorkflow started or made
+    ready that nothing in sedflow completes. Running sub-processes and call activities (whose insides
+    are listed) and events beside the flow are named only when nothing else is. An empty list: nothing
+    at all is ready, waiting or running.
+    """
+    inner: list[Stuck] = []
+    outer: list[Stuck] = []
+    for task in all_tasks(workflow):
+        if not task.state & LIVE or task.task_spec.bpmn_id is None:
+            continue
+        info = element_of(task, definition)
+        if info is None:
+            continue
+        if task.state == TaskState.READY and info.kind in HUMAN:
+            return None
+        events = _events(task) if task.state == TaskState.WAITING else []
+        if events and is_timer(task) and due_time(task) is not None:
+            return None
+        if info.kind not in _BESIDE and any(isinstance(d, MessageEventDefinition) and d.name in messages
+                                            for d in events):
+            return None
+        if info.kind in SUB_PROCESSES and task.state == TaskState.STARTED:
+            outer.append(Stuck(info, "is running, and nothing inside it can advance"))
+        elif info.kind in _BESIDE:
+            outer.append(Stuck(info, _waiting_for(events, messages)))
+        else:
+            inner.append(Stuck(info, _why(task, info, events, messages)))
+    return inner or outer
+
+
+def _why(task: Task, info: ElementInfo, events: list[Any], messages: frozenset[str]) -> str:
+    if events:
+        return _waiting_for(events, messages)
+    if task.state == TaskState.WAITING and info.kind in _JOINS:
+        hint = ": is an exclusive or inclusive split joined by a parallel gateway?" \
+            if info.kind == "parallelGateway" else ""
+        return ("waits for incoming branches that can no longer arrive (nothing in the case is ready or waiting "
+                f"to bring them{hint})")
+    if task.state == TaskState.READY:
+        return f"is ready, but a {info.kind} is nothing a person completes in sedflow"
+    state = "was started" if task.state == TaskState.STARTED else "waits"
+    return f"{state}, and nothing in sedflow drives a {info.kind}"
+
+
+def _waiting_for(events: list[Any], messages: frozenset[str]) -> str:
+    """Why the events an element waits for will never come."""
+    said = []
+    for d in events:
+        if isinstance(d, MessageEventDefinition) and d.name in messages:  # at a boundary or start event
+            said.append(f"message '{d.name}' beside the flow, which does not keep a case alive on its own")
+        elif isinstance(d, MessageEventDefinition):
+            delivered = ", ".join(f"'{m}'" for m in sorted(messages)) or "none"
+            said.append(f"message '{d.name}', which this engine never delivers (it delivers: {delivered})")
+        elif isinstance(d, SignalEventDefinition):
+            said.append(f"signal '{d.name}', which nothing left in the case will throw")
+        elif isinstance(d, TimerEventDefinition):
+            said.append("a timer that has no due time left")
+        else:
+            said.append(f"a {type(d).__name__.removesuffix('EventDefinition').lower() or 'n'} event sedflow never "
+                        "delivers")
+    return "waits for " + (" or ".join(said) if said else "an event sedflow never delivers")

@@ -26,7 +26,17 @@ from ..errors import EngineError, ExpressionError, SedflowError
 from ..journal import JournalEntry
 from .environment import CaseEnvironment
 from .events import interrupt, triggered
-from .queries import LIVE, ReadyTask, WaitingTimer, live_elements, ready_tasks, snapshot, waiting_timers
+from .queries import (
+    LIVE,
+    ReadyTask,
+    Stuck,
+    WaitingTimer,
+    live_elements,
+    ready_tasks,
+    snapshot,
+    stuck_at,
+    waiting_timers,
+)
 from .state import dump_state, load_state, new_workflow, prune
 from .transitions import StepContext, transitions
 
@@ -69,6 +79,10 @@ class CaseWorkflow:
 
     def waiting_timers(self) -> list[WaitingTimer]:
         return waiting_timers(self._workflow, self.definition)
+
+    def stuck(self, messages: frozenset[str]) -> list[Stuck] | None:
+        """Where the case is stuck (None: it can advance; see :func:`.queries.stuck_at`)."""
+        return stuck_at(self._workflow, self.definition, messages=messages)
 
     def live_elements(self) -> list[ElementInfo]:
         """Elements the case is in now: ready tasks, waiting events, running activities."""

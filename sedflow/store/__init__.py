@@ -14,6 +14,7 @@ from .persistence import (
     ACTIVE,
     CANCELLED,
     COMPLETED,
+    INCIDENT,
     SCHEMA_VERSION,
     STATUSES,
     TASK,
@@ -24,6 +25,7 @@ from .persistence import (
     CaseStatus,
     CaseStore,
     DeploymentRecord,
+    Incident,
     OpenKind,
     OpenTask,
     ReportQueries,
@@ -50,6 +52,7 @@ def open_store(url: str | Path | None = None, *, create: bool = False, migrate: 
     return SQLiteStore(target.removeprefix("sqlite:///"), create=create, migrate=migrate)
 
 
-__all__ = ["ACTIVE", "CANCELLED", "COMPLETED", "DEFAULT_STORE", "SCHEMA_VERSION", "STATUSES", "TASK", "TIMER",
-           "WITHDRAWN", "CaseFilter", "CaseRecord", "CaseStatus", "CaseStore", "DeploymentRecord", "OpenKind",
-           "OpenTask", "ReportQueries", "Row", "SQLiteStore", "Store", "StoreMeta", "Transaction", "open_store"]
+__all__ = ["ACTIVE", "CANCELLED", "COMPLETED", "DEFAULT_STORE", "INCIDENT", "SCHEMA_VERSION", "STATUSES", "TASK",
+           "TIMER", "WITHDRAWN", "CaseFilter", "CaseRecord", "CaseStatus", "CaseStore", "DeploymentRecord", "Incident",
+           "OpenKind", "OpenTask", "ReportQueries", "Row", "SQLiteStore", "Store", "StoreMeta", "Transaction",
+           "open_store"]

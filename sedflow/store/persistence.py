@@ -12,6 +12,13 @@ rows commit together or not at all. Optimistic concurrency lives here too: ``upd
 succeeds against the revision the writer read. Backend errors become sedflow's own, keeping the
 backend's exception as the cause: ``RecordConflictError`` for a write another writer won (retry it),
 ``StoreError`` for everything else.
+
+An active case that nothing can advance is in *incident* (``CaseRecord.incident``): four nullable
+columns on its row (``incident_process``, ``incident_element``, ``incident_reason``,
+``incident_since``), written with the rest of the row by every step, so the case and its incident
+never disagree; "in incident" is ``incident_since IS NOT NULL`` (a partial index keeps the list of
+such cases cheap on both backends). The journal keeps the history (``incident_opened`` and
+``incident_resolved`` rows); the row holds only the open incident.
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ from typing import Any, Protocol, Self
 
 from ..journal import JournalEntry
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 #: A row of a report query: its columns in the order selected.
 Row = tuple[Any, ...]
@@ -45,13 +52,29 @@ STATUSES = tuple(CaseStatus)
 
 
 class OpenKind(StrEnum):
-    """What an open row waits for: a person (``task``) or a timer."""
+    """What an open row waits for: a person (``task``) or a timer; or, in the due list only, a case in
+    incident that waits for someone to mend it (``incident``: read from the case row, never stored as an
+    open row)."""
 
     TASK = "task"
     TIMER = "timer"
+    INCIDENT = "incident"
 
 
-TASK, TIMER = OpenKind
+TASK, TIMER, INCIDENT = OpenKind
+
+
+@dataclass(frozen=True)
+class Incident:
+    """Why an active case cannot advance: nothing in it is ready for a person, waits on a timer that has a
+    due time, or waits for a message the engine delivers. ``element_id`` (drawn in ``process_id``) is
+    where it is stuck (None: nowhere in particular), ``reason`` says why in words, naming every element it
+    is stuck at; ``since`` is when the step that stalled it was taken."""
+
+    process_id: str
+    element_id: str | None
+    reason: str
+    since: datetime
 
 
 @dataclass
@@ -74,6 +97,7 @@ class CaseRecord:
     end_reason: str | None = None
     ended_at: datetime | None = None
     next_due_at: datetime | None = None
+    incident: Incident | None = None
     state: bytes | None = None
 
 
@@ -122,6 +146,8 @@ class CaseFilter:
     """The case has a ready task of this element id."""
     lane: str | None = None
     """The case has a ready task in this lane."""
+    incident: bool = False
+    """Only cases with an open incident."""
     limit: int | None = None
     """At most this many cases, the oldest first."""
 
@@ -176,6 +202,9 @@ class CaseStore(Protocol):
 
     def count_due(self, now: datetime) -> int:
         """How many active cases have a timer due at ``now`` (for progress reporting)."""
+
+    def count_incidents(self) -> int:
+        """How many active cases are in incident (nothing can advance them)."""
 
     def read_journal(self, case_id: str | None = None, *, after_seq: int = 0,
                      limit: int | None = None) -> list[JournalEntry]:

@@ -80,11 +80,16 @@ def split_url(url: str) -> tuple[str, str]:
 _V5 = ["DROP INDEX journal_kind_case",
        "CREATE INDEX journal_kind_element ON journal(kind, process_id, element_id, case_id)"]
 
+# v6: a case in incident (see persistence.py and sqlite.py).
+_V6 = ["ALTER TABLE cases ADD COLUMN incident_process TEXT, ADD COLUMN incident_element TEXT, "
+       "ADD COLUMN incident_reason TEXT, ADD COLUMN incident_since TIMESTAMPTZ",
+       "CREATE INDEX cases_incident ON cases(incident_since, case_id) WHERE incident_since IS NOT NULL"]
+
 
 class PostgresStore(SQLStore):
     """A store in schema ``schema`` of a PostgreSQL database (see the module)."""
 
-    MIGRATIONS = (_V1, _V2, _V3, _V4, _V5)
+    MIGRATIONS = (_V1, _V2, _V3, _V4, _V5, _V6)
     STAGE_FILTER = "jsonb_exists(c.stages, ?)"
     PARAM = "%s"
     ERRORS = (ErrorRule(pg_errors.UniqueViolation, RecordConflictError),

@@ -22,6 +22,7 @@ from .persistence import (
     CaseRecord,
     CaseStatus,
     DeploymentRecord,
+    Incident,
     OpenKind,
     OpenTask,
     Row,
@@ -30,7 +31,8 @@ from .persistence import (
 )
 
 CASE_COLUMNS = ("case_id", "participant", "process_id", "definition_version", "status", "revision", "stages", "data",
-                "milestones", "outcome", "end_reason", "started_at", "updated_at", "ended_at", "next_due_at")
+                "milestones", "outcome", "end_reason", "started_at", "updated_at", "ended_at", "next_due_at",
+                "incident_process", "incident_element", "incident_reason", "incident_since")
 _JOURNAL_COLUMNS = ("case_id", "at", "kind", "process_id", "definition_version", "element_id", "element_name",
                     "element_type", "lane", "actor", "task_id", "data", "outcome", "end_reason", "duration")
 
@@ -277,6 +279,8 @@ class SQLStore(Store):
         if filters.stage is not None:
             where.append(self.STAGE_FILTER)
             args.append(filters.stage)
+        if filters.incident:
+            where.append("c.incident_since IS NOT NULL")
         for column, value in (("element_id", filters.task), ("lane", filters.lane)):
             if value is not None:
                 where.append(f"EXISTS (SELECT 1 FROM open_tasks t WHERE t.case_id = c.case_id AND t.kind = 'task' "
@@ -339,6 +343,11 @@ class SQLStore(Store):
                                (self._ts(now),))
         return int(rows[0][0])
 
+    def count_incidents(self) -> int:
+        with self._guard():
+            rows = self._query("SELECT count(*) FROM cases WHERE incident_since IS NOT NULL AND status = 'active'")
+        return int(rows[0][0])
+
     def definition_sources(self, version: str) -> dict[str, bytes] | None:
         with self._guard():
             rows = self._query(self._sql("SELECT sources FROM definitions WHERE version = ?"), (version,))
@@ -365,9 +374,12 @@ class SQLStore(Store):
     # ---------------------------------------------------------------------------- mapping
 
     def _case_row(self, c: CaseRecord) -> tuple[object, ...]:
+        i = c.incident
+        incident = (None, None, None, None) if i is None else (i.process_id, i.element_id, i.reason, self._ts(i.since))
         return (c.case_id, c.participant, c.process_id, c.definition_version, c.status, c.revision,
                 self._json(c.stages), self._json(c.data), self._json(c.milestones), c.outcome, c.end_reason,
-                self._ts(c.started_at), self._ts(c.updated_at), self._ts(c.ended_at), self._ts(c.next_due_at), c.state)
+                self._ts(c.started_at), self._ts(c.updated_at), self._ts(c.ended_at), self._ts(c.next_due_at),
+                *incident, c.state)
 
     def _case(self, row: Row) -> CaseRecord:
         return CaseRecord(
@@ -376,7 +388,9 @@ class SQLStore(Store):
             revision=row[5], stages=self._unjson(row[6]), data=self._unjson(row[7]), milestones=self._unjson(row[8]),
             outcome=row[9], end_reason=row[10], started_at=self._dt(row[11]), updated_at=self._dt(row[12]),
             ended_at=self._dt_or_none(row[13]), next_due_at=self._dt_or_none(row[14]),
-            state=bytes(row[15]) if len(row) > 15 else None)
+            incident=None if row[18] is None else Incident(process_id=row[15], element_id=row[16], reason=row[17],
+                                                           since=self._dt(row[18])),
+            state=bytes(row[19]) if len(row) > 19 else None)
 
 
 class _SQLTransaction(Transaction):

@@ -92,10 +92,22 @@ CREATE INDEX journal_kind_element ON journal(kind, process_id, element_id, case_
 """
 
 
+# v6: an active case nothing can advance is in incident (see persistence.py): what it is stuck at, why and
+# since when, on its row; the partial index lists the cases in incident without reading the others.
+_V6 = """
+ALTER TABLE cases ADD COLUMN incident_process TEXT;
+ALTER TABLE cases ADD COLUMN incident_element TEXT;
+ALTER TABLE cases ADD COLUMN incident_reason TEXT;
+ALTER TABLE cases ADD COLUMN incident_since TEXT;
+CREATE INDEX cases_incident ON cases(incident_since, case_id) WHERE incident_since IS NOT NULL
+"""
+
+
 class SQLiteStore(SQLStore):
     """A store in one SQLite file at ``path`` (``synchronous``: FULL for an fsync per commit)."""
 
-    MIGRATIONS = (_statements(_V1), _statements(_V2), _statements(_V3), _statements(_V4), _statements(_V5))
+    MIGRATIONS = (_statements(_V1), _statements(_V2), _statements(_V3), _statements(_V4), _statements(_V5),
+                  _statements(_V6))
     STAGE_FILTER = "EXISTS (SELECT 1 FROM json_each(c.stages) WHERE value = ?)"
     # SQLite raises IntegrityError for every constraint: only a taken key is a lost race.
     ERRORS = (ErrorRule(sqlite3.IntegrityError, RecordConflictError,

@@ -56,11 +56,13 @@ def case_start(settings: Settings, process_id: str, participant: str, sets: tupl
 @click.option("--lane", help="Cases with a task ready in this lane.")
 @click.option("--process", "process_id")
 @click.option("--participant")
+@click.option("--incidents", "incident", is_flag=True,
+              help="Only cases in incident: active, and nothing can advance them (each needs mending).")
 @click.option("--limit", type=int)
 @json_option
 @pass_settings
 def case_list(settings: Settings, /, as_json: bool, **filters: Any) -> None:
-    """List cases."""
+    """List cases (with --incidents: those a step left stuck, with where and why)."""
     cases = settings.engine().list_cases(**filters)
     render.emit([c.to_dict() for c in cases], as_json, lambda: render.case_list(cases))
 
@@ -68,7 +70,7 @@ def case_list(settings: Settings, /, as_json: bool, **filters: Any) -> None:
 @case.command("show")
 @_reads_a_case
 def case_show(settings: Settings, case_id: str, as_json: bool) -> None:
-    """Show a case: status, stages, data, outcome and ready tasks."""
+    """Show a case: status, stages, data, outcome, ready tasks, and its incident if it is stuck."""
     c = settings.engine().show_case(case_id)
     render.emit(c.to_dict(), as_json, lambda: render.case(c, with_data=True))
 

@@ -17,7 +17,8 @@ from ..bpmn.index import flow_nodes
 from ..bpmn.xml import CAMUNDA_NS, bpmn, local
 from ..errors import DefinitionError
 
-#: Camunda attributes sedflow does not honour, and why (each refused where it is set). Task assignment
+#: Camunda attributes sedflow does not honour, and why (each refused where it is set; implementations of service
+#: work -- class, delegateExpression, expression, connector -- are refused with their tasks, ``checks.undrivable``). Task assignment
 #: (``assignee``, ``candidate*``, ``dueDate``, ``followUpDate``, ``priority``) is accepted but not yet shown or
 #: enforced: README's element table says so, and task owners are the next piece of work.
 _ATTRIBUTES = {
@@ -26,9 +27,6 @@ _ATTRIBUTES = {
     **dict.fromkeys(("asyncBefore", "asyncAfter", "exclusive", "jobPriority"),
                     "sedflow runs no job executor: every step commits as one transaction; remove it"),
     "initiator": "the case's actor is journaled with every step; remove it",
-    "class": "sedflow runs no Java code from diagrams",
-    "delegateExpression": "sedflow runs no Java code from diagrams",
-    "expression": "sedflow runs no code from diagrams",
 }
 #: Camunda extension elements sedflow does not run, and why.
 _EXTENSIONS = {
@@ -36,7 +34,6 @@ _EXTENSIONS = {
     "executionListener": "listeners run code, which sedflow does not run from diagrams",
     "taskListener": "listeners run code, which sedflow does not run from diagrams",
     "failedJobRetryTimeCycle": "sedflow runs no job executor: a failing step writes nothing and is reported",
-    "connector": "connectors call services, which sedflow does not run from diagrams",
 }
 
 #: What may follow an event-based gateway (BPMN 2.0, 10.5.6).
@@ -67,6 +64,27 @@ def camunda_problems(process: etree._Element, file: str) -> list[DefinitionError
         found += [problem(el, m) for m in _gateway_rules(el, kind, outs, nodes, incoming)]
         found += [problem(el, m) for m in _unsupported(el, kind, errors)]
         found += [problem(el, m) for m in _camunda_extensions(el)]
+    for scope in process.iter(bpmn("subProcess"), bpmn("transaction")):
+        for kind in ("errorEventDefinition", "escalationEventDefinition"):
+            esps = [esp for esp in scope.iterfind(bpmn("subProcess")) if esp.get("triggeredByEvent") == "true"
+                    and any(st.find(bpmn(kind)) is not None for st in esp.iterfind(bpmn("startEvent")))]
+            boundary = [b for b in process.iter(bpmn("boundaryEvent"))
+                        if b.get("attachedToRef") == scope.get("id") and b.find(bpmn(kind)) is not None]
+            if esps and (boundary or len(esps) > 1):
+                what = kind.removesuffix("EventDefinition")
+                rival = f"boundary event '{boundary[0].get('id')}'" if boundary else f"'{esps[1].get('id')}'"
+                found.append(problem(esps[0], f"{what} event sub-process '{esps[0].get('id')}' inside sub-process "
+                                              f"'{scope.get('id')}' beside {rival} is refused: SpiffWorkflow, which "
+                                              "runs the cases, does not give the innermost catch precedence as "
+                                              f"Camunda does (keep one {what} catch for the sub-process)"))
+    for b in process.iter(bpmn("boundaryEvent")):
+        host = nodes.get(b.get("attachedToRef"))
+        if host is not None and local(host) in ("subProcess", "callActivity") \
+                and host.find(bpmn("multiInstanceLoopCharacteristics")) is not None:
+            found.append(problem(b, f"boundary event on multi-instance {local(host)} '{host.get('id')}' is refused: "
+                                    "SpiffWorkflow, which runs the cases, loses the instances' sub-processes when it "
+                                    "interrupts them (draw a sub-process around the multi-instance activity and put "
+                                    "the boundary event on that)"))
     for f in flows:
         target, source = nodes.get(f.get("targetRef")), nodes.get(f.get("sourceRef"))
         gateways = [i.get("sourceRef") for i in incoming.get(f.get("targetRef"), [])

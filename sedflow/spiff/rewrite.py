@@ -15,6 +15,8 @@ its version are the original's):
 - a flow node with no outgoing flow ends its path, as if an end event followed it (sub-processes
   without end events end when their last path does; SpiffWorkflow requires an end event).
 - a boundary error event's ``errorRef`` that names no ``<error>`` element is the error code itself.
+- a multi-instance ``inputDataItem``/``outputDataItem`` named by ``name`` alone (as Camunda writes it)
+  is the variable of that name (SpiffWorkflow reads the variable from the ``id``).
 
 The elements added carry ids ``<element>__split`` / ``<element>__end`` / ``<element>__to_split``; they
 are not in the element index, so the journal shows the diagram's own elements only.
@@ -42,6 +44,9 @@ def camunda_semantics(tree: etree._ElementTree) -> etree._ElementTree:
         if local(scope) != "adHocSubProcess":
             _rewrite_scope(scope, taken)
     _declare_error_codes(root)
+    for item in (*root.iter(bpmn("inputDataItem")), *root.iter(bpmn("outputDataItem"))):
+        if item.get("id") is None and item.get("name"):
+            item.set("id", item.get("name", ""))
     return tree
 
 

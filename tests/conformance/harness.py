@@ -33,6 +33,7 @@ from typing import Any
 
 import pytest
 from sedflow import (
+    GENERIC,
     CaseStatus,
     DefinitionError,
     Engine,
@@ -59,8 +60,9 @@ def diagram(name: str) -> Path:
 
 
 def load(*names: str):
-    """Load the diagrams as Camunda deploys them together (raises DefinitionError)."""
-    return load_files([diagram(n) for n in names])
+    """Load the diagrams as Camunda deploys them together, for the bare BPMN engine (its profile: what it
+    can deliver), raising DefinitionError."""
+    return load_files([diagram(n) for n in names], profile=GENERIC)
 
 
 def assert_refused(*names: str, element: str, file: str | None = None, match: str | None = None) -> DefinitionError:

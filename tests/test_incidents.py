@@ -319,7 +319,7 @@ def test_an_event_based_gateways_timer_is_a_live_wait_the_scheduler_fires(run):
     case = engine.start_case("p", "p-1")
     assert (case.tasks, case.incident) == ([], None)
     [timer] = engine.due(within=timedelta(days=8))
-    assert (timer.kind, timer.element_id, timer.due_at) == ("timer", "a_week", clock.now() + timedelta(days=7))  # the catch that fires
+    assert (timer.kind, timer.element_id, timer.due_at) == ("timer", "a_week", clock.now() + timedelta(days=7))
     clock.advance(days=7)
     assert engine.tick().incidents == 0
     assert [t.element_id for t in engine.show_case(case.case_id).tasks] == ["call"]

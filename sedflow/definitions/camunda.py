@@ -17,10 +17,11 @@ from ..bpmn.index import flow_nodes
 from ..bpmn.xml import CAMUNDA_NS, bpmn, local
 from ..errors import DefinitionError
 
-#: Camunda attributes sedflow does not honour, and why (each refused where it is set; implementations of service
-#: work -- class, delegateExpression, expression, connector -- are refused with their tasks, ``checks.undrivable``). Task assignment
-#: (``assignee``, ``candidate*``, ``dueDate``, ``followUpDate``, ``priority``) is accepted but not yet shown or
-#: enforced: README's element table says so, and task owners are the next piece of work.
+#: Camunda attributes sedflow does not honour, and why (each refused where it is set; implementations of
+#: service work -- class, delegateExpression, expression, connector -- are refused with their tasks,
+#: ``checks.undrivable``). Task assignment (``assignee``, ``candidate*``, ``dueDate``, ``followUpDate``,
+#: ``priority``) is accepted but not yet shown or enforced: README's element table says so, and task owners
+#: are the next piece of work.
 _ATTRIBUTES = {
     **dict.fromkeys(("formKey", "formRef"), "sedflow shows generated task forms only (camunda:formData); draw the "
                                             "form's fields as form fields"),

@@ -134,6 +134,13 @@ def _unsupported(el: etree._Element, kind: str, errors: dict[str | None, etree._
     if kind == "callActivity" and "{" in (el.get("calledElement") or ""):
         yield ("calledElement must name a process: sedflow resolves called processes when diagrams load, so an "
                "expression is refused (draw one call activity per called process behind an exclusive gateway)")
+    if kind == "startEvent":
+        for definition in (*el.iterfind(bpmn("errorEventDefinition")), *el.iterfind(bpmn("escalationEventDefinition"))):
+            for name in ("errorCodeVariable", "errorMessageVariable", "escalationCodeVariable"):
+                if definition.get(f"{{{CAMUNDA_NS}}}{name}") is not None:
+                    yield (f"camunda:{name} on start event '{eid}' of an event sub-process is refused: SpiffWorkflow, "
+                           "which runs the cases, does not pass the code to an event sub-process (catch it with a "
+                           "boundary event on the sub-process, where the variable is set)")
     for definition in el.iterfind(bpmn("errorEventDefinition")):
         error = errors.get(definition.get("errorRef"))
         if kind == "endEvent" and error is not None and not error.get("errorCode"):

@@ -50,7 +50,7 @@ def interrupt(workflow: Any, seen: set[UUID], definition: ProcessDefinition) -> 
         owner = workflow.get_task_from_id(sid)
         for task in list(owner.workflow.tasks.values()):
             if task is not owner and task.has_state(_LIVE) and not owner.is_descendant_of(task) \
-                    and task.id in owner.workflow.tasks:
+                    and not task.is_descendant_of(owner) and task.id in owner.workflow.tasks:
                 task.cancel()
     return bool(started)
 

@@ -76,10 +76,11 @@ def _events(task: Task) -> list[Any]:
 
 def snapshot(workflow: Any) -> Snapshot:
     """Each visible task's state and, for a cycle timer (which fires while staying WAITING), its next due."""
-    return {t.id: (t.state, _cycle_next(t), t) for t in all_tasks(workflow) if t.task_spec.bpmn_id is not None}
+    return {t.id: (t.state, cycle_next(t), t) for t in all_tasks(workflow) if t.task_spec.bpmn_id is not None}
 
 
-def _cycle_next(task: Task) -> Any:
+def cycle_next(task: Task) -> Any:
+    """A cycle timer's next due (it fires while staying WAITING), else None."""
     value = task.internal_data.get("event_value")
     return value.get("next") if isinstance(value, dict) else None
 

@@ -15,6 +15,8 @@ its version are the original's):
 - a flow node with no outgoing flow ends its path, as if an end event followed it (sub-processes
   without end events end when their last path does; SpiffWorkflow requires an end event).
 - a boundary error event's ``errorRef`` that names no ``<error>`` element is the error code itself.
+- a signal end event is a signal throw followed by an end (SpiffWorkflow loses a signal thrown by the
+  end event of a sub-process that ends with it).
 - a multi-instance ``inputDataItem``/``outputDataItem`` named by ``name`` alone (as Camunda writes it)
   is the variable of that name (SpiffWorkflow reads the variable from the ``id``).
 
@@ -58,6 +60,11 @@ def _rewrite_scope(scope: etree._Element, taken: set[str]) -> None:
         outgoing.setdefault(flow.get("sourceRef", ""), []).append(flow)
     for node in nodes:
         kind, nid, outs = local(node), node.get("id", ""), outgoing.get(node.get("id", ""), [])
+        if kind == "endEvent" and node.find(bpmn("signalEventDefinition")) is not None:
+            node.tag = bpmn("intermediateThrowEvent")
+            end = _add(scope, "endEvent", _fresh(f"{nid}__end", taken))
+            _connect(scope, nid, end.get("id", ""), _fresh(f"{nid}__to_end", taken))
+            continue
         if kind == "exclusiveGateway" and len(outs) > 1 and not node.get("default"):
             bare = [f for f in outs if _condition(f) is None]
             if len(bare) == 1:  # Camunda 7 takes the one flow without a condition as the default

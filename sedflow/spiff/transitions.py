@@ -18,7 +18,7 @@ from SpiffWorkflow.task import Task, TaskState
 from ..bpmn.elements import HUMAN, PASS_THROUGH, SUB_PROCESSES
 from ..definitions import ElementInfo, ProcessDefinition
 from ..journal import JournalEntry, JournalKind
-from .queries import LIVE, Snapshot, element_of, is_timer, snapshot
+from .queries import LIVE, Snapshot, cycle_next, element_of, is_timer, snapshot
 from .timers import due_time
 
 _CYCLE_FIRED = -1  # pseudo state: a cycle timer fired without leaving WAITING
@@ -39,8 +39,10 @@ class StepContext:
 def transitions(before: Snapshot, workflow: Any, ctx: StepContext) -> list[JournalEntry]:
     after = snapshot(workflow)
     changed: list[tuple[Task, int | None, int]] = []
-    for tid, (was, _, task) in before.items():
+    for tid, (was, was_next, task) in before.items():
         if tid not in after:  # removed from the tree: its subprocess ended, or SpiffWorkflow dropped its branch
+            if was_next is not None and cycle_next(task) != was_next:  # a cycle fired, then its scope ended
+                changed.append((task, TaskState.WAITING, _CYCLE_FIRED))
             # A task dropped while still live (a non-interrupting boundary path when its activity ends, the
             # descendants of a cancelled task) keeps its state: for the journal it was cancelled.
             dropped = TaskState.CANCELLED if task.state == was and was & LIVE else task.state
@@ -48,10 +50,10 @@ def transitions(before: Snapshot, workflow: Any, ctx: StepContext) -> list[Journ
                 changed.append((task, was, dropped))
     for tid, (new, cycle, task) in after.items():
         old, old_cycle = before[tid][:2] if tid in before else (None, None)
+        if old_cycle is not None and cycle != old_cycle:  # a cycle timer fired (and re-armed, or was stopped)
+            changed.append((task, TaskState.WAITING, _CYCLE_FIRED))
         if old != new:
             changed.append((task, old, new))
-        elif old_cycle is not None and cycle != old_cycle:  # a cycle timer fired and re-armed
-            changed.append((task, TaskState.WAITING, _CYCLE_FIRED))
     keyed: list[tuple[float, int, JournalEntry]] = []
     for task, old, new in changed:
         info = element_of(task, ctx.definition)

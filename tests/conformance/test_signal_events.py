@@ -52,18 +52,16 @@ def test_catch_signal_end_event_in_embedded_subprocess(deploy):
     assert case.ended
 
 
-def test_signal_catch_intermediate_from_another_instance(deploy):
+def test_signal_catch_intermediate_from_another_instance_is_refused():
     """Ports org.camunda.bpm.engine.test.bpmn.event.signal.SignalEventTest#testSignalCatchIntermediate
 
     One instance waits at a signal catch; starting another, which throws the signal, ends both (Camunda
-    broadcasts a signal to every instance waiting for it)."""
-    d = deploy(TESTS + "catchAlertSignal.bpmn20.xml", TESTS + "throwAlertSignal.bpmn20.xml")
-    catching = d.start("catchSignal")
-    assert d.active_cases() == [catching.case_id]
-    throwing = d.start("throwSignal")
-    assert throwing.ended
-    assert catching.ended
-    assert d.active_cases() == []
+    broadcasts a signal to every instance waiting for it).
+
+    Refused by design until cases can signal each other: the catching process throws the signal nowhere
+    itself, so its case would wait for ever."""
+    assert_refused(TESTS + "catchAlertSignal.bpmn20.xml", TESTS + "throwAlertSignal.bpmn20.xml",
+                   element="signalEvent", match="signal 'alert'")
 
 
 def test_signal_start_event_in_event_sub_process_is_refused():

@@ -1,8 +1,9 @@
 """Loading diagrams safely into immutable, content-versioned process definitions.
 
 Loading is defensive because diagrams come from process owners' desktops: each file is parsed safely
-and indexed (:mod:`sedflow.bpmn`), validated against the XSD, checked by sedflow (:mod:`.checks`: no
-script tasks, every expression in the safe language), built into SpiffWorkflow specs
+and indexed (:mod:`sedflow.bpmn`), validated against the XSD, checked for what SpiffWorkflow would crash
+on or get wrong (:mod:`.structure`), checked by sedflow (:mod:`.checks`: no script tasks, every
+expression in the safe language), built into SpiffWorkflow specs
 (:mod:`sedflow.spiff.parser`), and checked against the programme's rules if a profile is given.
 Every problem is reported with file, element and line, all of them in one DefinitionError.
 """
@@ -24,6 +25,7 @@ from ..spiff.parser import XSD_PATH, SpecBuilder
 from .checks import NamesUsed, UniqueScopes, check_process, layout_warnings, unknown_names
 from .forms import read_form
 from .model import Definitions, ProcessDefinition
+from .structure import Catalogue, check_structure
 from .version import content_version
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -72,11 +74,15 @@ def load_sources(sources: Mapping[str, bytes], *, profile: Profile | None = None
     names_used: list[NamesUsed] = []
     warnings: list[str] = []
     unique = UniqueScopes()
+    catalogue = Catalogue.of(trees.values())
     for name, tree in trees.items():
         problems.extend(schema_problems(tree, name, XSD_PATH))
         name_anonymous_flows(tree)
+        problems.extend(check_structure(tree, name, catalogue))
         for process in tree.getroot().iterfind("bpmn:process", NS):
             pid = process.get("id")
+            if not pid:
+                continue  # refused by check_structure: nothing can call or start it
             processes[pid] = (name, process)
             calls[pid] = called_processes(process)
             problems.extend(unique.check(process, name))

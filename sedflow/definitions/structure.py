@@ -124,7 +124,7 @@ class _Checker:
         flows = [el for el in scope if _local(el) == "sequenceFlow"]
         for el in nodes:
             if not el.get("id"):
-                yield self.problem(f"a {_words(_local(el))} {_named(el)}has no id: give it one (sedflow and "
+                yield self.problem(f"{_a(_local(el))} {_named(el)}has no id: give it one (sedflow and "
                                    "SpiffWorkflow name every step by its id; Camunda Modeler gives each one)", el)
         yield from self.start_and_end(scope, kind, nodes)
         outgoing: dict[str, list[etree._Element]] = {}
@@ -254,9 +254,15 @@ class _Checker:
     # -- references from events to the definitions --------------------------------------------------------
 
     def references(self, el: etree._Element) -> Iterator[DefinitionError]:
+        """Named by the event (or task), which is what the modeller shows, at the definition's line."""
         kind = _local(el)
         event = el.getparent()
         event_kind = _local(event) if event is not None else ""
+        named = owner_id(event if kind.endswith("EventDefinition") and event is not None else el)
+        yield from self._references(el, kind, event_kind, named)
+
+    def _references(self, el: etree._Element, kind: str, event_kind: str, named: str | None
+                    ) -> Iterator[DefinitionError]:
         if kind in ("messageEventDefinition", "sendTask", "receiveTask"):
             # Camunda's event parser looks a message up in the event's own file (and only if there is a
             # reference); send and receive tasks, SpiffWorkflow's own, in every file (even an empty reference)
@@ -266,24 +272,24 @@ class _Checker:
             if (ref is not None if task else bool(ref)) and ref not in known:
                 where = "the diagrams loaded" if task else "this file"
                 yield self.problem(f"message '{ref}' is not defined in {where}: choose a message (Global message "
-                                   "reference in the modeller), or draw the message", el)
+                                   "reference in the modeller), or draw the message", el, named)
         elif kind == "signalEventDefinition" and (ref := el.get("signalRef")) and ref not in self.catalogue.signals:
             yield self.problem(f"signal '{ref}' is not defined in the diagrams loaded: choose a signal (Global signal "
-                               "reference in the modeller), or draw the signal", el)
+                               "reference in the modeller), or draw the signal", el, named)
         elif kind == "escalationEventDefinition" and (ref := el.get("escalationRef")) and \
                 ref not in self.catalogue.escalations:
             yield self.problem(f"escalation '{ref}' is not defined in the diagrams loaded: choose an escalation "
-                               "(Global escalation reference in the modeller), or draw the escalation", el)
+                               "(Global escalation reference in the modeller), or draw the escalation", el, named)
         elif kind == "errorEventDefinition" and event_kind == "endEvent" and (ref := el.get("errorRef")) and \
                 ref not in self.catalogue.errors:
             # a boundary event's errorRef naming no error is the error code, as in Camunda (see sedflow.spiff)
             yield self.problem(f"error '{ref}' is not defined in the diagrams loaded: choose an error (Global error "
-                               "reference in the modeller), or draw the error", el)
+                               "reference in the modeller), or draw the error", el, named)
         elif kind == "timerEventDefinition":
             values = [c for c in el if _local(c) in ("timeDate", "timeDuration", "timeCycle")]
             if not any((c.text or "").strip() for c in values):
                 yield self.problem("timer has no date, duration or cycle: enter one (Timer definition in the "
-                                   "modeller, e.g. the duration P14D)", el)
+                                   "modeller, e.g. the duration P14D)", el, named)
 
     # -- data objects and data stores ---------------------------------------------------------------------
 
@@ -346,8 +352,18 @@ _PREFIX = f"{{{BPMN_NS}}}"
 
 
 def _words(kind: str) -> str:
-    """``userTask`` -> ``user task``."""
-    return re.sub(r"(?<!^)(?=[A-Z])", " ", kind).lower()
+    """``userTask`` -> ``user task``, ``subProcess`` -> ``sub-process``."""
+    return _WORDS.get(kind) or re.sub(r"(?<!^)(?=[A-Z])", " ", kind).lower()
+
+
+_WORDS = {"subProcess": "sub-process", "adHocSubProcess": "ad-hoc sub-process",
+          "eventBasedGateway": "event-based gateway"}
+
+
+def _a(kind: str) -> str:
+    """The kind's words with their article: ``an exclusive gateway``."""
+    words = _words(kind)
+    return f"{'an' if words[:1] in set('aeio') else 'a'} {words}"
 
 
 def _named(el: etree._Element) -> str:

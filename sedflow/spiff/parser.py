@@ -129,8 +129,10 @@ class SpecBuilder:
         """What SpiffWorkflow failed on without a message for people: named by the element it was reading,
         its Python error kept as the cause (never shown: it names library internals, not the diagram)."""
         element = element or _element_in(exc)
-        return _caused(DefinitionError(UNREADABLE, file=file, element=element,
-                                       line=line_of(self._trees, file, element)), exc)
+        line = line_of(self._trees, file, element)
+        if line is None and file is not None and file in self._trees:  # nothing more precise: the file's root
+            line = self._trees[file].getroot().sourceline
+        return _caused(DefinitionError(UNREADABLE, file=file, element=element, line=line), exc)
 
 
 #: Names SpiffWorkflow gives the internal tasks of every process spec: an element with one of these ids

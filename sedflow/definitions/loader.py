@@ -94,13 +94,20 @@ def load_sources(sources: Mapping[str, bytes], *, profile: Profile | None = None
 
     drafts = []  # every executable process, its spec not built yet
     for pid, (name, process) in sorted(processes.items()):
-        if process.get("isExecutable", "false").lower() != "true":
+        if not _executable(process):
             continue
         called = _closure(pid, calls)
         missing = sorted(c for c in called if c not in processes)
         if missing:
             problems.append(DefinitionError(f"calls process '{missing[0]}', which is not defined in any file",
                                             file=name, element=pid, line=process.sourceline))
+            continue
+        idle = sorted(c for c in called if not _executable(processes[c][1]))
+        if idle:  # SpiffWorkflow builds no spec for it ("Process ... is not executable")
+            file, callee = processes[idle[0]]
+            problems.append(DefinitionError(f"process '{pid}' calls it, but it is not executable: mark it executable "
+                                            "(the process's Executable property in the modeller)",
+                                            file=file, element=idle[0], line=callee.sourceline))
             continue
         needed = {f: sources[f] for f in sorted({name} | {processes[c][0] for c in called})}
         drafts.append(ProcessDefinition(
@@ -127,6 +134,10 @@ def load_sources(sources: Mapping[str, bytes], *, profile: Profile | None = None
     for definition in definitions:
         warnings.extend(unknown_names(names_used, definition.process_id, definition.field_ids))
     return Definitions(definitions, warnings)
+
+
+def _executable(process: etree._Element) -> bool:
+    return str(process.get("isExecutable", "false")).lower() == "true"
 
 
 def _closure(pid: str, calls: Mapping[str, set[str]]) -> set[str]:

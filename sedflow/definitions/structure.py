@@ -195,6 +195,12 @@ class _Checker:
                         "or use an exclusive gateway to choose by a condition)", el)
         if kind == "boundaryEvent":
             yield from self.boundary(el)
+        for loop in el.iterfind("bpmn:standardLoopCharacteristics", NS):
+            condition = loop.find("bpmn:loopCondition", NS)
+            if loop.get("loopMaximum") is None and (condition is None or not (condition.text or "").strip()):
+                yield self.problem("loop marker without a loop condition or a maximum: give it one (SpiffWorkflow, "
+                                   "which runs sedflow's cases, repeats the task until the condition holds or the "
+                                   "maximum is reached), or remove the marker", el)
 
     def boundary(self, el: etree._Element) -> Iterator[DefinitionError]:
         ref = el.get("attachedToRef") or ""

@@ -17,7 +17,6 @@ import re
 import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -29,12 +28,11 @@ from sedflow.definitions.structure import MAX_DEPTH
 from sedflow.programmes.se import PROFILE as SE_PROFILE
 from sedflow.spiff.parser import UNREADABLE, XSD_PATH
 
-from test_foreign_diagrams import CRASH_WORDS, EXCEPTION_NAME
+from test_foreign_diagrams import assert_refused_well
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 NS = {"bpmn": BPMN}
 SHIPPED = {p.name: p.read_bytes() for p in sorted(PROCESSES_DIR.glob("*.bpmn"))}
-LOOP = (Path(__file__).parent / "diagrams" / "loop.bpmn").read_bytes()
 
 
 def _called_files() -> dict[str, list[str]]:
@@ -213,18 +211,7 @@ def _normalised_error_code(sources: dict[str, bytes]) -> bool:
                for d in r.iterfind(".//bpmn:boundaryEvent/bpmn:errorEventDefinition", NS))
 
 
-def assert_refused_well(err: DefinitionError, sources: dict[str, bytes], what: object) -> None:
-    for problem in err.problems:
-        assert problem.element or problem.line, f"{what}: a problem names neither element nor line: {problem}"
-        assert problem.file in sources, f"{what}: a problem names no file it was given: {problem}"
-    for text in [str(err), *(str(p) for p in err.problems)]:
-        assert not [w for w in CRASH_WORDS if w in text], f"{what}: crash words in {text!r}"
-        assert not EXCEPTION_NAME.search(text), f"{what}: an exception's name in {text!r}"
-        assert UNREADABLE not in text or _normalised_error_code(sources), \
-            f"{what}: SpiffWorkflow failed where sedflow has no check: {text!r}"
-
-
-MUTATION_SETTINGS = settings(max_examples=60, deadline=None, derandomize=True, database=None,
+MUTATION_SETTINGS = settings(max_examples=120, deadline=None, derandomize=True, database=None,
                              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
@@ -239,12 +226,17 @@ def test_a_mutated_diagram_loads_or_is_refused_with_placed_problems(first, data)
         try:
             load_sources(sources, profile=profile)
         except DefinitionError as err:
-            assert_refused_well(err, sources, (name, done))
+            assert_refused_well(err, sources, (name, done), unreadable_allowed=_normalised_error_code(sources))
 
 
 @contextmanager
 def time_limit(seconds: int, what: object) -> Iterator[None]:
-    """Fail instead of hanging: SpiffWorkflow has loops that never end on some diagrams."""
+    """Fail instead of hanging: SpiffWorkflow has loops that never end on some diagrams (where there is
+    no SIGALRM, a hang is a hang)."""
+    if not hasattr(signal, "SIGALRM"):
+        yield
+        return
+
     def expired(signum, frame):
         raise AssertionError(f"{what}: loading did not finish within {seconds} s")
     previous = signal.signal(signal.SIGALRM, expired)

@@ -73,20 +73,28 @@ def _members(group: str | list[str]) -> list[str]:
     return group
 
 
+def assert_refused_well(err: DefinitionError, sources: dict[str, bytes], what: object, *,
+                        unreadable_allowed: bool = False) -> None:
+    """Every problem is placed (a file it was given, and an element or a line) and worded for people: no
+    Python words for a crash, no exception's name, and (unless allowed) not SpiffWorkflow failing where
+    sedflow has no check."""
+    for problem in err.problems:
+        assert problem.element or problem.line, f"{what}: a problem names neither element nor line: {problem}"
+        assert problem.file in sources, f"{what}: a problem names no file it was given: {problem}"
+    for text in [str(err), *(str(p) for p in err.problems)]:
+        assert not [w for w in CRASH_WORDS if w in text], f"{what}: crash words in {text!r}"
+        assert not EXCEPTION_NAME.search(text), f"{what}: an exception's name in {text!r}"
+        assert unreadable_allowed or UNREADABLE not in text, \
+            f"{what}: SpiffWorkflow failed where sedflow has no check: {text!r}"
+
+
 def assert_loads_or_is_refused_well(sources: dict[str, bytes], case: str) -> None:
     """The rules for any diagram sedflow is given: it loads, or every problem is placed and worded for people."""
     try:
         load_sources(sources)
     except DefinitionError as err:
         assert case not in LOADS, f"{case} loaded before and is refused now: {err}"
-        texts = [str(err), *(str(p) for p in err.problems)]
-        for problem in err.problems:
-            assert problem.element or problem.line, f"{case}: a problem names neither element nor line: {problem}"
-            assert problem.file in sources, f"{case}: a problem names no file it was given: {problem}"
-        for text in texts:
-            assert not [w for w in CRASH_WORDS if w in text], f"{case}: crash words in {text!r}"
-            assert not EXCEPTION_NAME.search(text), f"{case}: an exception's name in {text!r}"
-            assert UNREADABLE not in text, f"{case}: SpiffWorkflow failed where sedflow has no check: {text!r}"
+        assert_refused_well(err, sources, case)
     else:
         assert case in LOADS, f"{case} loads now: add it to LOADS"
 

@@ -60,8 +60,8 @@ def camunda_problems(process: etree._Element, file: str) -> list[DefinitionError
         kind, outs = local(el), outgoing.get(el.get("id"), [])
         default = el.get("default")
         if default is not None and default not in {f.get("id") for f in outs}:
-            found.append(problem(el, f"default flow '{default}' is not a sequence flow leaving '{el.get('id')}' (pick "
-                                     "one of its outgoing flows as the default, or remove the default)"))
+            found.append(problem(el, f"default flow '{default}' is not a sequence flow leaving '{el.get('id')}': make "
+                                     "one of its outgoing flows the default, or remove the default"))
         found += [problem(el, m) for m in _gateway_rules(el, kind, outs, nodes, incoming)]
         found += [problem(el, m) for m in _unsupported(el, kind, errors)]
         found += [problem(el, m) for m in _camunda_extensions(el)]
@@ -111,13 +111,13 @@ def _gateway_rules(el: etree._Element, kind: str, outs: list[etree._Element], no
         bare = [f for f in outs if _condition(f) is None and f.get("id") != el.get("default")]
         for f in bare if el.get("default") or len(bare) > 1 else ():
             yield (f"exclusive gateway '{gid}' has outgoing sequence flow '{f.get('id')}' without condition which "
-                   "is not the default flow (give it a condition, or make it the gateway's default flow)")
+                   "is not the default flow: give it a condition, or make it the gateway's default flow")
     elif kind == "eventBasedGateway":
         for f in outs:
             target = nodes.get(f.get("targetRef"))
             if target is not None and local(target) not in _AFTER_EVENT_GATEWAY:
                 yield (f"event-based gateway '{gid}' leads to {local(target)} '{target.get('id')}': it may only lead "
-                       "to intermediate catch events (timer, message, signal) or receive tasks")
+                       "to events; draw intermediate catch events (timer, message, signal) or receive tasks after it")
 
 
 def _unsupported(el: etree._Element, kind: str, errors: dict[str | None, etree._Element]) -> Iterator[str]:

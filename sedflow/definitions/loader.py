@@ -1,8 +1,10 @@
 """Loading diagrams safely into immutable, content-versioned process definitions.
 
 Loading is defensive because diagrams come from process owners' desktops: each file is parsed safely
-and indexed (:mod:`sedflow.bpmn`), validated against the XSD, checked by sedflow (:mod:`.checks`: no
-script tasks, every expression in the safe language, nothing the runtime cannot drive), built into SpiffWorkflow specs
+and indexed (:mod:`sedflow.bpmn`), validated against the XSD, checked for what SpiffWorkflow would crash
+on or get wrong (:mod:`.structure`), checked by sedflow (:mod:`.checks`: no script tasks, every
+expression in the safe language, nothing the runtime cannot drive; :mod:`.camunda`: Camunda 7's
+deployment rules and what sedflow does not run), built into SpiffWorkflow specs
 (:mod:`sedflow.spiff.parser`), and checked against the programme's rules if a profile is given.
 Every problem is reported with file, element and line, all of them in one DefinitionError.
 """
@@ -25,6 +27,7 @@ from .camunda import camunda_problems
 from .checks import NamesUsed, UniqueScopes, check_process, layout_warnings, unknown_names, unthrown_signals
 from .forms import read_form
 from .model import Definitions, ProcessDefinition
+from .structure import Catalogue, check_structure
 from .version import content_version
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -73,11 +76,15 @@ def load_sources(sources: Mapping[str, bytes], *, profile: Profile | None = None
     names_used: list[NamesUsed] = []
     warnings: list[str] = []
     unique = UniqueScopes()
+    catalogue = Catalogue.of(trees.values())
     for name, tree in trees.items():
         problems.extend(schema_problems(tree, name, XSD_PATH))
         name_anonymous_flows(tree)
+        problems.extend(check_structure(tree, name, catalogue))
         for process in tree.getroot().iterfind("bpmn:process", NS):
             pid = process.get("id")
+            if not pid:
+                continue  # refused by check_structure: nothing can call or start it
             processes[pid] = (name, process)
             calls[pid] = called_processes(process)
             problems.extend(unique.check(process, name))
@@ -90,13 +97,20 @@ def load_sources(sources: Mapping[str, bytes], *, profile: Profile | None = None
 
     drafts = []  # every executable process, its spec not built yet
     for pid, (name, process) in sorted(processes.items()):
-        if process.get("isExecutable", "false").lower() != "true":
+        if not _executable(process):
             continue
         called = _closure(pid, calls)
         missing = sorted(c for c in called if c not in processes)
         if missing:
             problems.append(DefinitionError(f"calls process '{missing[0]}', which is not defined in any file",
                                             file=name, element=pid, line=process.sourceline))
+            continue
+        idle = sorted(c for c in called if not _executable(processes[c][1]))
+        if idle:  # SpiffWorkflow builds no spec for it ("Process ... is not executable")
+            file, callee = processes[idle[0]]
+            problems.append(DefinitionError(f"process '{pid}' calls it, but it is not executable: mark it executable "
+                                            "(the process's Executable property in the modeller)",
+                                            file=file, element=idle[0], line=callee.sourceline))
             continue
         needed = {f: sources[f] for f in sorted({name} | {processes[c][0] for c in called})}
         drafts.append(ProcessDefinition(
@@ -124,6 +138,10 @@ def load_sources(sources: Mapping[str, bytes], *, profile: Profile | None = None
     for definition in definitions:
         warnings.extend(unknown_names(names_used, definition.process_id, definition.field_ids))
     return Definitions(definitions, warnings)
+
+
+def _executable(process: etree._Element) -> bool:
+    return str(process.get("isExecutable", "false")).lower() == "true"
 
 
 def _closure(pid: str, calls: Mapping[str, set[str]]) -> set[str]:

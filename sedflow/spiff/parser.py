@@ -17,6 +17,7 @@ from typing import Any
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import XSD_PATH as _SPIFF_XSD
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
+from SpiffWorkflow.bpmn.parser.node_parser import NodeParser
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.defaults import (
     BoundaryEvent,
@@ -143,6 +144,12 @@ class SedflowParser(CamundaParser):  # type: ignore[misc]
     }
 
 
+#: What a problem says when SpiffWorkflow failed in a way sedflow has no check for (a bug to report).
+UNREADABLE = ("SpiffWorkflow, which runs sedflow's cases, cannot read this element, and sedflow has no check that "
+              "says why yet: compare it with what Camunda Modeler draws for such an element and redraw it (or "
+              "remove it), and report the diagram to sedflow's maintainers")
+
+
 class SpecBuilder:
     """Specs for the processes of a set of diagrams, every SpiffWorkflow error as a DefinitionError."""
 
@@ -158,8 +165,7 @@ class SpecBuilder:
             except ValidationException as exc:
                 self.problems.append(self._problem(exc))
             except Exception as exc:  # SpiffWorkflow reports some structural errors as plain exceptions
-                self.problems.append(_caused(DefinitionError(
-                    f"SpiffWorkflow cannot parse it: {type(exc).__name__}: {exc}", file=name), exc))
+                self.problems.append(self._unexpected(exc, name))
 
     def build(self, process_id: str, file: str) -> tuple[Any, dict[str, Any]]:
         """The process's spec and the specs of the processes it calls (SpiffWorkflow ``BpmnProcessSpec``s),
@@ -170,8 +176,7 @@ class SpecBuilder:
         except ValidationException as exc:
             raise self._problem(exc) from exc
         except Exception as exc:
-            raise DefinitionError(f"SpiffWorkflow cannot build it: {type(exc).__name__}: {exc}",
-                                  file=file, element=process_id) from exc
+            raise self._unexpected(exc, file, _element_in(exc) or process_id) from exc
         for process_spec in (spec, *subprocess_specs.values()):
             _share(process_spec)
         return spec, dict(subprocess_specs)
@@ -179,8 +184,20 @@ class SpecBuilder:
     def _problem(self, exc: ValidationException) -> DefinitionError:
         message = str(exc.args[0]) if exc.args else str(exc)
         file = exc.file_name or None
+        inner = exc.__context__
+        if inner is not None and not isinstance(inner, ValidationException) and message == repr(inner):
+            return self._unexpected(exc, file, exc.id or None)  # a task parser's wrapping of another error
         return _caused(DefinitionError(message, file=file, element=exc.id or None,
                                        line=line_of(self._trees, file, exc.id)), exc)
+
+    def _unexpected(self, exc: Exception, file: str | None, element: str | None = None) -> DefinitionError:
+        """What SpiffWorkflow failed on without a message for people: named by the element it was reading,
+        its Python error kept as the cause (never shown: it names library internals, not the diagram)."""
+        element = element or _element_in(exc)
+        line = line_of(self._trees, file, element)
+        if line is None and file is not None and file in self._trees:  # nothing more precise: the file's root
+            line = self._trees[file].getroot().sourceline
+        return _caused(DefinitionError(UNREADABLE, file=file, element=element, line=line), exc)
 
 
 #: Names SpiffWorkflow gives the internal tasks of every process spec: an element with one of these ids
@@ -193,6 +210,20 @@ def _reserved_ids(tree: etree._ElementTree, file: str) -> list[DefinitionError]:
                             f"for a task of its own; give the element another id (e.g. '{el.get('id').lower()}_event')",
                             file=file, element=el.get("id"), line=el.sourceline)
             for el in tree.iter() if isinstance(el.tag, str) and el.get("id") in RESERVED_IDS]
+
+
+def _element_in(exc: BaseException) -> str | None:
+    """The id of the innermost diagram element SpiffWorkflow was reading when ``exc`` was raised."""
+    tb, frames = exc.__traceback__, []
+    while tb is not None:
+        frames.append(tb.tb_frame)
+        tb = tb.tb_next
+    for frame in reversed(frames):
+        for value in frame.f_locals.values():
+            node = value.node if isinstance(value, NodeParser) else value
+            if isinstance(node, etree._Element) and node.get("id"):
+                return str(node.get("id"))
+    return None
 
 
 def _caused(error: DefinitionError, cause: BaseException) -> DefinitionError:
@@ -220,4 +251,4 @@ def _share(process_spec: Any) -> None:
             task_spec.inputs = [*task_spec.inputs, start]  # inputs is a computed list: set it whole
 
 
-__all__ = ["XSD_PATH", "SedflowParser", "SpecBuilder"]
+__all__ = ["UNREADABLE", "XSD_PATH", "SedflowParser", "SpecBuilder"]

@@ -353,3 +353,32 @@ def test_a_sequential_cardinality_runs_its_instances_one_after_another(run):
         engine.complete_task(case.case_id, task.task_id)
     assert counters == [0, 1, 2]
     assert ready(engine, case) == ["after"]
+
+
+def test_a_case_of_a_process_with_a_timer_start_event_waits_for_the_timer(run):
+    """A stated difference from Camunda (which starts instances itself): the case started for a participant
+    waits at the timer start event, and runs when it is due."""
+    engine, case = run(diagram(f'<bpmn:startEvent id="s">{_timer("timeDuration", "PT1H")}</bpmn:startEvent>'
+                               + users("a") + flow("f1", "s", "a")))
+    assert ready(engine, case) == []
+    assert [t.element_id for t in engine.due(within=timedelta(hours=1), case_id=case.case_id)] == ["s"]
+    engine.clock.advance(hours=1)
+    assert engine.tick().fired == {case.case_id: ["s"]}
+    assert ready(engine, case) == ["a"]
+
+
+def test_an_interrupting_event_sub_process_inside_a_sub_process_lets_the_sub_process_complete(run):
+    """The event sub-process replaces the sub-process's flow; when it ends, the sub-process ends and the case goes
+    on after it (the interruption used to cancel the sub-process's own end: an incident)."""
+    engine, case = run(diagram(
+        '<bpmn:startEvent id="s" /><bpmn:subProcess id="sub"><bpmn:startEvent id="ss" />' + users("work")
+        + flow("i1", "ss", "work") + '<bpmn:subProcess id="esp" triggeredByEvent="true">'
+        f'<bpmn:startEvent id="late">{_timer("timeDuration", "P7D")}</bpmn:startEvent>' + users("chase")
+        + flow("g1", "late", "chase") + '</bpmn:subProcess></bpmn:subProcess>' + users("after")
+        + flow("f1", "s", "sub") + flow("f2", "sub", "after")))
+    engine.clock.advance(days=7)
+    engine.tick()
+    assert ready(engine, case) == ["chase"]
+    engine.complete_task(case.case_id, "chase")
+    assert ready(engine, case) == ["after"]
+    assert engine.show_case(case.case_id).incident is None

@@ -25,7 +25,6 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
-from croniter import croniter
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
@@ -125,7 +124,7 @@ def cron_problem(expression: str) -> str | None:
     return None
 
 
-def _croniter(expression: str, start: datetime) -> croniter:
+def _croniter(expression: str, start: datetime) -> Any:
     fields = expression.upper().split()
     if any(c in fields[5] for c in "L#") or "W" in fields[3]:
         raise ValueError("L, W and # are not supported; list the days instead")
@@ -133,6 +132,8 @@ def _croniter(expression: str, start: datetime) -> croniter:
     fields[5] = re.sub(r"\d+", lambda m: str((int(m.group()) - 1) % 7), fields[5])
     if len(fields) == 7 and fields[6] in ("*", "?"):
         fields.pop()
+    from croniter import croniter  # imported when a cron cycle is read: most diagrams have none
+
     return croniter(" ".join(fields), start, second_at_beginning=True)
 
 

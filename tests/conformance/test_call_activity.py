@@ -10,6 +10,8 @@ that variable.
 
 from __future__ import annotations
 
+import pytest
+
 from .harness import assert_refused
 
 C = "call_activity/CallActivity."
@@ -156,46 +158,19 @@ def test_sub_process_all_data_output(deploy):
                                                                    "Variable changed in sub process.")
 
 
-def test_sub_process_local_input_all_variables_is_refused():
-    """Ports org.camunda.bpm.engine.test.bpmn.callactivity.CallActivityTest#testSubProcessLocalInputAllVariables
+@pytest.mark.parametrize("method", ["testSubProcessLocalInputAllVariables", "testSubProcessLocalInputSingleVariable",
+                                    "testSubProcessLocalOutputAllVariables", "testSubProcessLocalOutputSingleVariable"])
+def test_sub_process_local_variables_are_refused(method):
+    """Ports org.camunda.bpm.engine.test.bpmn.callactivity.CallActivityTest#testSubProcessLocalInputAllVariables,
+    #testSubProcessLocalInputSingleVariable, #testSubProcessLocalOutputAllVariables and
+    #testSubProcessLocalOutputSingleVariable (one case each, named by ``method``)
 
-    ``camunda:in variables="all" local="true"``: the called process gets only the call activity's local
-    variables (its input parameter), not the calling process's.
-
-    Refused by design: ``local`` passes the variables of ``camunda:inputOutput``, which sedflow does
-    not run."""
-    assert_refused(C + "testSubProcessLocalInputAllVariables.bpmn20.xml", SIMPLE,
-                   element="callSubProcess", match="local")
-
-
-def test_sub_process_local_input_single_variable_is_refused():
-    """Ports org.camunda.bpm.engine.test.bpmn.callactivity.CallActivityTest#testSubProcessLocalInputSingleVariable
+    ``camunda:in``/``camunda:out`` with ``local="true"``: only the call activity's local variables (its
+    ``camunda:inputOutput`` parameters) pass, not the calling (or called) process's.
 
     Refused by design: ``local`` passes the variables of ``camunda:inputOutput``, which sedflow does
     not run."""
-    assert_refused(C + "testSubProcessLocalInputSingleVariable.bpmn20.xml", SIMPLE,
-                   element="callSubProcess", match="local")
-
-
-def test_sub_process_local_output_all_variables_is_refused():
-    """Ports org.camunda.bpm.engine.test.bpmn.callactivity.CallActivityTest#testSubProcessLocalOutputAllVariables
-
-    ``camunda:out variables="all" local="true"``: what the called process leaves goes to the call activity's
-    local scope, where the output parameter reads it; only that parameter reaches the calling process.
-
-    Refused by design: ``local`` passes the variables of ``camunda:inputOutput``, which sedflow does
-    not run."""
-    assert_refused(C + "testSubProcessLocalOutputAllVariables.bpmn20.xml", SIMPLE,
-                   element="callSubProcess", match="local")
-
-
-def test_sub_process_local_output_single_variable_is_refused():
-    """Ports org.camunda.bpm.engine.test.bpmn.callactivity.CallActivityTest#testSubProcessLocalOutputSingleVariable
-
-    Refused by design: ``local`` passes the variables of ``camunda:inputOutput``, which sedflow does
-    not run."""
-    assert_refused(C + "testSubProcessLocalOutputSingleVariable.bpmn20.xml", SIMPLE,
-                   element="callSubProcess", match="local")
+    assert_refused(C + f"{method}.bpmn20.xml", SIMPLE, element="callSubProcess", match="local")
 
 
 def test_input_parameter_literal_source_expression(deploy):

@@ -20,6 +20,7 @@ from .errors import (
     EngineError,
     ExpressionError,
     MigrationRefusedError,
+    NoMatchingCaseError,
     NotFoundError,
     RecordConflictError,
     ReportError,
@@ -54,6 +55,7 @@ __all__ = [
     "JournalKind", "ManualClock", "MigrationPlan", "MigrationRefusedError", "NotFoundError", "OpenKind",
     "ProcessDefinition", "Profile", "PropertyRule", "RecordConflictError", "ReportError", "SQLiteStore",
     "SedflowError", "Store", "StoreError", "SystemClock", "TaskDataError", "TaskView", "TickResult",
-    "UnknownCaseError", "UnknownProcessError", "UnknownTaskError", "UnknownVersionError", "add_duration",
+    "NoMatchingCaseError", "UnknownCaseError", "UnknownProcessError", "UnknownTaskError", "UnknownVersionError",
+    "add_duration",
     "diff_definitions", "load_directory", "load_files", "open_store",
 ]

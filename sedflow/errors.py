@@ -12,7 +12,8 @@ The CLI exits with the error's ``exit_code``::
     │   ├── UnknownProcessError
     │   ├── UnknownCaseError
     │   ├── UnknownVersionError
-    │   └── UnknownTaskError
+    │   ├── UnknownTaskError
+    │   └── NoMatchingCaseError        no case waits for the message (or several do)
     ├── TaskDataError             5  data does not fit the form (.field .element)
     ├── CaseStateError            6  not in the case's state (it has ended, ...)
     │   └── MigrationRefusedError      the migration policy refuses (.plan)
@@ -101,6 +102,10 @@ class UnknownVersionError(NotFoundError):
 
 class UnknownTaskError(NotFoundError):
     """The task named is not ready in the case (or the name is ambiguous)."""
+
+
+class NoMatchingCaseError(NotFoundError):
+    """No case waits for the message sent (or more than one does, and the sender must say which)."""
 
 
 class TaskDataError(SedflowError):

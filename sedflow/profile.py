@@ -54,24 +54,15 @@ class DomainRules:
     true_words: frozenset[str] = frozenset()
     false_words: frozenset[str] = frozenset()
 
-    @property
-    def deliverable_messages(self) -> frozenset[str]:
-        """The BPMN messages the engine can deliver to a case: today only the withdrawal message
-        (``Engine.withdraw_case``); messages from other systems arrive with the integration work."""
-        return frozenset() if self.withdrawal_message is None else frozenset({self.withdrawal_message})
-
     def identifier_in(self, text: str) -> bool:
         """Whether ``text`` holds a direct identifier this programme refuses to store."""
         return any(pattern.search(text) for pattern in self.identifiers)
 
     def check_definitions(self, definitions: Iterable[ProcessDefinition]) -> list[DefinitionError]:
-        """Every element property outside its vocabulary, and every message catch waiting for a message
-        the engine never delivers (:attr:`deliverable_messages`), named by file, element and line; an
-        element of a process several definitions call is checked once."""
-        from .definitions.checks import undeliverable  # definitions imports this module
-
+        """Every element property outside its vocabulary, named by file, element and line; an element of a
+        process several definitions call is checked once."""
         elements = {ref: info for d in definitions for ref, info in d.elements.items()}
-        problems = undeliverable(elements.values(), self.deliverable_messages)
+        problems: list[DefinitionError] = []
         for info in elements.values():
             for rule in self.properties:
                 value = info.properties.get(rule.name)

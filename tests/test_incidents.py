@@ -18,6 +18,7 @@ from sedflow import PROCESSES_DIR, DefinitionError, Engine, ManualClock, load_di
 from sedflow.definitions import load_sources
 from sedflow.programmes.se import PROFILE as SE_PROFILE
 
+from conftest import REFERRAL
 from sedflow_cli.main import main
 
 DIAGRAMS = Path(__file__).parent / "diagrams"
@@ -423,7 +424,6 @@ def test_a_process_that_starts_on_a_message_is_refused(message):
         "withdrawal message ends cases: catch it in an event sub-process)")
 
 
-DELIVERS = "it delivers only 'participant_withdrawal', through withdraw_case"
 
 
 def event_sub_process(definition: str) -> str:
@@ -442,32 +442,19 @@ HELLO = '<bpmn:messageEventDefinition messageRef="m_hello" />'
 GO = '<bpmn:signalEventDefinition signalRef="s_go" />'
 
 
-@pytest.mark.parametrize("source, detail", [
-    (after_start('<bpmn:receiveTask id="step" messageRef="m_hello" />'),
-     f"receive task waits for message 'hello', which this engine never delivers ({DELIVERS}), so a case reaching "
-     "it would wait there for ever; messages from other systems arrive with the integration issue: draw a user task "
-     "where a person records what the message would have said"),
-    (after_start(f'<bpmn:intermediateCatchEvent id="step">{HELLO}</bpmn:intermediateCatchEvent>'),
-     f"intermediate catch event waits for message 'hello', which this engine never delivers ({DELIVERS}), so a "
-     "case reaching it would wait there for ever; messages from other systems arrive with the integration issue: "
-     "draw a user task where a person records what the message would have said"),
-    (on_a_task(HELLO),
-     f"boundary event waits for message 'hello', which this engine never delivers ({DELIVERS}), so it could never "
-     "fire; messages from other systems arrive with the integration issue: remove it (or run the diagram with a "
-     "programme profile that delivers the message)"),
-    (diagram('<bpmn:startEvent id="s" />\n<bpmn:userTask id="t" />\n<bpmn:endEvent id="e" />\n'
-             + event_sub_process(HELLO) + flows("s>t", "t>e")),
-     f"the start event of event sub-process 'side' waits for message 'hello', which this engine never delivers "
-     f"({DELIVERS}), so the event sub-process could never start; messages from other systems arrive with the "
-     "integration issue: remove the event sub-process (or run the diagram with a programme profile that "
-     "delivers the message)"),
+@pytest.mark.parametrize("source", [
+    after_start('<bpmn:receiveTask id="step" messageRef="m_hello" />'),
+    after_start(f'<bpmn:intermediateCatchEvent id="step">{HELLO}</bpmn:intermediateCatchEvent>'),
+    on_a_task(HELLO),
+    diagram('<bpmn:startEvent id="s" />\n<bpmn:userTask id="t" />\n<bpmn:endEvent id="e" />\n'
+            + event_sub_process(HELLO) + flows("s>t", "t>e")),
 ], ids=["receive task", "intermediate catch", "boundary event", "event sub-process start"])
-def test_a_message_the_engine_never_delivers_is_refused(source, detail, tmp_path):
-    assert refusal(source).detail == detail
-    definitions = load_sources({"p.bpmn": source})  # without a profile the loader cannot know: the Engine checks
-    with open_store(tmp_path / "s.db", create=True) as store, pytest.raises(DefinitionError) as refused:
-        Engine(store, definitions, profile=SE_PROFILE)
-    assert refused.value.detail == detail and refused.value.element == "step"
+def test_a_message_catch_loads_for_any_engine_now_that_messages_can_be_sent(source, tmp_path):
+    """Engine.correlate_message delivers any message, so what catches one is drivable: it loads with and
+    without a profile, and an engine without one takes it."""
+    definitions = load_sources({"p.bpmn": source}, profile=SE_PROFILE)
+    with open_store(tmp_path / "s.db", create=True) as store:
+        assert Engine(store, definitions).definitions.get("p")
 
 
 @pytest.mark.parametrize("source, detail", [
@@ -528,20 +515,15 @@ def test_the_withdrawal_message_is_caught_wherever_it_keeps_or_ends_a_case():
         assert load_sources({"p.bpmn": source}, profile=SE_PROFILE).get("p")
 
 
-def test_the_shipped_programmes_need_an_engine_that_delivers_their_withdrawal(tmp_path):
-    definitions = load_directory(PROCESSES_DIR)  # without a profile: loads
+def test_the_shipped_programmes_run_on_the_generic_engine_too(tmp_path):
+    """Their withdrawal is a message like any other: an engine without the SE profile delivers it too."""
+    definitions = load_directory(PROCESSES_DIR)
     with open_store(tmp_path / "s.db", create=True) as store:
-        with pytest.raises(DefinitionError) as refused:
-            Engine(store, definitions)  # the generic engine delivers no message
-        assert {p.element for p in refused.value.problems} == {
-            "withdrawal_received", "sed_withdrawal_received", "ima_withdrawal_received", "jm_withdrawal_received"}
-        assert len(refused.value.problems) == 6  # one withdrawal event sub-process per programme
-        assert "its programme profile models no withdrawal, so it delivers no message" in str(refused.value)
-        engine = Engine(store, definitions, profile=SE_PROFILE)
-        with pytest.raises(DefinitionError, match="never delivers"):  # deploy checks for the engine's profile too
-            engine.deploy([load_sources({"p.bpmn": after_start('<bpmn:receiveTask id="step" messageRef="m_hello" />'
-                                                               )}).get("p")])
-        assert load_directory(PROCESSES_DIR, profile=SE_PROFILE).warnings == []
+        engine = Engine(store, definitions)
+        case = engine.start_case("supported_employment", "p-1", REFERRAL)
+        ended = engine.correlate_message("participant_withdrawal", case_id=case.case_id, data={"end_reason": "MOVED"})
+        assert (ended.status, ended.end_reason) == ("completed", "MOVED")
+    assert load_directory(PROCESSES_DIR, profile=SE_PROFILE).warnings == []
 
 
 def test_processes_validate_names_file_element_and_line_of_a_refusal(tmp_path):

@@ -108,6 +108,6 @@ def test_no_any_in_a_public_signature(name: str, function: object) -> None:
 
 
 #: Parameters whose values are free-form by nature (case data, import rows, JSON payloads, context-manager exits).
-_ANY_ALLOWED = frozenset({"data", "variables", "rows", "value", "exc", "kwargs", "return",
+_ANY_ALLOWED = frozenset({"data", "variables", "correlation", "rows", "value", "exc", "kwargs", "return",
                           # a definition's parsed SpiffWorkflow specs: opaque outside sedflow.spiff
                           "spec", "subprocess_specs"})

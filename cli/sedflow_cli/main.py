@@ -30,6 +30,7 @@ COMMANDS = {
     "store": LazyCommand(f"{_COMMANDS}.store.store", "The store: schema version and upgrades."),
     "processes": LazyCommand(f"{_COMMANDS}.processes.processes", "The process definitions (diagrams)."),
     "case": LazyCommand(f"{_COMMANDS}.case.case", "Start, inspect and advance cases."),
+    "message": LazyCommand(f"{_COMMANDS}.message.message", "Deliver a message to the case waiting for it."),
     "tasks": LazyCommand(f"{_COMMANDS}.tasks.tasks", "The work queue: ready tasks across all cases."),
     "tick": LazyCommand(f"{_COMMANDS}.time.tick",
                         "Fire every timer that is due, across all cases (run it from cron or a scheduler)."),

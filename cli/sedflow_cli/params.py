@@ -41,11 +41,18 @@ def variables(pairs: tuple[str, ...]) -> dict[str, Any]:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
             raise click.BadParameter(f"'{pair}' is not name=value", param_hint="--var")
-        try:
-            result[key.strip()] = json.loads(value)
-        except ValueError:
-            result[key.strip()] = value
+        result[key.strip()] = json_or_text(value)
     return result
+
+
+def json_or_text(value: object) -> object:
+    """Text typed on the command line read as JSON where it is (``3``, ``true``, ``[1, 2]``), else kept as text."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
 
 
 def form_data(pairs: tuple[str, ...], data_file: str | None) -> dict[str, Any]:

@@ -131,6 +131,9 @@ def _unsupported(el: etree._Element, kind: str, errors: dict[str | None, etree._
     if el.find(bpmn("cancelEventDefinition")) is not None:
         yield (f"cancel events are refused ('{eid}'): they end transactions, which sedflow does not run (draw an "
                "error end event and an error boundary event)")
+    if kind == "receiveTask" and not el.get("messageRef"):
+        yield ("receive task names no message: Camunda lets a program trigger it, sedflow delivers messages "
+               "(Engine.correlate_message); choose the message it waits for (Message in the modeller)")
     if kind == "callActivity" and "{" in (el.get("calledElement") or ""):
         yield ("calledElement must name a process: sedflow resolves called processes when diagrams load, so an "
                "expression is refused (draw one call activity per called process behind an exclusive gateway)")

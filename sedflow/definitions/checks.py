@@ -7,9 +7,7 @@ diagram at the right place. The programme's own rules (property vocabularies) ar
 No silent stall (issue 11) starts here: every element kind the runtime cannot drive is refused at
 load, saying why and what to draw instead (:func:`undrivable`: tasks that would run code or send
 messages, message throws, message starts of a process; :func:`unthrown_signals`: signal catches
-nothing in the case throws; :func:`undeliverable`: message catches the engine never delivers, which
-depends on the programme, so ``DomainRules.check_definitions`` runs it -- at load with a profile, and
-in ``Engine`` for the engine's profile).
+nothing in the case throws). Message catches wait for ``Engine.correlate_message``.
 """
 
 from __future__ import annotations
@@ -149,7 +147,6 @@ def undrivable(process: etree._Element, file: str) -> list[DefinitionError]:
 
 _SIGNAL_CATCHES = frozenset({"intermediateCatchEvent", "boundaryEvent", "startEvent"})
 _SIGNAL_THROWS = frozenset({"intermediateThrowEvent", "endEvent"})
-_MESSAGE_CATCHES = frozenset({"receiveTask", "intermediateCatchEvent", "boundaryEvent", "startEvent"})
 
 
 def _catch(info: ElementInfo, event: str) -> tuple[str, str, str]:
@@ -186,29 +183,6 @@ def unthrown_signals(definitions: Iterable[ProcessDefinition]) -> list[Definitio
                     f"integration issue: throw it in the process (a signal intermediate throw or end event), or "
                     f"{instead}", file=info.file, element=info.id, line=info.line))
     return list(problems.values())
-
-
-def undeliverable(elements: Iterable[ElementInfo], messages: frozenset[str]) -> list[DefinitionError]:
-    """Message catches (receive tasks, intermediate catches, boundary events, event sub-process starts)
-    waiting for a message that is not one of ``messages``, the ones the engine delivers (today only the
-    programme's withdrawal message). A process's own message start is :func:`undrivable` whatever it
-    catches."""
-    delivered = ("it delivers only " + ", ".join(f"'{m}'" for m in sorted(messages)) + ", through withdraw_case"
-                 if messages else "its programme profile models no withdrawal, so it delivers no message")
-    problems = []
-    for info in elements:
-        if info.event != "message" or info.kind not in _MESSAGE_CATCHES or info.event_name in messages:
-            continue
-        if info.kind == "startEvent" and info.parent is None:
-            continue
-        what, then, instead = _catch(info, "message")
-        if info.kind in ("boundaryEvent", "startEvent"):
-            instead += " (or run the diagram with a programme profile that delivers the message)"
-        problems.append(DefinitionError(
-            f"{what} waits for message '{info.event_name}', which this engine never delivers ({delivered}), "
-            f"so {then}; messages from other systems arrive with the integration issue: {instead}",
-            file=info.file, element=info.id, line=info.line))
-    return problems
 
 
 def layout_warnings(tree: etree._ElementTree, file: str) -> list[str]:

@@ -33,11 +33,15 @@ class JournalKind(StrEnum):
     INCIDENT_OPENED = "incident_opened"
     #: A later step (a migration, a cancel, a withdrawal) left the case able to advance again, or ended it.
     INCIDENT_RESOLVED = "incident_resolved"
+    #: A message reached the case (``Engine.correlate_message``): ``element_id`` caught it, ``data`` holds the
+    #: message's name and the variables it brought.
+    MESSAGE_RECEIVED = "message_received"
 
 
 # The kinds as module constants, for code that names one kind often.
 (CASE_STARTED, CASE_ENDED, TASK_READY, TASK_COMPLETED, TASK_CANCELLED, GATEWAY_TAKEN, EVENT_REACHED, ACTIVITY_STARTED,
- ACTIVITY_COMPLETED, TIMER_WAITING, TIMER_FIRED, CASE_MIGRATED, INCIDENT_OPENED, INCIDENT_RESOLVED) = JournalKind
+ ACTIVITY_COMPLETED, TIMER_WAITING, TIMER_FIRED, CASE_MIGRATED, INCIDENT_OPENED, INCIDENT_RESOLVED,
+ MESSAGE_RECEIVED) = JournalKind
 KINDS = tuple(JournalKind)
 
 

@@ -24,6 +24,7 @@ from ..definitions.variables import check_variables
 from ..errors import (
     CaseStateError,
     MigrationRefusedError,
+    NoMatchingCaseError,
     RecordConflictError,
     StoreError,
     TaskDataError,
@@ -223,12 +224,62 @@ class Engine:
         if message is None:
             raise CaseStateError(f"profile '{self.profile.name}' models no withdrawal; use cancel_case")
         loaded, ctx = self._load_to_stop(case_id, reason, actor, expected_revision)
-        entries = loaded.workflow.catch_message(ctx, message, reason, "end_reason")
+        waits = loaded.workflow.message_waits(message)
+        entries = loaded.workflow.deliver_message(ctx, waits[0], {"end_reason": reason}) if waits else []
         if not loaded.workflow.is_completed:
             raise CaseStateError(
                 f"process '{loaded.record.process_id}' models no withdrawal that ends the case here (an interrupting "
                 f"event catching message '{message}'); use cancel_case for an administrative stop")
         return self._finish(loaded, ctx, entries, ending=Ending(CaseStatus.WITHDRAWN, end_reason=reason))
+
+    def correlate_message(self, name: str, *, case_id: str | None = None, participant: str | None = None,
+                          process_id: str | None = None, correlation: Mapping[str, Any] | None = None,
+                          data: Mapping[str, Any] | None = None, actor: str | None = None) -> Case:
+        """Deliver message ``name`` to the one case waiting for it, with ``data`` as its variables.
+
+        The case is named by ``case_id``, or found among the active cases of ``participant`` (and
+        ``process_id``) whose recorded data matches every key of ``correlation``; it must wait for the
+        message now (a receive task, a catch or boundary event, an event-based gateway, an event
+        sub-process's message start). The data follows the rule for variables
+        (``sedflow.definitions.variables``) and is journaled with a ``message_received`` row. No case
+        waiting, or several, raise ``NoMatchingCaseError`` naming them; nothing is written. A message
+        that comes before its catch is reached is refused the same way, not kept.
+        """
+        variables = check_variables(data or {}, element=f"message {name}")
+        if case_id is not None:
+            candidates = [case_id]
+        else:
+            if participant is None and not correlation:
+                raise NoMatchingCaseError(f"message '{name}': name the case (case_id), the participant or a "
+                                          "correlation to deliver it to")
+            found = self.store.list_cases(CaseFilter(status=CaseStatus.ACTIVE, process_id=process_id,
+                                                     participant=participant))
+            candidates = [c.case_id for c in found
+                          if all(c.data.get(k) == v for k, v in (correlation or {}).items())]
+        waiting = []
+        for cid in candidates:
+            loaded = self._load(cid, None)
+            waits = loaded.workflow.message_waits(name)
+            if waits:
+                waiting.append((loaded, waits))
+        if not waiting:
+            who = f"case '{case_id}'" if case_id else "no active case" + (
+                f" of participant '{participant}'" if participant else "") + (
+                f" matching {dict(correlation)}" if correlation else "")
+            raise NoMatchingCaseError(f"message '{name}': {who} waits for it now; nothing was written")
+        if len(waiting) > 1 or len(waiting[0][1]) > 1:
+            places = ", ".join(f"{loaded.record.case_id}:{w.info.id}" for loaded, waits in waiting for w in waits)
+            raise NoMatchingCaseError(f"message '{name}' is awaited in more than one place ({places}): name the case "
+                                      "or a correlation that picks one; nothing was written")
+        loaded, (wait,) = waiting[0]
+        ctx = StepContext(case_id=loaded.record.case_id, at=self.clock.now(), definition=loaded.workflow.definition,
+                          actor=actor, submitted=variables)
+        received = JournalEntry(case_id=loaded.record.case_id, at=ctx.at, kind=JournalKind.MESSAGE_RECEIVED,
+                                process_id=wait.info.process_id, definition_version=loaded.workflow.definition.version,
+                                element_id=wait.info.id, element_name=wait.info.label, element_type=wait.info.kind,
+                                lane=wait.info.lane, actor=actor, data={"message": name, **variables})
+        entries = loaded.workflow.deliver_message(ctx, wait, variables)
+        return self._finish(loaded, ctx, [received, *entries], recorded=variables)
 
     def cancel_case(self, case_id: str, reason: str, *, actor: str | None = None,
                     expected_revision: int | None = None) -> Case:

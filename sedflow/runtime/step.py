@@ -112,7 +112,7 @@ def plan_step(loaded: LoadedCase, ctx: StepContext, entries: Sequence[JournalEnt
                             stage=t.info.stage, since=now, kind=OpenKind.TIMER, due_at=t.due)
                    for t in workflow.waiting_timers())
     # A live wait in hand costs nothing more; only a case with none is walked again.
-    stuck = None if completed or open_tasks or timers else workflow.stuck(rules.deliverable_messages)
+    stuck = None if completed or open_tasks or timers else workflow.stuck()
     incident = None
     if stuck is not None or record.incident is not None:
         incident = _incident(record.incident, stuck, entries, ctx, live=_live(open_tasks, timers, completed, ending))

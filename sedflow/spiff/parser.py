@@ -43,6 +43,7 @@ from ..errors import DefinitionError
 from .call_activity import CamundaCallActivity, CamundaCallActivityParser
 from .codes import CodeVariables
 from .events import BoundaryParser
+from .messages import MessageParser
 from .multi_instance import MultiInstanceParser
 from .rewrite import camunda_semantics
 from .timers import CLOCKED, ClockCycle, ClockFirstOccurrence
@@ -76,15 +77,15 @@ def _repeats(event: etree._Element) -> bool:
                 and event.get("isInterrupting", "true") == "false")
 
 
-class _StartEventParser(CodeVariables, _ClockedTimers, CamundaStartEventParser):  # type: ignore[misc]
+class _StartEventParser(MessageParser, CodeVariables, _ClockedTimers, CamundaStartEventParser):  # type: ignore[misc]
     pass
 
 
-class _IntermediateCatchEventParser(_ClockedTimers, CamundaIntermediateCatchEventParser):  # type: ignore[misc]
+class _IntermediateCatchEventParser(MessageParser, _ClockedTimers, CamundaIntermediateCatchEventParser):  # type: ignore[misc]
     pass
 
 
-class _BoundaryEventParser(CodeVariables, _ClockedTimers, CamundaBoundaryEventParser):  # type: ignore[misc]
+class _BoundaryEventParser(MessageParser, CodeVariables, _ClockedTimers, CamundaBoundaryEventParser):  # type: ignore[misc]
     pass
 
 

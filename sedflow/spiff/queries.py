@@ -74,6 +74,46 @@ def _events(task: Task) -> list[Any]:
     return [] if definition is None else [definition]
 
 
+@dataclass(frozen=True)
+class MessageWait:
+    """An element of a case that catches a message now, and the event definition that catches it."""
+
+    info: ElementInfo
+    definition: Any
+
+
+def message_waits(workflow: Any, definition: ProcessDefinition, name: str) -> list[MessageWait]:
+    """Where the case would catch message ``name`` now: waiting receive tasks, catch, boundary and event-based
+    gateway events, and the message starts of the event sub-processes of every scope that runs (SpiffWorkflow
+    creates those only when their message comes)."""
+    found = []
+    for task in all_tasks(workflow):
+        if task.state != TaskState.WAITING:
+            continue
+        for d in _events(task):
+            info = element_of(task, definition)
+            if isinstance(d, MessageEventDefinition) and d.name == name and info is not None:
+                found.append(MessageWait(info, d))
+    for wf in (workflow, *(s for s in workflow.subprocesses.values() if not s.completed)):
+        process = _drawn_by(wf, definition)
+        for spec_name in wf.spec.start.trigger_specs:
+            sub_spec = workflow.subprocess_specs.get(spec_name)
+            for start in sub_spec.bpmn_start_events if sub_spec is not None else ():
+                d = start.event_definition
+                info = definition.element(process, start.bpmn_id) if process else None
+                if isinstance(d, MessageEventDefinition) and d.name == name and info is not None:
+                    found.append(MessageWait(info, d))
+    return found
+
+
+def _drawn_by(wf: Any, definition: ProcessDefinition) -> str | None:
+    """The process that draws what runs in ``wf`` (embedded and event sub-processes run as workflows of their own)."""
+    known = {pid for pid, _ in definition.elements}
+    while wf.spec.name not in known and wf.parent_workflow is not None:
+        wf = wf.parent_workflow
+    return wf.spec.name if wf.spec.name in known else None
+
+
 def snapshot(workflow: Any) -> Snapshot:
     """Each visible task's state and, for a cycle timer (which fires while staying WAITING), its next due."""
     return {t.id: (t.state, cycle_next(t), t) for t in all_tasks(workflow) if t.task_spec.bpmn_id is not None}
@@ -136,13 +176,13 @@ _BESIDE = frozenset({"boundaryEvent", "startEvent"})
 _JOINS = frozenset({"parallelGateway", "inclusiveGateway", "complexGateway"})
 
 
-def stuck_at(workflow: Any, definition: ProcessDefinition, *, messages: frozenset[str]) -> list[Stuck] | None:
+def stuck_at(workflow: Any, definition: ProcessDefinition) -> list[Stuck] | None:
     """Where a case that is not completed is stuck: None if it has a live wait.
 
-    A live wait is a ready user task, a waiting timer with a due time, or a message the engine delivers
-    (``messages``) awaited at an element that keeps a case alive (an intermediate catch, a receive task,
-    an event-based gateway; not a boundary event or a start event). Callers that know the first two
-    already (``plan_step``) call this only when there are none: it is one more walk of the tree.
+    A live wait is a ready user task, a waiting timer with a due time, or a message (which
+    ``Engine.correlate_message`` delivers) awaited at an element that keeps a case alive (an intermediate
+    catch, a receive task, an event-based gateway; not a boundary event or a start event). Callers that
+    know the first two already (``plan_step``) call this only when there are none: one more walk of the tree.
 
     Otherwise every element the case is stuck at, in tree order: a join waiting for a branch that
     cannot come, a catch waiting for an event nothing delivers, a task SpiffWorkflow started or made
@@ -163,21 +203,20 @@ def stuck_at(workflow: Any, definition: ProcessDefinition, *, messages: frozense
         events = _events(task) if task.state == TaskState.WAITING else []
         if events and is_timer(task) and due_time(task) is not None:
             return None
-        if info.kind not in _BESIDE and any(isinstance(d, MessageEventDefinition) and d.name in messages
-                                            for d in events):
+        if info.kind not in _BESIDE and any(isinstance(d, MessageEventDefinition) for d in events):
             return None
         if info.kind in SUB_PROCESSES and task.state == TaskState.STARTED:
             outer.append(Stuck(info, "is running, and nothing inside it can advance"))
         elif info.kind in _BESIDE:
-            outer.append(Stuck(info, _waiting_for(events, messages)))
+            outer.append(Stuck(info, _waiting_for(events)))
         else:
-            inner.append(Stuck(info, _why(task, info, events, messages)))
+            inner.append(Stuck(info, _why(task, info, events)))
     return inner or outer
 
 
-def _why(task: Task, info: ElementInfo, events: list[Any], messages: frozenset[str]) -> str:
+def _why(task: Task, info: ElementInfo, events: list[Any]) -> str:
     if events:
-        return _waiting_for(events, messages)
+        return _waiting_for(events)
     if task.state == TaskState.WAITING and info.kind in _JOINS:
         hint = ": is an exclusive or inclusive split joined by a parallel gateway?" \
             if info.kind == "parallelGateway" else ""
@@ -189,15 +228,12 @@ def _why(task: Task, info: ElementInfo, events: list[Any], messages: frozenset[s
     return f"{state}, and nothing in sedflow drives a {info.kind}"
 
 
-def _waiting_for(events: list[Any], messages: frozenset[str]) -> str:
+def _waiting_for(events: list[Any]) -> str:
     """Why the events an element waits for will never come."""
     said = []
     for d in events:
-        if isinstance(d, MessageEventDefinition) and d.name in messages:  # at a boundary or start event
+        if isinstance(d, MessageEventDefinition):  # at a boundary or start event
             said.append(f"message '{d.name}' beside the flow, which does not keep a case alive on its own")
-        elif isinstance(d, MessageEventDefinition):
-            delivered = ", ".join(f"'{m}'" for m in sorted(messages)) or "none"
-            said.append(f"message '{d.name}', which this engine never delivers (it delivers: {delivered})")
         elif isinstance(d, SignalEventDefinition):
             said.append(f"signal '{d.name}', which nothing left in the case will throw")
         elif isinstance(d, TimerEventDefinition):

@@ -20,11 +20,13 @@ from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import (
 )
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimeDateEventDefinition
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
+from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.camunda.specs.multiinstance_task import ParallelMultiInstanceTask, SequentialMultiInstanceTask
 
 from .call_activity import CamundaCallActivity
 from .codes import CamundaError, CamundaEscalation
 from .events import LivingBoundaryJoin
+from .messages import CaseMessage
 from .multi_instance import CamundaParallelMultiInstance, CamundaSequentialMultiInstance
 from .parser import PassThroughTask
 from .timers import CLOCKED, ClockFirstOccurrence
@@ -39,6 +41,7 @@ def serializer_registry() -> Any:
     adapted[CamundaCallActivity] = CAMUNDA_CONFIG[CallActivity]
     adapted[LivingBoundaryJoin] = CAMUNDA_CONFIG[BoundaryEventJoin]
     adapted[CamundaError] = CAMUNDA_CONFIG[ErrorEventDefinition]
+    adapted[CaseMessage] = CAMUNDA_CONFIG[MessageEventDefinition]
     adapted[CamundaEscalation] = CAMUNDA_CONFIG[EscalationEventDefinition]
     # The multi-instance converters write the same attributes for the standard BPMN classes sedflow's extend.
     adapted[CamundaParallelMultiInstance] = CAMUNDA_CONFIG[ParallelMultiInstanceTask]

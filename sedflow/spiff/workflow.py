@@ -17,7 +17,6 @@ from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
-from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import TaskState
 
@@ -28,10 +27,12 @@ from .environment import CaseEnvironment
 from .events import interrupt, triggered
 from .queries import (
     LIVE,
+    MessageWait,
     ReadyTask,
     Stuck,
     WaitingTimer,
     live_elements,
+    message_waits,
     ready_tasks,
     snapshot,
     stuck_at,
@@ -80,9 +81,9 @@ class CaseWorkflow:
     def waiting_timers(self) -> list[WaitingTimer]:
         return waiting_timers(self._workflow, self.definition)
 
-    def stuck(self, messages: frozenset[str]) -> list[Stuck] | None:
+    def stuck(self) -> list[Stuck] | None:
         """Where the case is stuck (None: it can advance; see :func:`.queries.stuck_at`)."""
-        return stuck_at(self._workflow, self.definition, messages=messages)
+        return stuck_at(self._workflow, self.definition)
 
     def live_elements(self) -> list[ElementInfo]:
         """Elements the case is in now: ready tasks, waiting events, running activities."""
@@ -138,9 +139,13 @@ class CaseWorkflow:
             self._workflow.run_task_from_id(task.id)
         return self.run(ctx, act)
 
-    def catch_message(self, ctx: StepContext, name: str, payload: object, result_var: str) -> list[JournalEntry]:
-        """Deliver a BPMN message (Camunda payloads name the variable they set)."""
-        event = BpmnEvent(MessageEventDefinition(name), payload={"payload": payload, "result_var": result_var})
+    def message_waits(self, name: str) -> list[MessageWait]:
+        """Where the case would catch message ``name`` now (none: it is not waiting for it)."""
+        return message_waits(self._workflow, self.definition, name)
+
+    def deliver_message(self, ctx: StepContext, wait: MessageWait, variables: Mapping[str, Any]) -> list[JournalEntry]:
+        """Deliver a BPMN message to where the case waits for it; its variables join the path it starts."""
+        event = BpmnEvent(wait.definition, payload=dict(variables))
         return self.run(ctx, lambda: self._workflow.catch(event))
 
     def fire_due_timers(self, ctx: StepContext) -> list[JournalEntry]:

@@ -38,7 +38,7 @@ GROUPS = {
 
 #: What loads today (alone, or as a group): a check that starts refusing one of these refuses a
 #: construct that loads and runs, which needs a reason. (Those refused by design -- service and send
-#: tasks, message throws and process message starts, external forms -- are not here.)
+#: tasks, message throws, external forms -- are not here.)
 LOADS = {
     "miwg/A.1.0.bpmn",
     "miwg/A.2.1.bpmn",
@@ -57,6 +57,8 @@ LOADS = {
     "spiffworkflow/bpmn/data/event-gateway.bpmn",
     "spiffworkflow/bpmn/data/event-subprocess.bpmn",
     "spiffworkflow/bpmn/data/exclusive_gateway_no_default.bpmn",
+    "spiffworkflow/bpmn/data/multiple-start-parallel.bpmn",
+    "spiffworkflow/bpmn/data/multiple-start.bpmn",
     "spiffworkflow/bpmn/data/no-tasks.bpmn",
     "spiffworkflow/bpmn/data/parallel_multiinstance_cardinality.bpmn",
     "spiffworkflow/bpmn/data/parallel_multiinstance_loop_input.bpmn",
@@ -67,6 +69,7 @@ LOADS = {
     "spiffworkflow/bpmn/data/sequential_multiinstance_cardinality.bpmn",
     "spiffworkflow/bpmn/data/sequential_multiinstance_loop_input.bpmn",
     "spiffworkflow/bpmn/data/standard_loop.bpmn",
+    "spiffworkflow/bpmn/data/start_event_split.bpmn",
     "spiffworkflow/bpmn/data/timer.bpmn",
     "spiffworkflow/bpmn/data/uncaught_escalation.bpmn",
     "spiffworkflow/camunda/data/no_form.bpmn",

@@ -413,15 +413,6 @@ def test_a_message_end_event_is_refused():
     assert problem.detail.endswith("draw a none end event, and a user task for the person who passes the message on")
 
 
-@pytest.mark.parametrize("message", ["m_hello", "m_withdrawal"])
-def test_a_process_that_starts_on_a_message_is_refused(message):
-    source = diagram(f'<bpmn:startEvent id="step"><bpmn:messageEventDefinition messageRef="{message}" />'
-                     '</bpmn:startEvent>\n<bpmn:endEvent id="e" />\n' + flows("step>e"))
-    problem = refusal(source)
-    assert problem.detail == (
-        "a process's start event may not wait for a message: sedflow starts a case when it is told to (case start, "
-        "start_case), so every new case would wait at its start; draw a none start event with the start form (the "
-        "withdrawal message ends cases: catch it in an event sub-process)")
 
 
 

@@ -10,7 +10,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from sedflow import CaseStatus, Engine, JournalKind, NoMatchingCaseError, TaskDataError
+from sedflow import CaseStateError, CaseStatus, Engine, JournalKind, NoMatchingCaseError, TaskDataError
 from sedflow.definitions import load_sources
 
 from sedflow_cli.main import main
@@ -156,3 +156,15 @@ def test_withdrawal_is_one_ordinary_message(engine):
     ended = engine.correlate_message("participant_withdrawal", case_id=case.case_id, data={"end_reason": "MOVED"})
     assert ended.status == CaseStatus.COMPLETED  # a message is no withdrawal by itself: the case ends its way
     assert ended.end_reason == "MOVED"
+
+
+def test_a_message_start_event_starts_a_case_for_the_participant(build):
+    engine = build('<bpmn:startEvent id="s"><bpmn:messageEventDefinition messageRef="m_decision" /></bpmn:startEvent>'
+                   '<bpmn:userTask id="next" />' + flows("s>next"))
+    with pytest.raises(CaseStateError, match="starts when message 'decision' comes"):
+        engine.start_case("p", "p-1")
+    case = engine.correlate_message("decision", participant="p-1", process_id="p", data={"days": 90})
+    assert (case.participant, [t.element_id for t in case.tasks]) == ("p-1", ["next"])
+    assert engine.variables(case.case_id, "next") == {"days": 90}
+    assert [e.kind for e in engine.case_history(case.case_id)][:2] == [JournalKind.CASE_STARTED,
+                                                                       JournalKind.MESSAGE_RECEIVED]

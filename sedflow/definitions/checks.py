@@ -6,7 +6,7 @@ diagram at the right place. The programme's own rules (property vocabularies) ar
 
 No silent stall (issue 11) starts here: every element kind the runtime cannot drive is refused at
 load, saying why and what to draw instead (:func:`undrivable`: tasks that would run code or send
-messages, message throws, message starts of a process; :func:`unthrown_signals`: signal catches
+messages, message throws; :func:`unthrown_signals`: signal catches
 nothing in the case throws). Message catches wait for ``Engine.correlate_message``.
 """
 
@@ -135,11 +135,6 @@ def undrivable(process: etree._Element, file: str) -> list[DefinitionError]:
                    "integration issue); SpiffWorkflow fails the step at a throw without a payload, and keeps a "
                    f"message with one unread in the case's state for ever; draw {instead}, and a user task for "
                    "the person who passes the message on")
-        elif kind == "startEvent" and el.getparent() is process and \
-                el.find("bpmn:messageEventDefinition", NS) is not None:
-            why = ("a process's start event may not wait for a message: sedflow starts a case when it is told to "
-                   "(case start, start_case), so every new case would wait at its start; draw a none start event "
-                   "with the start form (the withdrawal message ends cases: catch it in an event sub-process)")
         if why:
             problems.append(DefinitionError(why, file=file, element=el.get("id"), line=el.sourceline))
     return problems

@@ -19,7 +19,7 @@ from typing import Any
 
 from ..bpmn import ElementRef
 from ..clock import Clock, SystemClock
-from ..definitions import Definitions, Form, ProcessDefinition
+from ..definitions import Definitions, ElementInfo, Form, ProcessDefinition
 from ..definitions.variables import check_variables
 from ..errors import (
     CaseStateError,
@@ -240,7 +240,8 @@ class Engine:
         The case is named by ``case_id``, or found among the active cases of ``participant`` (and
         ``process_id``) whose recorded data matches every key of ``correlation``; it must wait for the
         message now (a receive task, a catch or boundary event, an event-based gateway, an event
-        sub-process's message start). The data follows the rule for variables
+        sub-process's message start); with ``participant`` and ``process_id``, a process whose start event
+        catches the message starts a new case for the participant. The data follows the rule for variables
         (``sedflow.definitions.variables``) and is journaled with a ``message_received`` row. No case
         waiting, or several, raise ``NoMatchingCaseError`` naming them; nothing is written. A message
         that comes before its catch is reached is refused the same way, not kept.
@@ -262,6 +263,13 @@ class Engine:
             waits = loaded.workflow.message_waits(name)
             if waits:
                 waiting.append((loaded, waits))
+        if not waiting and case_id is None and participant is not None and process_id is not None:
+            definition, deploy = self._registry.for_new_cases(process_id)
+            if _message_start(definition) == name:
+                result = self._start(definition, participant, {}, actor, None, deploy=deploy, variables=variables,
+                                     message=name)
+                self._commit(result)
+                return result.view()
         if not waiting:
             who = f"case '{case_id}'" if case_id else "no active case" + (
                 f" of participant '{participant}'" if participant else "") + (
@@ -274,10 +282,8 @@ class Engine:
         loaded, (wait,) = waiting[0]
         ctx = StepContext(case_id=loaded.record.case_id, at=self.clock.now(), definition=loaded.workflow.definition,
                           actor=actor, submitted=variables)
-        received = JournalEntry(case_id=loaded.record.case_id, at=ctx.at, kind=JournalKind.MESSAGE_RECEIVED,
-                                process_id=wait.info.process_id, definition_version=loaded.workflow.definition.version,
-                                element_id=wait.info.id, element_name=wait.info.label, element_type=wait.info.kind,
-                                lane=wait.info.lane, actor=actor, data={"message": name, **variables})
+        received = _received(loaded.record.case_id, ctx.at, loaded.workflow.definition, wait.info, name, variables,
+                             actor)
         entries = loaded.workflow.deliver_message(ctx, wait, variables)
         return self._finish(loaded, ctx, [received, *entries], recorded=variables)
 
@@ -435,8 +441,13 @@ class Engine:
 
     def _start(self, definition: ProcessDefinition, participant: str, data: Mapping[str, Any],
                actor: str | None, case_id: str | None, *, deploy: bool,
-               variables: Mapping[str, Any] | None = None) -> StepResult:
+               variables: Mapping[str, Any] | None = None, message: str | None = None) -> StepResult:
         start = definition.start_event
+        by_message = _message_start(definition)
+        if by_message is not None and message != by_message:
+            raise CaseStateError(f"process '{definition.process_id}' starts when message '{by_message}' comes: "
+                                 "send it (correlate_message with the participant and the process, or sedflow message "
+                                 "send) instead of starting the case")
         start_data = {**self._check_start(definition, participant or "", data),
                       **_variables(definition.start_form, variables,
                                    element=start.id if start is not None else definition.process_id)}
@@ -451,8 +462,26 @@ class Engine:
                                process_id=definition.process_id, definition_version=definition.version, actor=actor,
                                data=dict(start_data))
         entries = workflow.run(ctx)
+        if message is not None:  # the message that starts it, delivered in the same step
+            (wait,) = workflow.message_waits(message)
+            entries = [*entries, _received(record.case_id, now, definition, wait.info, message, start_data, actor),
+                       *workflow.deliver_message(ctx, wait, start_data)]
         return plan_step(LoadedCase(record, workflow), ctx, [started, *entries], rules=self.profile.rules, new=True,
                          first_deployment=deploy)
+
+
+def _message_start(definition: ProcessDefinition) -> str | None:
+    """The message whose arrival starts a case of the process (its start event catches it), if any."""
+    return next((e.event_name for e in definition.elements.values() if e.process_id == definition.process_id
+                 and e.kind == "startEvent" and e.parent is None and e.event == "message"), None)
+
+
+def _received(case_id: str, at: datetime, definition: ProcessDefinition, info: ElementInfo, name: str,
+              variables: Mapping[str, Any], actor: str | None) -> JournalEntry:
+    """The ``message_received`` row: where the message was caught, its name and the variables it brought."""
+    return JournalEntry(case_id=case_id, at=at, kind=JournalKind.MESSAGE_RECEIVED, process_id=info.process_id,
+                        definition_version=definition.version, element_id=info.id, element_name=info.label,
+                        element_type=info.kind, lane=info.lane, actor=actor, data={"message": name, **variables})
 
 
 def _variables(form: Form | None, variables: Mapping[str, Any] | None, *, element: str) -> dict[str, Any]:

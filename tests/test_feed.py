@@ -178,3 +178,22 @@ def test_concurrent_writer_processes_and_a_polling_consumer_see_every_row_exactl
         assert [s for s, c in counts.items() if c > 1] == []  # none twice
         assert sorted(counts) == seqs(everything)  # none skipped
         assert len({e.case_id for e in everything}) == 101
+
+
+def test_cli_events_follow_polls_until_interrupted(engine, store, store_url, monkeypatch):
+    from sedflow_cli.commands import events as events_command
+    start(engine, 1)
+    polls = []
+
+    def sleep(seconds):  # the second idle wait is the interrupt
+        polls.append(seconds)
+        if len(polls) == 1:
+            start(engine, 1, prefix="later")
+        else:
+            raise KeyboardInterrupt
+    monkeypatch.setattr(events_command.time, "sleep", sleep)
+    out = CliRunner().invoke(main, ["--store", store_url, "events", "--follow", "--json", "--consumer", "tail",
+                                    "--interval", "0.1"])
+    assert out.exit_code == 0, out.output
+    assert [json.loads(line)["seq"] for line in out.output.splitlines()] == seqs(store.read_journal())
+    assert engine.consumer("tail").cursor == store.read_journal()[-1].seq and polls == [0.1, 0.1]

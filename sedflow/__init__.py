@@ -34,7 +34,7 @@ from .errors import (
 )
 from .journal import JournalEntry, JournalKind
 from .profile import GENERIC, DomainRules, Profile, PropertyRule
-from .runtime import Case, Deployment, Engine, MigrationPlan, TaskView, TickResult
+from .runtime import Case, Consumer, Deployment, Engine, MigrationPlan, TaskView, TickResult
 from .store import SCHEMA_VERSION, CaseStatus, Incident, OpenKind, SQLiteStore, Store, open_store
 
 
@@ -48,7 +48,7 @@ def _processes_dir() -> Path:
 PROCESSES_DIR = _processes_dir()
 
 __all__ = [
-    "GENERIC", "PROCESSES_DIR", "SCHEMA_VERSION", "Case", "CaseStateError", "CaseStatus", "Clock",
+    "GENERIC", "PROCESSES_DIR", "SCHEMA_VERSION", "Case", "CaseStateError", "CaseStatus", "Clock", "Consumer",
     "DefinitionChanges", "DefinitionError", "Definitions", "Deployment", "DomainRules", "ElementChange",
     "ElementInfo", "ElementRef", "Engine", "EngineError", "ExpressionError", "Form", "FormField", "Incident",
     "JournalEntry",

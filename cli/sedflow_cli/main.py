@@ -40,6 +40,8 @@ COMMANDS = {
                           "for the HTML report with charts and heatmap."),
     "export": LazyCommand(f"{_COMMANDS}.report.export",
                           "Export the journal as an event log: IEEE XES, or OCEL 2.0 (JSON), for process mining."),
+    "events": LazyCommand(f"{_COMMANDS}.events.events", "The journal as an event feed, by cursor or for a named "
+                          "consumer (acknowledged as printed)."),
     "demo": LazyCommand(f"{_COMMANDS}.demo.demo", "Run synthetic participants through a programme into the store "
                         "(created if missing; flagged synthetic)."),
 }

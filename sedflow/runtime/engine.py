@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -37,6 +37,7 @@ from ..spiff.queries import ReadyTask
 from ..spiff.transitions import StepContext
 from ..spiff.workflow import CaseWorkflow
 from ..store import CaseFilter, CaseRecord, CaseStatus, DeploymentRecord, OpenTask, Store
+from .feed import Consumer, read_events
 from .migration import Deployment, Migration, MigrationPlan
 from .registry import DefinitionRegistry
 from .scheduler import Fired, TickResult, run_tick
@@ -102,6 +103,18 @@ class Engine:
     def case_history(self, case_id: str) -> list[JournalEntry]:
         self.store.get_case(case_id, with_state=False)
         return self.store.read_journal(case_id)
+
+    # ---------------------------------------------------------------------------- event feed (feed.py)
+
+    def events(self, *, after: int = 0, kinds: Collection[JournalKind | str] | None = None,
+               limit: int | None = None) -> list[JournalEntry]:
+        """Committed journal rows after the opaque cursor ``after`` (0: from the start; an event's ``seq`` is
+        the cursor past it), in feed order, only ``kinds`` when given, at most ``limit``."""
+        return read_events(self.store, after, kinds, limit)
+
+    def consumer(self, name: str) -> Consumer:
+        """The feed consumer ``name``, whose cursor the store keeps: ``poll()``, then ``ack(cursor)``."""
+        return Consumer(self.store, name, self.clock)
 
     def due(self, *, within: timedelta = timedelta(0), lane: str | None = None,
             case_id: str | None = None) -> list[TaskView]:

@@ -19,11 +19,15 @@ columns on its row (``incident_process``, ``incident_element``, ``incident_reaso
 never disagree; "in incident" is ``incident_since IS NOT NULL`` (a partial index keeps the list of
 such cases cheap on both backends). The journal keeps the history (``incident_opened`` and
 ``incident_resolved`` rows); the row holds only the open incident.
+
+The journal is also an event feed (``read_events``): every row in *feed order*, which a reader walks
+with a cursor and never sees a row appear behind it (see ``sedflow.runtime.feed`` for how each backend
+keeps that promise). Named consumers keep their cursor in the store (``feed_consumers``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -32,7 +36,7 @@ from typing import Any, Protocol, Self
 
 from ..journal import JournalEntry
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 #: A row of a report query: its columns in the order selected.
 Row = tuple[Any, ...]
@@ -209,6 +213,19 @@ class CaseStore(Protocol):
     def read_journal(self, case_id: str | None = None, *, after_seq: int = 0,
                      limit: int | None = None) -> list[JournalEntry]:
         """Journal entries after ``after_seq`` (of one case, or of all), in commit order."""
+
+    def read_events(self, after: int = 0, *, kinds: Collection[str] | None = None,
+                    limit: int | None = None) -> list[JournalEntry]:
+        """Committed journal rows after the cursor ``after`` (0: from the start) in feed order, only those of
+        ``kinds`` when given. A row committed later never sorts before a row already returned: the feed
+        position of a row (its ``seq`` is the cursor past it) is final once it is returned."""
+
+    def consumer_cursor(self, name: str) -> int:
+        """The cursor consumer ``name`` has acknowledged up to (0: nothing yet)."""
+
+    def ack_consumer(self, name: str, cursor: int, at: datetime) -> int:
+        """Move consumer ``name``'s cursor to ``cursor`` unless it already is past it (a cursor only moves
+        forward in feed order); returns the cursor stored."""
 
     def definition_sources(self, version: str) -> dict[str, bytes] | None:
         """The BPMN files of a saved definition version by file name (None: never saved)."""

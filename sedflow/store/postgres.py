@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ..errors import RecordConflictError, StoreError
 from .persistence import Row
-from .sql import ErrorRule, SQLStore
+from .sql import Cursor, ErrorRule, SQLStore
 
 try:
     import psycopg
@@ -85,11 +85,30 @@ _V6 = ["ALTER TABLE cases ADD COLUMN incident_process TEXT, ADD COLUMN incident_
        "ADD COLUMN incident_reason TEXT, ADD COLUMN incident_since TIMESTAMPTZ",
        "CREATE INDEX cases_incident ON cases(incident_since, case_id) WHERE incident_since IS NOT NULL"]
 
+# v7: the event feed (see ``sedflow.runtime.feed``). Every journal row carries the id of the transaction that
+# wrote it; the rows already there count as written long ago (xid 1, before every real transaction). The
+# feed reads in (writer_xid, seq) order, only rows of transactions older than every running one.
+_V7 = ["ALTER TABLE journal ADD COLUMN writer_xid xid8 NOT NULL DEFAULT '1'::xid8",
+       "ALTER TABLE journal ALTER COLUMN writer_xid SET DEFAULT pg_current_xact_id()",
+       "CREATE INDEX journal_feed ON journal(writer_xid, seq)",
+       "CREATE TABLE feed_consumers (name TEXT PRIMARY KEY, cursor_seq BIGINT NOT NULL, "
+       "updated_at TIMESTAMPTZ NOT NULL)"]
+
+#: The transaction of the row at or before cursor ``?``: where the cursor is in feed order.
+_CURSOR_XID = "(SELECT j.writer_xid FROM journal j WHERE j.seq <= ? ORDER BY j.seq DESC LIMIT 1)"
+
 
 class PostgresStore(SQLStore):
     """A store in schema ``schema`` of a PostgreSQL database (see the module)."""
 
-    MIGRATIONS = (_V1, _V2, _V3, _V4, _V5, _V6)
+    MIGRATIONS = (_V1, _V2, _V3, _V4, _V5, _V6, _V7)
+    # Only rows of transactions below the snapshot's xmin (each has committed or aborted: nothing can still
+    # appear among them), after the cursor's (writer_xid, seq).
+    FEED_AFTER = ("writer_xid < pg_snapshot_xmin(pg_current_snapshot()) "
+                  f"AND (writer_xid, seq) > (COALESCE({_CURSOR_XID}, '0'::xid8), ?)")
+    FEED_AFTER_ARGS = 2
+    FEED_ORDER = "writer_xid, seq"
+    LOCK_ROW = " FOR UPDATE"
     STAGE_FILTER = "jsonb_exists(c.stages, ?)"
     PARAM = "%s"
     ERRORS = (ErrorRule(pg_errors.UniqueViolation, RecordConflictError),
@@ -138,6 +157,10 @@ class PostgresStore(SQLStore):
     def _has_other_tables(self) -> bool:
         return bool(self._query(
             "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() LIMIT 1"))
+
+    def _feed_key(self, cur: Cursor, cursor: int) -> tuple[int, ...]:
+        cur.execute(self._sql(f"SELECT COALESCE({_CURSOR_XID}, '0'::xid8)::text"), (cursor,))
+        return (int(cur.fetchall()[0][0]), cursor)
 
     def claim_due(self, now: datetime, worker: str, limit: int, lease: timedelta) -> list[str]:
         with self._guard(), self._write() as cur:

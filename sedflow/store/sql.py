@@ -9,7 +9,7 @@ this module: they are typed against the protocols in ``persistence.py``.
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
@@ -332,10 +332,61 @@ class SQLStore(Store):
             sql += f" LIMIT {int(limit)}"
         with self._guard():
             rows = self._query(self._sql(sql), args)
+        return self._entries(rows)
+
+    def _entries(self, rows: Iterable[Row]) -> list[JournalEntry]:
         return [JournalEntry(seq=r[0], case_id=r[1], at=self._dt(r[2]), kind=_JOURNAL_KINDS[r[3]], process_id=r[4],
                              definition_version=r[5], element_id=r[6], element_name=r[7], element_type=r[8],
                              lane=r[9], actor=r[10], task_id=r[11], data=self._unjson(r[12]), outcome=r[13],
                              end_reason=r[14], duration=r[15]) for r in rows]
+
+    # ---------------------------------------------------------------------------- event feed
+
+    #: The feed query's WHERE fragment: rows after the cursor (one "?" per ``FEED_AFTER_ARGS`` entry, each
+    #: the cursor) that no later commit can sort before. Default: seq order is commit order (one writer
+    #: at a time, as in SQLite).
+    FEED_AFTER = "seq > ?"
+    FEED_AFTER_ARGS = 1
+    #: The feed order.
+    FEED_ORDER = "seq"
+    #: Appended to a read that locks the row it reads for the rest of the transaction.
+    LOCK_ROW = ""
+
+    def _feed_key(self, cur: Cursor, cursor: int) -> tuple[int, ...]:
+        """Where ``cursor`` is in feed order, comparable between cursors (default: the seq itself)."""
+        return (cursor,)
+
+    def read_events(self, after: int = 0, *, kinds: Collection[str] | None = None,
+                    limit: int | None = None) -> list[JournalEntry]:
+        sql = f"SELECT seq, {', '.join(_JOURNAL_COLUMNS)} FROM journal WHERE {self.FEED_AFTER}"
+        args: list[object] = [int(after)] * self.FEED_AFTER_ARGS
+        if kinds is not None:
+            if not kinds:
+                return []
+            sql += f" AND kind IN ({', '.join('?' * len(kinds))})"
+            args.extend(str(k) for k in kinds)
+        sql += f" ORDER BY {self.FEED_ORDER}"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        with self._guard():
+            return self._entries(self._query(self._sql(sql), args))
+
+    def consumer_cursor(self, name: str) -> int:
+        with self._guard():
+            rows = self._query(self._sql("SELECT cursor_seq FROM feed_consumers WHERE name = ?"), (name,))
+        return int(rows[0][0]) if rows else 0
+
+    def ack_consumer(self, name: str, cursor: int, at: datetime) -> int:
+        with self._guard(), self._write() as cur:
+            cur.execute(self._sql("INSERT INTO feed_consumers (name, cursor_seq, updated_at) VALUES (?, 0, ?) "
+                                  "ON CONFLICT (name) DO NOTHING"), (name, self._ts(at)))
+            cur.execute(self._sql(f"SELECT cursor_seq FROM feed_consumers WHERE name = ?{self.LOCK_ROW}"), (name,))
+            stored = int(cur.fetchall()[0][0])
+            if self._feed_key(cur, int(cursor)) <= self._feed_key(cur, stored):
+                return stored
+            cur.execute(self._sql("UPDATE feed_consumers SET cursor_seq = ?, updated_at = ? WHERE name = ?"),
+                        (int(cursor), self._ts(at), name))
+            return int(cursor)
 
     def count_due(self, now: datetime) -> int:
         with self._guard():

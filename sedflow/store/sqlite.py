@@ -103,11 +103,19 @@ CREATE INDEX cases_incident ON cases(incident_since, case_id) WHERE incident_sin
 """
 
 
+# v7: the event feed's named consumers and the cursor each has acknowledged up to. SQLite has one writer at
+# a time (``BEGIN IMMEDIATE``) and numbers journal rows under that lock, so seq order is commit order and
+# the feed reads in seq order (see ``sedflow.runtime.feed``).
+_V7 = """
+CREATE TABLE feed_consumers (name TEXT PRIMARY KEY, cursor_seq INTEGER NOT NULL, updated_at TEXT NOT NULL)
+"""
+
+
 class SQLiteStore(SQLStore):
     """A store in one SQLite file at ``path`` (``synchronous``: FULL for an fsync per commit)."""
 
     MIGRATIONS = (_statements(_V1), _statements(_V2), _statements(_V3), _statements(_V4), _statements(_V5),
-                  _statements(_V6))
+                  _statements(_V6), _statements(_V7))
     STAGE_FILTER = "EXISTS (SELECT 1 FROM json_each(c.stages) WHERE value = ?)"
     # SQLite raises IntegrityError for every constraint: only a taken key is a lost race.
     ERRORS = (ErrorRule(sqlite3.IntegrityError, RecordConflictError,

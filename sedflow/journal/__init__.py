@@ -33,11 +33,18 @@ class JournalKind(StrEnum):
     INCIDENT_OPENED = "incident_opened"
     #: A later step (a migration, a cancel, a withdrawal) left the case able to advance again, or ended it.
     INCIDENT_RESOLVED = "incident_resolved"
+    #: The case was suspended (``data``: the reason): nothing advances it until it is resumed.
+    CASE_SUSPENDED = "case_suspended"
+    #: A suspended case was resumed (``data``: the reason, when it was suspended).
+    CASE_RESUMED = "case_resumed"
+    #: Recorded fields were corrected outside a task (``data``: ``reason``, and ``old``/``new`` per field).
+    CASE_DATA_CORRECTED = "case_data_corrected"
 
 
 # The kinds as module constants, for code that names one kind often.
 (CASE_STARTED, CASE_ENDED, TASK_READY, TASK_COMPLETED, TASK_CANCELLED, GATEWAY_TAKEN, EVENT_REACHED, ACTIVITY_STARTED,
- ACTIVITY_COMPLETED, TIMER_WAITING, TIMER_FIRED, CASE_MIGRATED, INCIDENT_OPENED, INCIDENT_RESOLVED) = JournalKind
+ ACTIVITY_COMPLETED, TIMER_WAITING, TIMER_FIRED, CASE_MIGRATED, INCIDENT_OPENED, INCIDENT_RESOLVED, CASE_SUSPENDED,
+ CASE_RESUMED, CASE_DATA_CORRECTED) = JournalKind
 KINDS = tuple(JournalKind)
 
 

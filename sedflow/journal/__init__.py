@@ -36,12 +36,18 @@ class JournalKind(StrEnum):
     #: A message reached the case (``Engine.correlate_message``): ``element_id`` caught it, ``data`` holds the
     #: message's name and the variables it brought.
     MESSAGE_RECEIVED = "message_received"
+    #: The case was suspended (``data``: the reason): nothing advances it until it is resumed.
+    CASE_SUSPENDED = "case_suspended"
+    #: A suspended case was resumed (``data``: the reason, when it was suspended).
+    CASE_RESUMED = "case_resumed"
+    #: Recorded fields were corrected outside a task (``data``: ``reason``, and ``old``/``new`` per field).
+    CASE_DATA_CORRECTED = "case_data_corrected"
 
 
 # The kinds as module constants, for code that names one kind often.
 (CASE_STARTED, CASE_ENDED, TASK_READY, TASK_COMPLETED, TASK_CANCELLED, GATEWAY_TAKEN, EVENT_REACHED, ACTIVITY_STARTED,
  ACTIVITY_COMPLETED, TIMER_WAITING, TIMER_FIRED, CASE_MIGRATED, INCIDENT_OPENED, INCIDENT_RESOLVED,
- MESSAGE_RECEIVED) = JournalKind
+ MESSAGE_RECEIVED, CASE_SUSPENDED, CASE_RESUMED, CASE_DATA_CORRECTED) = JournalKind
 KINDS = tuple(JournalKind)
 
 

@@ -87,7 +87,7 @@ class Engine:
             self.store.get_case(case_id, with_state=False)  # UnknownCaseError for a wrong id
         rows = self.store.list_open_tasks(case_id=case_id, lane=lane, element_id=task, stage=stage,
                                           process_id=process_id)
-        return [self._task_view(row) for row in rows]
+        return [self._task_view(row) for row in self._unheld(rows)]
 
     def variables(self, case_id: str, task: str | None = None) -> dict[str, Any]:
         """The data a ready task of the case sees (by task id, or element id when unambiguous), or without
@@ -122,7 +122,13 @@ class Engine:
         participant concerns everyone), then tasks ready now, and timers that fire within ``within``."""
         horizon = self.clock.now() + within
         rows = self.store.list_open_tasks(case_id=case_id, lane=lane, kind=None, due_before=horizon)
-        return self._incidents(case_id) + [self._task_view(row) for row in rows]
+        return self._incidents(case_id) + [self._task_view(row) for row in self._unheld(rows)]
+
+    def _unheld(self, rows: list[OpenTask]) -> list[OpenTask]:
+        """Rows of suspended cases are left out of the work queue and the due list: nobody can act on them
+        until the case is resumed (``show_case`` still lists its tasks, with the case's status)."""
+        held = {r.case_id for r in self.store.list_cases(CaseFilter(status=CaseStatus.SUSPENDED))}
+        return [row for row in rows if row.case_id not in held] if held else rows
 
     def _incidents(self, case_id: str | None) -> list[TaskView]:
         stalled = [r for r in self.store.list_cases(CaseFilter(status=CaseStatus.ACTIVE, incident=True))
@@ -308,6 +314,75 @@ class Engine:
         return self._finish(loaded, ctx, entries, ending=Ending(CaseStatus.CANCELLED,
                                                                 self.profile.rules.cancel_outcome, reason))
 
+    # ------------------------------------------------------------------------ suspension, corrections
+
+    def suspend_case(self, case_id: str, reason: str, *, actor: str | None = None,
+                     expected_revision: int | None = None) -> Case:
+        """Hold a running case: until ``resume_case`` its timers do not fire (``tick`` passes it by; they stay
+        due) and its tasks cannot be completed nor anything delivered to it (CaseStateError)."""
+        loaded, ctx = self._load_to_hold(case_id, reason, actor, expected_revision, CaseStatus.ACTIVE)
+        entry = self._case_entry(loaded, ctx, JournalKind.CASE_SUSPENDED, {"reason": reason})
+        return self._finish(loaded, ctx, [entry], status=CaseStatus.SUSPENDED)
+
+    def resume_case(self, case_id: str, reason: str = "resumed", *, actor: str | None = None,
+                    expected_revision: int | None = None) -> Case:
+        """Let a suspended case go on. A timer that fell due while it was suspended fires at the next
+        ``tick``, once, as after downtime (a cycle's missed occurrences collapse into one)."""
+        loaded, ctx = self._load_to_hold(case_id, reason, actor, expected_revision, CaseStatus.SUSPENDED)
+        suspended_at = next((e.at for e in reversed(self.store.read_journal(case_id))
+                             if e.kind == JournalKind.CASE_SUSPENDED), None)
+        entry = self._case_entry(loaded, ctx, JournalKind.CASE_RESUMED, {
+            "reason": reason, "suspended_at": suspended_at.isoformat(timespec="seconds") if suspended_at else None})
+        return self._finish(loaded, ctx, [entry], status=CaseStatus.ACTIVE)
+
+    def update_case_data(self, case_id: str, data: Mapping[str, Any], reason: str, *, actor: str | None = None,
+                         expected_revision: int | None = None) -> Case:
+        """Correct recorded fields outside a task (a running or suspended case). Each field must be a form
+        field of the case's process, and is coerced by that field's rules. The new values go into the
+        case's data and into the workflow's data (process data and every live task's), so later conditions
+        read them; nothing runs. The journal row holds the reason and each field's old and new value."""
+        if not reason:
+            raise TaskDataError("a correction needs a reason", field="reason")
+        if not data:
+            raise TaskDataError("a correction needs at least one field", field="data")
+        loaded = self._load(case_id, expected_revision, allow=(CaseStatus.ACTIVE, CaseStatus.SUSPENDED))
+        definition = loaded.workflow.definition
+        fields = {f.id: (e.id, f) for e in reversed(list(definition.elements.values())) if e.form
+                  for f in e.form.fields}
+        corrected: dict[str, Any] = {}
+        for key, value in data.items():
+            if key not in fields:
+                raise TaskDataError(f"case '{case_id}': '{key}' is not a form field of process "
+                                    f"'{definition.process_id}' (fields: {', '.join(sorted(fields)) or 'none'})",
+                                    field=key)
+            element, form_field = fields[key]
+            corrected[key] = form_field.coerce(value, element, self.profile.rules)
+        ctx = StepContext(case_id=case_id, at=self.clock.now(), definition=definition, actor=actor)
+        before = loaded.workflow.variables()
+        changes = {k: {"old": loaded.record.data[k] if k in loaded.record.data else before.get(k), "new": v}
+                   for k, v in corrected.items()}
+        loaded.workflow.correct_data(corrected)
+        entry = self._case_entry(loaded, ctx, JournalKind.CASE_DATA_CORRECTED, {"reason": reason, "fields": changes})
+        return self._finish(loaded, ctx, [entry], recorded=corrected, status=loaded.record.status)
+
+    def _load_to_hold(self, case_id: str, reason: str, actor: str | None, expected_revision: int | None,
+                      status: CaseStatus) -> tuple[LoadedCase, StepContext]:
+        if not reason:
+            raise TaskDataError("a suspension or resumption needs a reason", field="reason")
+        record = self.store.get_case(case_id, with_state=False)
+        if record.status != status:
+            what = "is not suspended" if status == CaseStatus.SUSPENDED else (
+                "is already suspended" if record.status == CaseStatus.SUSPENDED else f"has ended ({record.status})")
+            raise CaseStateError(f"case '{case_id}' {what}; nothing was written")
+        loaded = self._load(case_id, expected_revision, allow=(status,))
+        return loaded, StepContext(case_id=case_id, at=self.clock.now(), definition=loaded.workflow.definition,
+                                   actor=actor)
+
+    @staticmethod
+    def _case_entry(loaded: LoadedCase, ctx: StepContext, kind: JournalKind, data: dict[str, Any]) -> JournalEntry:
+        return JournalEntry(case_id=ctx.case_id, at=ctx.at, kind=kind, process_id=loaded.record.process_id,
+                            definition_version=loaded.record.definition_version, actor=ctx.actor, data=data)
+
     # ------------------------------------------------------------------------------------- migration
 
     def plan_migration(self, case_id: str, to_version: str) -> MigrationPlan:
@@ -394,13 +469,17 @@ class Engine:
 
     # ------------------------------------------------------------------------------------- the pipeline
 
-    def _load(self, case_id: str, expected_revision: int | None) -> LoadedCase:
+    def _load(self, case_id: str, expected_revision: int | None,
+              allow: tuple[CaseStatus, ...] = (CaseStatus.ACTIVE,)) -> LoadedCase:
         """The committed case, its workflow restored: the first stage of every step."""
         record = self.store.get_case(case_id)
         if expected_revision is not None and record.revision != expected_revision:
             raise RecordConflictError(f"case '{case_id}' is at revision {record.revision}, not {expected_revision}: "
                                       "someone changed it since you read it; nothing was written")
-        if record.status != CaseStatus.ACTIVE:
+        if record.status == CaseStatus.SUSPENDED and record.status not in allow:
+            raise CaseStateError(f"case '{case_id}' is suspended: it takes no task, message or timer until it is "
+                                 "resumed (case resume); nothing was written")
+        if record.status not in allow:
             raise CaseStateError(f"case '{case_id}' has ended ({record.status}, outcome {record.outcome}); "
                                  "it takes no more changes")
         definition = self.definition(record.definition_version)
@@ -425,9 +504,13 @@ class Engine:
         return loaded, ctx
 
     def _finish(self, loaded: LoadedCase, ctx: StepContext, entries: list[JournalEntry], *,
-                recorded: Mapping[str, Any] | None = None, ending: Ending = COMPLETE) -> Case:
-        """Plan the step, commit it, and return the case as it now is."""
+                recorded: Mapping[str, Any] | None = None, ending: Ending = COMPLETE,
+                status: CaseStatus | None = None) -> Case:
+        """Plan the step, commit it, and return the case as it now is (``status``: the case's new status,
+        for a suspension or resumption)."""
         result = plan_step(loaded, ctx, entries, rules=self.profile.rules, recorded=recorded, ending=ending)
+        if status is not None and status != result.record.status:
+            result = replace(result, record=replace(result.record, status=status))
         self._commit(result)
         return result.view()
 

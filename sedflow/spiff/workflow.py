@@ -154,6 +154,14 @@ class CaseWorkflow:
     def cancel(self, ctx: StepContext) -> list[JournalEntry]:
         return self.run(ctx, self._workflow.cancel)
 
+    def correct_data(self, data: Mapping[str, Any]) -> None:
+        """Set corrected (validated) fields in the process data and in every live task's data, so that
+        later conditions read them; nothing runs (a correction is not a step of the flow)."""
+        self._workflow.data.update(data)
+        for task in self._workflow.tasks.values():
+            if task.has_state(LIVE):
+                task.data.update(data)
+
     @property
     def spiff(self) -> Any:
         """The SpiffWorkflow instance, for the other modules of this package (migration)."""

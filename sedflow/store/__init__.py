@@ -17,6 +17,7 @@ from .persistence import (
     INCIDENT,
     SCHEMA_VERSION,
     STATUSES,
+    SUSPENDED,
     TASK,
     TIMER,
     WITHDRAWN,
@@ -52,7 +53,7 @@ def open_store(url: str | Path | None = None, *, create: bool = False, migrate: 
     return SQLiteStore(target.removeprefix("sqlite:///"), create=create, migrate=migrate)
 
 
-__all__ = ["ACTIVE", "CANCELLED", "COMPLETED", "DEFAULT_STORE", "INCIDENT", "SCHEMA_VERSION", "STATUSES", "TASK",
-           "TIMER", "WITHDRAWN", "CaseFilter", "CaseRecord", "CaseStatus", "CaseStore", "DeploymentRecord", "Incident",
-           "OpenKind", "OpenTask", "ReportQueries", "Row", "SQLiteStore", "Store", "StoreMeta", "Transaction",
-           "open_store"]
+__all__ = ["ACTIVE", "CANCELLED", "COMPLETED", "DEFAULT_STORE", "INCIDENT", "SCHEMA_VERSION", "STATUSES", "SUSPENDED",
+           "TASK", "TIMER", "WITHDRAWN", "CaseFilter", "CaseRecord", "CaseStatus", "CaseStore", "DeploymentRecord",
+           "Incident", "OpenKind", "OpenTask", "ReportQueries", "Row", "SQLiteStore", "Store", "StoreMeta",
+           "Transaction", "open_store"]

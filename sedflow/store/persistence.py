@@ -43,15 +43,17 @@ Row = tuple[Any, ...]
 
 
 class CaseStatus(StrEnum):
-    """Where a case is: running, or ended one of three ways. A ``str``, stored as its code."""
+    """Where a case is: running, ended one of three ways, or suspended (running, but held: its timers
+    do not fire and its tasks cannot be completed until it is resumed). A ``str``, stored as its code."""
 
     ACTIVE = "active"
     COMPLETED = "completed"
     WITHDRAWN = "withdrawn"
     CANCELLED = "cancelled"
+    SUSPENDED = "suspended"
 
 
-ACTIVE, COMPLETED, WITHDRAWN, CANCELLED = CaseStatus
+ACTIVE, COMPLETED, WITHDRAWN, CANCELLED, SUSPENDED = CaseStatus
 STATUSES = tuple(CaseStatus)
 
 

@@ -157,7 +157,8 @@ def case_import(settings: Settings, file: str, process_id: str | None, batch: in
 
 
 class _Ending(Protocol):
-    """How a case ends early: ``Engine.withdraw_case`` or ``Engine.cancel_case``."""
+    """How a case ends early or is held: ``Engine.withdraw_case``, ``Engine.cancel_case``,
+    ``Engine.suspend_case``, ``Engine.resume_case``."""
 
     def __call__(self, engine: Engine, case_id: str, reason: str, /, *, actor: str | None = None) -> Case: ...
 
@@ -183,6 +184,31 @@ case_withdraw = _ending_command("withdraw", Engine.withdraw_case,
 case_cancel = _ending_command("cancel", Engine.cancel_case,
                               "Administrative stop of a case (e.g. registered by mistake).",
                               "End reason code, e.g. REGISTRATION_ERROR.")
+case_suspend = _ending_command("suspend", Engine.suspend_case,
+                               "Hold a case: its timers do not fire and its tasks cannot be completed until "
+                               "'case resume'. Its tasks leave the work queue and the due list meanwhile.",
+                               "Why it is held, e.g. SICK_LEAVE.")
+case_resume = _ending_command("resume", Engine.resume_case,
+                              "Let a suspended case go on; a timer missed meanwhile fires once at the next tick.",
+                              "Why it goes on, e.g. BACK.")
+
+
+@case.command("set")
+@click.argument("case_id")
+@set_option
+@data_option
+@click.option("--reason", required=True, help="Why the recorded value is corrected (journaled).")
+@actor_option
+@click.option("--expect-revision", type=int, help="Fail with a conflict (exit 7) if the case moved past this revision.")
+@json_option
+@pass_settings
+def case_set(settings: Settings, case_id: str, sets: tuple[str, ...], data_file: str | None, reason: str,
+             actor: str | None, expect_revision: int | None, as_json: bool) -> None:
+    """Correct recorded fields of a case outside a task (--set FIELD=VALUE): each must be a form field of
+    its process; the journal keeps the old and the new value."""
+    c = settings.engine().update_case_data(case_id, form_data(sets, data_file), reason,
+                                           actor=actor or os.environ.get("USER"), expected_revision=expect_revision)
+    render.emit(c.to_dict(), as_json, lambda: render.case(c))
 
 
 @case.command("migrate")

@@ -135,10 +135,14 @@ def referral_sources(r: Reports, where: ReportFilter) -> Table:
                     count_columns=(2,), total_row=True)
 
 
+#: A case has ended (not running, nor suspended: a suspended case is still in the programme).
+_ENDED = "status NOT IN ('active', 'suspended')"
+
+
 def closure_split(r: Reports, where: ReportFilter) -> Table:
     """R3 (GV-F2, GV-F3): closed cases by gender: work or studies / another plan / still with AF."""
     t = _by_gender(r, where, [
-        ("closed", "CASE WHEN status <> 'active' THEN 1 ELSE 0 END"),
+        ("closed", f"CASE WHEN {_ENDED} THEN 1 ELSE 0 END"),
         ("result", "result"),
         ("other", "CASE WHEN outcome = 'OTHER_PLAN' THEN 1 ELSE 0 END"),
         ("af", "CASE WHEN outcome = 'CONTINUED_AF_SUPPORT' THEN 1 ELSE 0 END")])
@@ -178,10 +182,10 @@ def employment_forms(r: Reports, where: ReportFilter) -> Table:
 def closures(r: Reports, where: ReportFilter) -> Table:
     """R13 + end reasons: ended cases by end reason and outcome; forward plan yes/no."""
     sql, args = r.sql.cases(where, enrolled=False)
-    rows = r.store.query(f"SELECT end_reason, outcome, count(*) FROM ({sql}) x WHERE status <> 'active' "
+    rows = r.store.query(f"SELECT end_reason, outcome, count(*) FROM ({sql}) x WHERE {_ENDED} "
                          "GROUP BY end_reason, outcome ORDER BY 3 DESC, 1, 2", args)
     plans = {True: 0, False: 0}
-    for value, n in r.store.query(f"SELECT forward_plan, count(*) FROM ({sql}) x WHERE status <> 'active' "
+    for value, n in r.store.query(f"SELECT forward_plan, count(*) FROM ({sql}) x WHERE {_ENDED} "
                                   "AND forward_plan IS NOT NULL GROUP BY forward_plan", args):
         plans[str(value).lower() in ("true", "1")] += n  # JSON true: 1 from SQLite, 'true' from PostgreSQL
     body = tuple((reason, outcome, n) for reason, outcome, n in rows)

@@ -12,6 +12,7 @@ import os
 import uuid
 from collections import Counter
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sedflow import PROCESSES_DIR, Engine, ManualClock, load_directory, open_store
@@ -65,6 +66,23 @@ def store(store_url):
 @pytest.fixture
 def engine(store, definitions, clock):
     return Engine(store, definitions, clock=clock, profile=SE_PROFILE)
+
+
+#: The Camunda-style timers diagram (duration, date, cycles) several test modules run, and when its cases start.
+TIMERS = (Path(__file__).parent / "diagrams" / "camunda_timers.bpmn").read_bytes()
+TIMERS_START = "2026-01-01T08:00:00+00:00"
+
+
+@pytest.fixture
+def timers():
+    from sedflow.definitions import load_sources
+    return load_sources({"camunda_timers.bpmn": TIMERS})
+
+
+@pytest.fixture
+def tengine(store, timers):
+    """An engine over the timers diagram on each backend, its clock at :data:`TIMERS_START`."""
+    return Engine(store, timers, clock=ManualClock(TIMERS_START), profile=SE_PROFILE)
 
 
 REFERRAL = {"referral_source": "PSYCHIATRY", "referral_channel": "PHONE", "gender": "F", "birth_year": 1998,

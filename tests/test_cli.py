@@ -9,7 +9,6 @@ import select
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import click
 import pytest
@@ -19,7 +18,7 @@ from sedflow import PROCESSES_DIR, Engine, ManualClock, UnknownCaseError, load_d
 from sedflow.definitions import load_sources
 from sedflow.programmes.se import PROFILE as SE_PROFILE
 
-from conftest import REFERRAL, fill
+from conftest import REFERRAL, TIMERS, fill
 from journals import JOURNALS
 from paths import OUTCOMES, PATHS
 from sedflow_cli.main import COMMANDS, main
@@ -225,7 +224,6 @@ def test_case_import_checks_every_row_then_starts_in_batches(cli, tmp_path):
     assert history[0]["kind"] == "case_started" and history[0]["data"] == REFERRAL
 
 
-TIMERS = (Path(__file__).parent / "diagrams" / "camunda_timers.bpmn").read_bytes()
 
 
 def test_tick_progress_bar_moves_to_the_end(store_url, tmp_path):

@@ -4,28 +4,13 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sedflow import CaseStateError, Engine, ManualClock, TaskDataError
-from sedflow.definitions import load_sources
-from sedflow.programmes.se import PROFILE as SE_PROFILE
+from sedflow import CaseStateError, TaskDataError
 
+from conftest import TIMERS
 from sedflow_cli.main import main
-
-TIMERS = (Path(__file__).parent / "diagrams" / "camunda_timers.bpmn").read_bytes()
-START = "2026-01-01T08:00:00+00:00"
-
-
-@pytest.fixture
-def timers():
-    return load_sources({"camunda_timers.bpmn": TIMERS})
-
-
-@pytest.fixture
-def tengine(store, timers):
-    return Engine(store, timers, clock=ManualClock(START), profile=SE_PROFILE)
 
 
 def monthly_case(engine, participant="p-s1"):

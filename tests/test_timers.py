@@ -6,7 +6,6 @@ import json
 import subprocess
 import sys
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -14,20 +13,9 @@ from sedflow import DefinitionError, Engine, ManualClock, open_store
 from sedflow.definitions import load_sources
 from sedflow.programmes.se import PROFILE as SE_PROFILE
 
+from conftest import TIMERS
+from conftest import TIMERS_START as START
 from sedflow_cli.main import main
-
-TIMERS = (Path(__file__).parent / "diagrams" / "camunda_timers.bpmn").read_bytes()
-START = "2026-01-01T08:00:00+00:00"
-
-
-@pytest.fixture
-def timers():
-    return load_sources({"camunda_timers.bpmn": TIMERS})
-
-
-@pytest.fixture
-def tengine(store, timers):
-    return Engine(store, timers, clock=ManualClock(START), profile=SE_PROFILE)
 
 
 def fired_history(engine, case_id):

@@ -382,3 +382,20 @@ def test_an_interrupting_event_sub_process_inside_a_sub_process_lets_the_sub_pro
     engine.complete_task(case.case_id, "chase")
     assert ready(engine, case) == ["after"]
     assert engine.show_case(case.case_id).incident is None
+
+
+@pytest.mark.parametrize(("mapping", "says"), [
+    ('<camunda:in source="a" />', "needs a target and either a source or a sourceExpression"),
+    ('<camunda:out target="b" />', "needs a target and either a source or a sourceExpression"),
+    ('<camunda:in sourceExpression="${__import__(1)}" target="b" />', "camunda:in sourceExpression"),
+])
+def test_a_mapping_that_cannot_pass_anything_is_refused_at_load(mapping, says):
+    with pytest.raises(DefinitionError, match=says) as refused:
+        load_sources({"p.bpmn": _caller(mapping)})
+    assert refused.value.element == "call"
+
+
+def test_a_collection_that_is_no_variable_is_refused_at_load():
+    with pytest.raises(DefinitionError, match="must name a variable that holds a list") as refused:
+        load_sources({"p.bpmn": _multi('<bpmn:multiInstanceLoopCharacteristics camunda:collection="${bean.list()}" />')})
+    assert refused.value.element == "mi"

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from sedflow import CaseStateError, CaseStatus, Engine, JournalKind, NoMatchingCaseError, TaskDataError
 from sedflow.definitions import load_sources
 
+from conftest import REFERRAL
 from sedflow_cli.main import main
 
 HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/'
@@ -110,10 +111,10 @@ def test_no_case_waiting_or_several_is_refused_and_nothing_is_written(build):
     engine = build('<bpmn:startEvent id="s" /><bpmn:userTask id="first" />' + WAITS["intermediate catch"]
                    + flows("s>first", "first>wait", "wait>next"))
     early = engine.start_case("p", "p-1")
-    with pytest.raises(NoMatchingCaseError, match=f"case '{early.case_id}' waits for it now"):
+    with pytest.raises(NoMatchingCaseError, match=f"case '{early.case_id}' is not waiting for it now"):
         engine.correlate_message("decision", case_id=early.case_id)  # before its catch is reached: refused
     assert engine.show_case(early.case_id).revision == early.revision
-    with pytest.raises(NoMatchingCaseError, match="no active case of participant 'nobody'"):
+    with pytest.raises(NoMatchingCaseError, match="no active case of participant 'nobody' is waiting"):
         engine.correlate_message("decision", participant="nobody")
     twin = engine.start_case("p", "p-1")
     for c in (early, twin):
@@ -146,12 +147,11 @@ def test_the_cli_sends_a_message(store_url, tmp_path):
     assert sent.exit_code == 0, sent.output
     assert [t["element_id"] for t in json.loads(sent.output)["tasks"]] == ["next"]
     again = runner.invoke(main, [*base, "message", "send", "decision", "--case", case_id])
-    assert again.exit_code == 4 and "waits for it now" in again.output
+    assert again.exit_code == 4 and "is not waiting for it now" in again.output
     assert runner.invoke(main, [*base, "message", "send", "decision"]).exit_code == 2
 
 
 def test_withdrawal_is_one_ordinary_message(engine):
-    from conftest import REFERRAL
     case = engine.start_case("supported_employment", "p-9", REFERRAL)
     ended = engine.correlate_message("participant_withdrawal", case_id=case.case_id, data={"end_reason": "MOVED"})
     assert ended.status == CaseStatus.COMPLETED  # a message is no withdrawal by itself: the case ends its way
@@ -168,3 +168,10 @@ def test_a_message_start_event_starts_a_case_for_the_participant(build):
     assert engine.variables(case.case_id, "next") == {"days": 90}
     assert [e.kind for e in engine.case_history(case.case_id)][:2] == [JournalKind.CASE_STARTED,
                                                                        JournalKind.MESSAGE_RECEIVED]
+
+
+def test_a_message_for_no_one_in_particular_is_refused(build):
+    engine = build('<bpmn:startEvent id="s" />' + WAITS["intermediate catch"] + flows("s>wait", "wait>next"))
+    engine.start_case("p", "p-1")
+    with pytest.raises(NoMatchingCaseError, match="name the case"):
+        engine.correlate_message("decision")

@@ -42,6 +42,12 @@ class ProcessDefinition:
                      and e.parent is None and e.form is not None), None)
 
     @property
+    def message_start(self) -> str | None:
+        """The message whose arrival starts a case of the process (its start event catches it), if any."""
+        return next((e.event_name for e in self.elements.values() if e.process_id == self.process_id
+                     and e.kind == "startEvent" and e.parent is None and e.event == "message"), None)
+
+    @property
     def start_form(self) -> Form | None:
         return self.start_event.form if self.start_event else None
 

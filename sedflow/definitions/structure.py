@@ -26,8 +26,6 @@ from ..errors import DefinitionError
 
 #: What SpiffWorkflow parses as a process of its own: a flow node's scope.
 SCOPE_KINDS = frozenset({"process", "subProcess", "transaction", "adHocSubProcess"})
-#: Flow nodes SpiffWorkflow lets have more than one outgoing sequence flow.
-#: Gateways whose outgoing flows carry conditions (one of them may be the default).
 #: The triggers SpiffWorkflow can wait for on a boundary event.
 BOUNDARY_TRIGGERS = frozenset({"timer", "message", "signal", "error", "escalation", "cancel", "conditional"})
 #: How deep SpiffWorkflow may follow a (sub-)process's flow: it reads it recursively, and at about 450

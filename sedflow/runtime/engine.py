@@ -284,16 +284,19 @@ class Engine:
                 waiting.append((loaded, waits))
         if not waiting and case_id is None and participant is not None and process_id is not None:
             definition, deploy = self._registry.for_new_cases(process_id)
-            if _message_start(definition) == name:
+            if definition.message_start == name:
                 result = self._start(definition, participant, {}, actor, None, deploy=deploy, variables=variables,
                                      message=name)
                 self._commit(result)
                 return result.view()
         if not waiting:
-            who = f"case '{case_id}'" if case_id else "no active case" + (
-                f" of participant '{participant}'" if participant else "") + (
-                f" matching {dict(correlation)}" if correlation else "")
-            raise NoMatchingCaseError(f"message '{name}': {who} waits for it now; nothing was written")
+            if case_id is not None:
+                nobody = f"case '{case_id}' is not waiting for it now"
+            else:
+                of = f" of participant '{participant}'" if participant else ""
+                matching = f" matching {dict(correlation)}" if correlation else ""
+                nobody = f"no active case{of}{matching} is waiting for it now"
+            raise NoMatchingCaseError(f"message '{name}': {nobody}; nothing was written")
         if len(waiting) > 1 or len(waiting[0][1]) > 1:
             places = ", ".join(f"{loaded.record.case_id}:{w.info.id}" for loaded, waits in waiting for w in waits)
             raise NoMatchingCaseError(f"message '{name}' is awaited in more than one place ({places}): name the case "
@@ -539,7 +542,7 @@ class Engine:
                actor: str | None, case_id: str | None, *, deploy: bool,
                variables: Mapping[str, Any] | None = None, message: str | None = None) -> StepResult:
         start = definition.start_event
-        by_message = _message_start(definition)
+        by_message = definition.message_start
         if by_message is not None and message != by_message:
             raise CaseStateError(f"process '{definition.process_id}' starts when message '{by_message}' comes: "
                                  "send it (correlate_message with the participant and the process, or sedflow message "
@@ -564,12 +567,6 @@ class Engine:
                        *workflow.deliver_message(ctx, wait, start_data)]
         return plan_step(LoadedCase(record, workflow), ctx, [started, *entries], rules=self.profile.rules, new=True,
                          first_deployment=deploy)
-
-
-def _message_start(definition: ProcessDefinition) -> str | None:
-    """The message whose arrival starts a case of the process (its start event catches it), if any."""
-    return next((e.event_name for e in definition.elements.values() if e.process_id == definition.process_id
-                 and e.kind == "startEvent" and e.parent is None and e.event == "message"), None)
 
 
 def _received(case_id: str, at: datetime, definition: ProcessDefinition, info: ElementInfo, name: str,

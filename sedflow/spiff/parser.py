@@ -97,19 +97,23 @@ class _ThrowEventParser(CodeVariables, CamundaIntermediateThrowEventParser):  # 
     pass
 
 
-class _TaskParser(BoundaryParser, MultiInstanceParser, CamundaTaskParser):  # type: ignore[misc]
+class _Activity(BoundaryParser, MultiInstanceParser):
+    """Task parser mixin for the activities sedflow runs: its boundary joins and multi-instance reading."""
+
+
+class _TaskParser(_Activity, CamundaTaskParser):  # type: ignore[misc]
     pass
 
 
-class _UserTaskParser(BoundaryParser, MultiInstanceParser, UserTaskParser):  # type: ignore[misc]
+class _UserTaskParser(_Activity, UserTaskParser):  # type: ignore[misc]
     pass
 
 
-class _SubProcessParser(BoundaryParser, MultiInstanceParser, SubWorkflowParser):  # type: ignore[misc]
+class _SubProcessParser(_Activity, SubWorkflowParser):  # type: ignore[misc]
     pass
 
 
-class _CallActivityParser(BoundaryParser, MultiInstanceParser, CamundaCallActivityParser):
+class _CallActivityParser(_Activity, CamundaCallActivityParser):
     pass
 
 

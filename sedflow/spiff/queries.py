@@ -15,13 +15,12 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
-from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.task import Task, TaskState
 
 from ..bpmn.elements import HUMAN, SUB_PROCESSES
 from ..definitions import ElementInfo, ProcessDefinition
-from .timers import due_time, next_timer, timers_of
+from .timers import due_time, events_of, next_timer, timers_of
 
 LIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 
@@ -54,24 +53,13 @@ def all_tasks(workflow: Any) -> Iterator[Task]:
 
 def element_of(task: Task, definition: ProcessDefinition) -> ElementInfo | None:
     """The diagram element a task runs; embedded and event sub-processes resolve to their process."""
-    wf = task.workflow
-    known = {pid for pid, _ in definition.elements}
-    while wf.spec.name not in known and wf.parent_workflow is not None:
-        wf = wf.parent_workflow
-    return definition.element(wf.spec.name, task.task_spec.bpmn_id)
+    process = _drawn_by(task.workflow, definition)
+    return definition.element(process, task.task_spec.bpmn_id) if process else None
 
 
 def is_timer(task: Task) -> bool:
     """A timer event, or an event-based gateway with a timer among its events."""
     return next(timers_of(task), None) is not None
-
-
-def _events(task: Task) -> list[Any]:
-    """The event definitions a task waits on: its own, or each of an event-based gateway's."""
-    definition = getattr(task.task_spec, "event_definition", None)
-    if isinstance(definition, MultipleEventDefinition):
-        return list(definition.event_definitions)
-    return [] if definition is None else [definition]
 
 
 @dataclass(frozen=True)
@@ -90,7 +78,7 @@ def message_waits(workflow: Any, definition: ProcessDefinition, name: str) -> li
     for task in all_tasks(workflow):
         if task.state != TaskState.WAITING:
             continue
-        for d in _events(task):
+        for d in events_of(task):
             info = element_of(task, definition)
             if isinstance(d, MessageEventDefinition) and d.name == name and info is not None:
                 found.append(MessageWait(info, d))
@@ -200,7 +188,7 @@ def stuck_at(workflow: Any, definition: ProcessDefinition) -> list[Stuck] | None
             continue
         if task.state == TaskState.READY and info.kind in HUMAN:
             return None
-        events = _events(task) if task.state == TaskState.WAITING else []
+        events = events_of(task) if task.state == TaskState.WAITING else []
         if events and is_timer(task) and due_time(task) is not None:
             return None
         if info.kind not in _BESIDE and any(isinstance(d, MessageEventDefinition) for d in events):

@@ -54,14 +54,15 @@ class _Keyed:
     #: The catch event that draws the timer (set by the parser).
     element_id: str | None = None
 
-    def key(self, my_task: Any) -> str:
-        return "event_value" if my_task.task_spec.event_definition is self else f"event_value:{self.element_id}"
+    def key(self, my_task: Any, name: str = "event_value") -> str:
+        """``name`` (the due time, or ``event_fired``) for this timer on the task: SpiffWorkflow's own key on a
+        timer event, one suffixed with the catch event's id on an event-based gateway."""
+        return name if my_task.task_spec.event_definition is self else f"{name}:{self.element_id}"
 
 
 def _fire_once(timer: _Keyed, my_task: Any, expression: str, due_from: Callable[[Any, Any], datetime]) -> bool:
     """A one-shot timer: its due time is fixed when it starts waiting, and it fires once that has come."""
-    data, key = my_task.internal_data, timer.key(my_task)
-    fired = key.replace("event_value", "event_fired")
+    data, key, fired = my_task.internal_data, timer.key(my_task), timer.key(my_task, "event_fired")
     if data.get(key) is None:
         value = my_task.workflow.script_engine.evaluate(my_task, expression)
         data[key] = due_from(value, my_task).isoformat()
@@ -170,11 +171,23 @@ CLOCKED: dict[type, type] = {TimeDateEventDefinition: ClockTimeDate, DurationTim
                              CycleTimerEventDefinition: ClockCycle}
 
 
+def events_of(my_task: Any) -> list[Any]:
+    """The event definitions a task waits on: its own, or each of an event-based gateway's."""
+    definition = getattr(my_task.task_spec, "event_definition", None)
+    if isinstance(definition, MultipleEventDefinition):
+        return list(definition.event_definitions)
+    return [] if definition is None else [definition]
+
+
 def timers_of(my_task: Any) -> Iterator[_Keyed]:
     """The timers a task waits on: its own, or an event-based gateway's."""
-    definition = getattr(my_task.task_spec, "event_definition", None)
-    members = definition.event_definitions if isinstance(definition, MultipleEventDefinition) else [definition]
-    return (d for d in members if isinstance(d, _Keyed))
+    return (d for d in events_of(my_task) if isinstance(d, _Keyed))
+
+
+def fired_at_gateway(gateway_task: Any, element_id: str | None) -> bool:
+    """Whether the timer of catch event ``element_id`` is what fired the event-based gateway task."""
+    return any(t.element_id == element_id and gateway_task.internal_data.get(t.key(gateway_task, "event_fired"))
+               for t in timers_of(gateway_task))
 
 
 def next_timer(my_task: Any) -> tuple[str | None, datetime] | None:
@@ -200,4 +213,4 @@ def due_time(my_task: Any) -> datetime | None:
 
 
 __all__ = ["CLOCKED", "ClockCycle", "ClockDuration", "ClockFirstOccurrence", "ClockTimeDate", "cron_problem",
-           "due_time", "next_timer", "parse_when", "timers_of"]
+           "due_time", "events_of", "fired_at_gateway", "next_timer", "parse_when", "timers_of"]

@@ -19,7 +19,7 @@ from ..bpmn.elements import HUMAN, PASS_THROUGH, SUB_PROCESSES
 from ..definitions import ElementInfo, ProcessDefinition
 from ..journal import JournalEntry, JournalKind
 from .queries import LIVE, Snapshot, cycle_next, element_of, is_timer, snapshot
-from .timers import due_time
+from .timers import due_time, fired_at_gateway
 
 _CYCLE_FIRED = -1  # pseudo state: a cycle timer fired without leaving WAITING
 
@@ -116,10 +116,8 @@ def _entries(task: Task, info: ElementInfo, old: int | None, new: int, ctx: Step
 
 
 def _fired_by_gateway(task: Task) -> bool:
-    """A catch event after an event-based gateway whose timer fired (the gateway waits for its timers, keyed by
-    the catch event, :mod:`.timers`)."""
-    parent = task.parent
-    return parent is not None and parent.internal_data.get(f"event_fired:{task.task_spec.bpmn_id}") is True
+    """A catch event after an event-based gateway whose timer fired (the gateway waits for its timers)."""
+    return task.parent is not None and fired_at_gateway(task.parent, task.task_spec.bpmn_id)
 
 
 def _targets(task: Task, depth: int = 0) -> list[str]:

@@ -397,5 +397,6 @@ def test_a_mapping_that_cannot_pass_anything_is_refused_at_load(mapping, says):
 
 def test_a_collection_that_is_no_variable_is_refused_at_load():
     with pytest.raises(DefinitionError, match="must name a variable that holds a list") as refused:
-        load_sources({"p.bpmn": _multi('<bpmn:multiInstanceLoopCharacteristics camunda:collection="${bean.list()}" />')})
+        load_sources({"p.bpmn": _multi(
+            '<bpmn:multiInstanceLoopCharacteristics camunda:collection="${bean.list()}" />')})
     assert refused.value.element == "mi"

@@ -42,12 +42,18 @@ class JournalKind(StrEnum):
     CASE_RESUMED = "case_resumed"
     #: Recorded fields were corrected outside a task (``data``: ``reason``, and ``old``/``new`` per field).
     CASE_DATA_CORRECTED = "case_data_corrected"
+    #: A signal reached the case (``Engine.broadcast_signal`` or a throw in another case): ``element_id``
+    #: caught it, ``data`` holds the signal's name, where it came from and the variables it brought.
+    SIGNAL_RECEIVED = "signal_received"
+    #: An external-task worker reported a failure (``data``: worker, error, retries left, when it is fetchable
+    #: again); with no retries left an ``incident_opened`` row follows in the same step.
+    EXTERNAL_TASK_FAILED = "external_task_failed"
 
 
 # The kinds as module constants, for code that names one kind often.
 (CASE_STARTED, CASE_ENDED, TASK_READY, TASK_COMPLETED, TASK_CANCELLED, GATEWAY_TAKEN, EVENT_REACHED, ACTIVITY_STARTED,
  ACTIVITY_COMPLETED, TIMER_WAITING, TIMER_FIRED, CASE_MIGRATED, INCIDENT_OPENED, INCIDENT_RESOLVED,
- MESSAGE_RECEIVED, CASE_SUSPENDED, CASE_RESUMED, CASE_DATA_CORRECTED) = JournalKind
+ MESSAGE_RECEIVED, CASE_SUSPENDED, CASE_RESUMED, CASE_DATA_CORRECTED, SIGNAL_RECEIVED, EXTERNAL_TASK_FAILED) = JournalKind
 KINDS = tuple(JournalKind)
 
 

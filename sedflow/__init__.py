@@ -34,8 +34,8 @@ from .errors import (
 )
 from .journal import JournalEntry, JournalKind
 from .profile import GENERIC, DomainRules, Profile, PropertyRule
-from .runtime import Case, Consumer, Deployment, Engine, MigrationPlan, TaskView, TickResult
-from .store import SCHEMA_VERSION, CaseStatus, Incident, OpenKind, SQLiteStore, Store, open_store
+from .runtime import Case, Consumer, Deployment, Engine, IncidentView, MigrationPlan, RetryPolicy, TaskView, TickResult
+from .store import SCHEMA_VERSION, CaseStatus, Incident, IncidentKind, OpenKind, SQLiteStore, Store, open_store
 
 
 def _processes_dir() -> Path:
@@ -51,9 +51,9 @@ __all__ = [
     "GENERIC", "PROCESSES_DIR", "SCHEMA_VERSION", "Case", "CaseStateError", "CaseStatus", "Clock", "Consumer",
     "DefinitionChanges", "DefinitionError", "Definitions", "Deployment", "DomainRules", "ElementChange",
     "ElementInfo", "ElementRef", "Engine", "EngineError", "ExpressionError", "Form", "FormField", "Incident",
-    "JournalEntry",
+    "IncidentKind", "IncidentView", "JournalEntry",
     "JournalKind", "ManualClock", "MigrationPlan", "MigrationRefusedError", "NotFoundError", "OpenKind",
-    "ProcessDefinition", "Profile", "PropertyRule", "RecordConflictError", "ReportError", "SQLiteStore",
+    "ProcessDefinition", "Profile", "PropertyRule", "RecordConflictError", "ReportError", "RetryPolicy", "SQLiteStore",
     "SedflowError", "Store", "StoreError", "SystemClock", "TaskDataError", "TaskView", "TickResult",
     "NoMatchingCaseError", "UnknownCaseError", "UnknownProcessError", "UnknownTaskError", "UnknownVersionError",
     "add_duration",

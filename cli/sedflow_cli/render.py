@@ -18,6 +18,7 @@ if TYPE_CHECKING:
         DefinitionChanges,
         Deployment,
         ElementInfo,
+        IncidentView,
         JournalEntry,
         MigrationPlan,
         ProcessDefinition,
@@ -39,18 +40,32 @@ def short(version: str | None) -> str:
     return version[:12] if version else "-"
 
 
-def case(c: Case, *, with_data: bool = False) -> None:
+def case(c: Case, *, with_data: bool = False, note: str | None = None) -> None:
+    if note:
+        click.echo(note)
     click.echo(f"case {c.case_id}  participant {c.participant}  {c.process_id}@{c.definition_version}")
     click.echo(f"  status {c.status}  revision {c.revision}  stages {', '.join(c.stages) or '-'}")
     if c.outcome and c.ended_at:
         click.echo(f"  outcome {c.outcome}  end reason {c.end_reason}  ended {c.ended_at:%Y-%m-%d}")
     if c.incident:
-        click.echo(f"  INCIDENT since {c.incident.since:%Y-%m-%d %H:%M}: stuck at {c.incident.element_id or '-'}"
-                   f" ({c.incident.process_id}): {c.incident.reason}")
+        where = "stuck" if c.incident.kind == "stalled" else "failing"
+        click.echo(f"  INCIDENT since {c.incident.since:%Y-%m-%d %H:%M} ({c.incident.kind}): {where} at "
+                   f"{c.incident.element_id or '-'} ({c.incident.process_id}): {c.incident.reason}"
+                   f"  [sedflow incident retry {c.case_id}]")
     for t in c.tasks:
         click.echo(f"  ready: {t.element_id} ({t.name}) [{t.lane or '-'}] task id {t.task_id}")
     if with_data:
         mapping(c.data, indent="  ")
+
+
+def incidents(found: Sequence[IncidentView]) -> None:
+    if not found:
+        click.echo("no open incidents")
+    for i in found:
+        click.echo(f"{i.case_id}  {i.kind:<7}  {i.process_id}:{i.element_id or '-'}"
+                   + (f" ({i.element_name})" if i.element_name else "")
+                   + f"  since {i.since:%Y-%m-%d %H:%M}  attempts {i.retries}  participant {i.participant}")
+        click.echo(f"  {i.reason}")
 
 
 def mapping(values: Mapping[str, Any], *, indent: str = "") -> None:

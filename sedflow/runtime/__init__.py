@@ -3,7 +3,8 @@
 from .engine import Engine
 from .feed import Consumer
 from .migration import Deployment, MigrationPlan
-from .scheduler import TickResult
-from .views import Case, TaskView
+from .scheduler import RetryPolicy, TickResult
+from .views import Case, IncidentView, TaskView
 
-__all__ = ["Case", "Consumer", "Deployment", "Engine", "MigrationPlan", "TaskView", "TickResult"]
+__all__ = ["Case", "Consumer", "Deployment", "Engine", "IncidentView", "MigrationPlan", "RetryPolicy", "TaskView",
+           "TickResult"]

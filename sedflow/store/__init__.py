@@ -27,6 +27,7 @@ from .persistence import (
     CaseStore,
     DeploymentRecord,
     Incident,
+    IncidentKind,
     OpenKind,
     OpenTask,
     ReportQueries,
@@ -55,5 +56,5 @@ def open_store(url: str | Path | None = None, *, create: bool = False, migrate: 
 
 __all__ = ["ACTIVE", "CANCELLED", "COMPLETED", "DEFAULT_STORE", "INCIDENT", "SCHEMA_VERSION", "STATUSES", "SUSPENDED",
            "TASK", "TIMER", "WITHDRAWN", "CaseFilter", "CaseRecord", "CaseStatus", "CaseStore", "DeploymentRecord",
-           "Incident", "OpenKind", "OpenTask", "ReportQueries", "Row", "SQLiteStore", "Store", "StoreMeta",
-           "Transaction", "open_store"]
+           "Incident", "IncidentKind", "OpenKind", "OpenTask", "ReportQueries", "Row", "SQLiteStore", "Store",
+           "StoreMeta", "Transaction", "open_store"]

@@ -60,7 +60,7 @@ def measure(store: Store, page: int, rounds: int) -> dict[str, float]:
         for name, read, ack in (
                 ("read_journal", lambda c: store.read_journal(after_seq=c, limit=page), None),
                 ("events", lambda c: engine.events(after=c, limit=page), None),
-                ("consumer", lambda c: consumer.poll(limit=page), consumer.ack)):
+                ("consumer", lambda c, consumer=consumer: consumer.poll(limit=page), consumer.ack)):
             rows, seconds = walk(read, ack)
             rates[name].append(rows / seconds)
     return {name: statistics.median(values) for name, values in rates.items()}

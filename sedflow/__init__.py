@@ -8,6 +8,7 @@ The public API is what this module exports; everything else is an implementation
     case = engine.start_case("supported_employment", "p-0001", {...})
 """
 
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from .bpmn import ElementRef
@@ -46,6 +47,11 @@ def _processes_dir() -> Path:
 
 #: The diagrams shipped with sedflow.
 PROCESSES_DIR = _processes_dir()
+
+try:
+    __version__ = version("sedflow")
+except PackageNotFoundError:  # a source tree that was never installed
+    __version__ = "0+unknown"
 
 __all__ = [
     "GENERIC", "PROCESSES_DIR", "SCHEMA_VERSION", "Case", "CaseStateError", "CaseStatus", "Clock", "Consumer",

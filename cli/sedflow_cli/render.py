@@ -121,18 +121,21 @@ def migration_plans(plans: Sequence[MigrationPlan]) -> None:
             click.echo(f"    {line}")
 
 
-def tick(result: TickResult) -> None:
+def tick(result: TickResult, *, quiet: bool = False) -> None:
+    """The run's summary line (``quiet``: only when something fired, failed or was left to another worker,
+    so that cron mails nothing for a run that did nothing), its errors and incidents."""
     line = f"{result.now:%Y-%m-%d %H:%M} {result.timers_fired} timer(s) fired in {len(result.fired)} case(s)"
     if result.conflicts:
         line += f"; {len(result.conflicts)} case(s) changed by another worker, left to it"
-    click.echo(line)
+    if not quiet or result.timers_fired or result.conflicts or result.failed:
+        click.echo(line)
     for error in result.failed.values():  # each error names its case
         click.echo(f"error: {error}", err=True)
     for case_id in result.stalled:
-        click.echo(f"incident: case {case_id} is stuck after its timers fired (sedflow case show {case_id})", err=True)
+        click.echo(f"incident: case {case_id} is in incident after this run (sedflow case show {case_id})", err=True)
     if result.incidents:
-        click.echo(f"warning: {result.incidents} case(s) in incident: nothing can advance them "
-                   "(sedflow case list --incidents)", err=True)
+        click.echo(f"warning: {result.incidents} case(s) in incident: they cannot advance on their own "
+                   "(sedflow incidents)", err=True)
 
 
 def changes(diff: DefinitionChanges, indent: str = "  ") -> None:

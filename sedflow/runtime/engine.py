@@ -230,13 +230,39 @@ class Engine:
         """Complete a ready task (by task id, or by element id when unambiguous) with its form data and any
         process variables no form declares."""
         loaded = self._load(case_id, expected_revision)
-        target = _resolve(loaded.workflow.ready_tasks(), case_id, task)
+        target = self._ready_task(loaded, task)
         submitted = {**self._validate(target.info.form, data or {}, element=target.info.id),
                      **_variables(target.info.form, variables, element=target.info.id)}
         ctx = StepContext(case_id=case_id, at=self.clock.now(), definition=loaded.workflow.definition, actor=actor,
                           completed_task=target.task_id, submitted=submitted)
         entries = loaded.workflow.complete(ctx, target.task_id, submitted)
         return self._finish(loaded, ctx, entries, recorded=submitted)
+
+    def _ready_task(self, loaded: LoadedCase, ref: str) -> ReadyTask:
+        """The ready task ``ref`` names; if none, why: it was completed already (by whom, when: a conflict,
+        the usual reason being two people completing it at once), or the process has no such task (a typo),
+        or it is simply not ready now."""
+        ready = loaded.workflow.ready_tasks()
+        case_id = loaded.record.case_id
+        try:
+            return _resolve(ready, case_id, ref)
+        except UnknownTaskError as exc:
+            if any(ref in (t.task_id, t.info.id) for t in ready):
+                raise  # ready more than once
+            names = ", ".join(sorted(t.info.id for t in ready)) or "none"
+            done = next((e for e in reversed(self.store.read_journal(case_id))
+                         if e.kind == JournalKind.TASK_COMPLETED and ref in (e.task_id, e.element_id)), None)
+            if done is not None:
+                raise RecordConflictError(
+                    f"task '{ref}' of case '{case_id}' was already completed by {done.actor or 'someone'} at "
+                    f"{done.at.isoformat(timespec='seconds')}, so it is not ready now (ready: {names}); nothing "
+                    "was written: reload the case") from exc
+            definition = loaded.workflow.definition
+            if not any(i.id == ref for i in definition.elements.values()):
+                tasks = sorted({i.id for i in definition.elements.values() if i.kind in ("userTask", "manualTask")})
+                raise UnknownTaskError(f"process '{definition.process_id}' has no task '{ref}' (its tasks: "
+                                       f"{', '.join(tasks) or 'none'}; ready in case '{case_id}': {names})") from exc
+            raise
 
     def withdraw_case(self, case_id: str, reason: str, *, actor: str | None = None,
                       expected_revision: int | None = None) -> Case:
@@ -564,6 +590,9 @@ class Engine:
               allow: tuple[CaseStatus, ...] = (CaseStatus.ACTIVE,)) -> LoadedCase:
         """The committed case, its workflow restored: the first stage of every step."""
         record = self.store.get_case(case_id)
+        if expected_revision is not None and expected_revision > record.revision:
+            raise TaskDataError(f"case '{case_id}' is at revision {record.revision}: revision {expected_revision} "
+                                "has not happened yet (pass the revision you read)", field="expected_revision")
         if expected_revision is not None and record.revision != expected_revision:
             raise RecordConflictError(f"case '{case_id}' is at revision {record.revision}, not {expected_revision}: "
                                       "someone changed it since you read it; nothing was written")

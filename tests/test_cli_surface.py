@@ -112,3 +112,29 @@ def test_python_m_sedflow_runs_the_cli_and_the_package_has_a_version_and_a_licen
     assert run.stdout.strip() == f"sedflow, version {sedflow.__version__}" and sedflow.__version__[0].isdigit()
     assert "MIT License" in (ROOT / "LICENSE").read_text(encoding="utf-8")
     assert (ROOT / "sedflow" / "py.typed").exists()
+
+
+def test_times_are_shown_in_local_time_with_their_offset_and_kept_in_utc_in_json(tmp_path):
+    runner = CliRunner()
+    store = str(tmp_path / "t.db")
+    runner.invoke(main, ["--store", store, "init"])
+    case = json.loads(runner.invoke(main, ["--store", store, "case", "start", "supported_employment",
+                                           "--participant", "p-1", *sets(REFERRAL), "--json"]).output)
+    history = json.loads(runner.invoke(main, ["--store", store, "case", "history", case["case_id"], "--json"],
+                                       env={"SEDFLOW_TZ": None, "TZ": None}).output)
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+    at = datetime.fromisoformat(history[0]["at"])
+    assert at.utcoffset().total_seconds() == 0  # JSON: UTC
+    stockholm = at.astimezone(ZoneInfo("Europe/Stockholm"))
+    shown = runner.invoke(main, ["--store", store, "case", "history", case["case_id"]],
+                          env={"SEDFLOW_TZ": None, "TZ": None}).output
+    offset = stockholm.strftime("%z")
+    assert f"{stockholm:%Y-%m-%d %H:%M} {offset[:3]}:{offset[3:]}" in shown
+    utc = runner.invoke(main, ["--store", store, "case", "history", case["case_id"]], env={"SEDFLOW_TZ": "UTC"}).output
+    assert f"{at:%Y-%m-%d %H:%M} +00:00" in utc
+    tokyo = runner.invoke(main, ["--store", store, "case", "history", case["case_id"]],
+                          env={"SEDFLOW_TZ": None, "TZ": "Asia/Tokyo"}).output
+    assert "+09:00" in tokyo
+    bad = runner.invoke(main, ["--store", store, "case", "history", case["case_id"]], env={"SEDFLOW_TZ": "Mars/Base"})
+    assert bad.exit_code == 2 and "SEDFLOW_TZ" in bad.output

@@ -21,7 +21,8 @@ from sedflow_cli.main import main
 
 SE, ST = "supported_employment", "supported_training"
 TO_AGREEMENT = [("first_contact", {}), ("information_dialogue", {"needs_more_information": False}),
-                ("participant_decision", {"chooses_se": True}), ("agreement", {})]
+                ("participant_decision", {"chooses_se": True}),
+                ("agreement", {"agreement_date": "2026-02-23"})]  # the day walk() completes it
 INTO_ST = TO_AGREEMENT + [("network_mapping", {}),
                           ("vocational_profile", {"profile_sufficient": False, "complement": "SUPPORTED_TRAINING"}),
                           ("st_agreement", {"st_period_start": "2026-03-01", "st_assessment_end_date": "2026-05-29"})]
@@ -258,6 +259,8 @@ def test_an_upgraded_store_counts_the_versions_cases_ran_on_as_deployed(store_ur
     with open_store(store_url) as store:
         version_row = store.query("SELECT version, process_id FROM definitions")
         with store._write() as cur:
+            for column in ("incident_kind", "failures", "retry_at"):  # v8's incident kinds and backoff
+                cur.execute(f"ALTER TABLE cases DROP COLUMN {column}")
             cur.execute("DROP TABLE feed_consumers")  # v7's feed: consumers, and on PostgreSQL the writer's xid
             if store.PARAM == "%s":
                 cur.execute("ALTER TABLE journal DROP COLUMN writer_xid")

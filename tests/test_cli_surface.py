@@ -204,3 +204,20 @@ def test_ctrl_c_while_asked_exits_130_and_declining_writes_nothing(tmp_path):
     assert code == 1 and "Record this?" in text
     listed = subprocess.run(base + ["case", "list", "--json"], check=True, capture_output=True, text=True)
     assert json.loads(listed.stdout) == []
+
+
+def test_processes_show_gives_the_field_ids_set_takes():
+    out = CliRunner().invoke(main, ["processes", "show", "supported_employment"]).output
+    assert "- referral_source: " in out and "- first_contact_date: " in out
+
+
+def test_read_commands_answer_in_json(tmp_path):
+    runner = CliRunner()
+    store = str(tmp_path / "j.db")
+    runner.invoke(main, ["--store", store, "init"])
+    validated = json.loads(runner.invoke(main, ["processes", "validate", "--json"]).output)
+    assert {row["process_id"] for row in validated["ok"]} >= {"supported_employment", "supported_training"}
+    ticked = json.loads(runner.invoke(main, ["--store", store, "tick", "--json", "--now", "2026-02-02T09:00:00Z"]).output)
+    assert ticked == {"now": "2026-02-02T09:00:00+00:00", "timers_fired": 0, "fired": {}, "conflicts": [],
+                      "failed": {}, "stalled": [], "incidents": 0}
+    assert json.loads(runner.invoke(main, ["--store", store, "due", "--json"]).output) == []

@@ -180,6 +180,11 @@ def process_list(rows: Sequence[Mapping[str, Any]]) -> None:
                    f"({r['user_tasks']} user tasks; {', '.join(r['files'])})")
 
 
+def validated(definitions: Iterable[ProcessDefinition]) -> None:
+    for d in definitions:
+        click.echo(f"ok  {d.process_id} {d.version}")
+
+
 def process(d: ProcessDefinition, elements: Sequence[ElementInfo]) -> None:
     click.echo(f"{d.process_id}  {d.name}  version {d.version}")
     for e in elements:
@@ -187,4 +192,4 @@ def process(d: ProcessDefinition, elements: Sequence[ElementInfo]) -> None:
         extra += f" stage={e.stage}" if e.stage else ""
         click.echo(f"  {e.kind:<22} {e.process_id}:{e.id:<28} {e.name}{extra}")
         for f in e.form.fields if e.form else ():
-            click.echo(f"      - {f.describe()}")
+            click.echo(f"      - {f.id}: {f.describe()}")

@@ -18,7 +18,7 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from ..errors import CaseStateError, RecordConflictError, SedflowError
 from ..store import CaseStore
@@ -71,6 +71,11 @@ class TickResult:
     @property
     def timers_fired(self) -> int:
         return sum(len(v) for v in self.fired.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"now": self.now.isoformat(timespec="seconds"), "timers_fired": self.timers_fired,
+                "fired": self.fired, "conflicts": self.conflicts, "failed": self.failed, "stalled": self.stalled,
+                "incidents": self.incidents}
 
 
 def run_tick(store: CaseStore, fire: Callable[[str, datetime], Fired], now: datetime, *, worker_id: int,

@@ -59,15 +59,15 @@ def case_start(settings: Settings, process_id: str, participant: str, sets: tupl
 
 
 @case.command("list")
-@click.option("--status", type=click.Choice([s.value for s in CaseStatus]))
-@click.option("--stage")
+@click.option("--status", type=click.Choice([s.value for s in CaseStatus]), help="Only cases with this status.")
+@click.option("--stage", help="Only cases in this stage now (e.g. job_search).")
 @click.option("--task", help="Cases with this task (element id) ready.")
 @click.option("--lane", help="Cases with a task ready in this lane.")
-@click.option("--process", "process_id")
-@click.option("--participant")
+@click.option("--process", "process_id", help="Only cases of this process.")
+@click.option("--participant", help="Only this participant's cases.")
 @click.option("--incidents", "incident", is_flag=True,
               help="Only cases in incident: active, and nothing can advance them (each needs mending).")
-@click.option("--limit", type=int)
+@click.option("--limit", type=int, help="At most this many cases, the oldest first.")
 @json_option
 @pass_settings
 def case_list(settings: Settings, /, as_json: bool, **filters: Any) -> None:

@@ -16,7 +16,7 @@ from ..context import Settings, pass_settings
 
 @click.command()
 @click.option("--participants", default=50, show_default=True, help="How many synthetic participants.")
-@click.option("--seed", default=1, show_default=True)
+@click.option("--seed", default=1, show_default=True, help="Seed of the random draws: the same seed, the same run.")
 @click.option("--process", "process_id", default="supported_employment", show_default=True,
               help="The programme to run (see 'sedflow processes list').")
 @click.option("--scenario", type=click.Choice(list(PROFILE.simulation.scenarios) if PROFILE.simulation else []),

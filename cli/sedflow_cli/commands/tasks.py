@@ -12,10 +12,10 @@ from ..params import json_option
 
 
 @click.command()
-@click.option("--lane")
-@click.option("--task")
-@click.option("--stage")
-@click.option("--process", "process_id")
+@click.option("--lane", help="Only tasks in this lane (e.g. coach).")
+@click.option("--task", help="Only this task (element id).")
+@click.option("--stage", help="Only tasks of this stage.")
+@click.option("--process", "process_id", help="Only tasks of this process.")
 @json_option
 @pass_settings
 def tasks(settings: Settings, /, as_json: bool, **filters: Any) -> None:

@@ -18,8 +18,10 @@ from ..params import json_option, now_option, parse_duration
 @click.option("--limit", type=int, help="At most this many cases in this run.")
 @click.option("--quiet", is_flag=True, help="No line per case; the summary only when something fired or failed.")
 @click.option("--progress", is_flag=True, help="A progress bar on stderr instead of a line per case.")
+@json_option
 @pass_settings
-def tick(settings: Settings, clock: ManualClock | None, limit: int | None, quiet: bool, progress: bool) -> None:
+def tick(settings: Settings, clock: ManualClock | None, limit: int | None, quiet: bool, progress: bool,
+         as_json: bool) -> None:
     """Fire every timer that is due, across all cases (run it from cron or a scheduler).
 
     Each case is its own step: a case that fails is reported (exit 9) and the others go on.
@@ -31,10 +33,10 @@ def tick(settings: Settings, clock: ManualClock | None, limit: int | None, quiet
             result = engine.tick(limit=limit, on_case=lambda case_id, fired: bar.update(1))
     else:
         def report(case_id: str, fired: int) -> None:
-            if fired and not quiet:
+            if fired and not quiet and not as_json:
                 click.echo(f"{case_id}: {fired} timer(s) fired")
         result = engine.tick(limit=limit, on_case=report)
-    render.tick(result, quiet=quiet)
+    render.emit(result.to_dict(), as_json, lambda: render.tick(result, quiet=quiet))
     if result.failed:
         raise EngineError(f"{len(result.failed)} case(s) failed (the errors above); the other cases were ticked")
 

@@ -221,3 +221,31 @@ def test_read_commands_answer_in_json(tmp_path):
     assert ticked == {"now": "2026-02-02T09:00:00+00:00", "timers_fired": 0, "fired": {}, "conflicts": [],
                       "failed": {}, "stalled": [], "incidents": 0}
     assert json.loads(runner.invoke(main, ["--store", store, "due", "--json"]).output) == []
+
+
+def test_a_unique_prefix_names_a_case_and_the_shell_completes_case_and_task_ids(store_url, tmp_path):
+    import os
+    runner = CliRunner()
+
+    def cli(*args):
+        return runner.invoke(main, ["--store", store_url, *args])
+    cli("init")
+    for case_id in ("abcd1111", "abcd2222", "ffff0000"):
+        cli("case", "start", "supported_employment", "--participant", f"p-{case_id}", *sets(REFERRAL))
+    ids = [c["case_id"] for c in json.loads(cli("case", "list", "--json").output)]
+    target = ids[0]
+    shown = cli("case", "show", target[:6], "--json")
+    assert shown.exit_code == 0 and json.loads(shown.output)["case_id"] == target
+    short = cli("case", "show", target[:2])
+    assert short.exit_code == 4 and ("at least 4 characters" in short.output or "several" in short.output)
+    assert cli("case", "show", "zzzz").exit_code == 4
+    # Completion as bash asks for it: case ids from the store, then the ready tasks of that case.
+    env = {**os.environ, "_SEDFLOW_COMPLETE": "bash_complete", "SEDFLOW_STORE": store_url}
+
+    def complete(words):
+        run = subprocess.run([sys.executable, "-m", "sedflow"], capture_output=True, text=True,
+                             env={**env, "COMP_WORDS": " ".join(["sedflow", *words]),
+                                  "COMP_CWORD": str(len(words))})
+        return [line.split(",", 1)[1] for line in run.stdout.splitlines() if "," in line]
+    assert complete(["case", "show", target[:3]]) == sorted(i for i in ids if i.startswith(target[:3]))
+    assert complete(["case", "complete", target, ""]) == ["first_contact"]

@@ -30,6 +30,7 @@ from ..errors import (
     SedflowError,
     StoreError,
     TaskDataError,
+    UnknownCaseError,
     UnknownProcessError,
     UnknownTaskError,
 )
@@ -69,6 +70,19 @@ class Engine:
         self._registry = DefinitionRegistry(store, definitions, self.clock)
 
     # ----------------------------------------------------------------------------------------- reads
+
+    def resolve_case(self, ref: str) -> str:
+        """The id of the case ``ref`` names: its id, or a unique prefix of at least 4 characters (as
+        versions are named); UnknownCaseError when none or several match, naming them."""
+        ids = self.store.case_ids(ref, 6) if ref else []
+        if ref in ids:
+            return ref
+        if len(ids) == 1 and len(ref) >= 4:
+            return ids[0]
+        if len(ids) > 1:
+            more = ", ..." if len(ids) > 5 else ""
+            raise UnknownCaseError(f"'{ref}' matches several cases ({', '.join(ids[:5])}{more}): give more of the id")
+        raise UnknownCaseError(f"unknown case '{ref}'" + (" (a prefix needs at least 4 characters)" if ids else ""))
 
     def show_case(self, case_id: str) -> Case:
         record = self.store.get_case(case_id, with_state=False)

@@ -215,6 +215,9 @@ class CaseStore(Protocol):
     def list_cases(self, filters: CaseFilter | None = None) -> list[CaseRecord]:
         """Cases (without state) matching the filters, oldest first."""
 
+    def case_ids(self, prefix: str, limit: int) -> list[str]:
+        """Up to ``limit`` case ids that start with ``prefix``, in id order."""
+
     def list_open_tasks(self, *, case_id: str | None = None, lane: str | None = None, element_id: str | None = None,
                         stage: str | None = None, process_id: str | None = None,
                         kind: OpenKind | None = OpenKind.TASK, due_before: datetime | None = None) -> list[OpenTask]:

@@ -301,6 +301,14 @@ class SQLStore(Store):
         with self._guard():
             return [self._case(row) for row in self._query(self._sql(sql), args)]
 
+    def case_ids(self, prefix: str, limit: int) -> list[str]:
+        # Not LIKE (its wildcards, SQLite's case folding) nor a range (PostgreSQL's collations): the prefix
+        # compared as it is. It reads every id, which a person naming a case can afford.
+        with self._guard():
+            rows = self._query(self._sql("SELECT case_id FROM cases WHERE substr(case_id, 1, ?) = ? "
+                                         f"ORDER BY case_id LIMIT {int(limit)}"), (len(prefix), prefix))
+        return [str(r[0]) for r in rows]
+
     def list_open_tasks(self, *, case_id: str | None = None, lane: str | None = None, element_id: str | None = None,
                         stage: str | None = None, process_id: str | None = None,
                         kind: OpenKind | None = OpenKind.TASK, due_before: datetime | None = None) -> list[OpenTask]:

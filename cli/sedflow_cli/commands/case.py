@@ -16,6 +16,7 @@ from sedflow import Case, CaseStateError, CaseStatus, Engine
 
 from .. import render
 from ..context import Settings, pass_settings
+from ..ids import CASE_ID, TASK
 from ..params import actor_option, data_option, form_data, json_option, read_rows, set_option, var_option, variables
 from ..prompts import ask_form
 
@@ -30,7 +31,7 @@ def case() -> None:
 
 def _reads_a_case(command: Callable[Concatenate[Settings, P], R]) -> Callable[P, R]:
     """What a command that reads one case takes: CASE_ID, ``--json``, and the settings."""
-    return click.argument("case_id")(json_option(pass_settings(command)))
+    return click.argument("case_id", type=CASE_ID)(json_option(pass_settings(command)))
 
 
 @case.command("start")
@@ -93,8 +94,8 @@ def case_tasks(settings: Settings, case_id: str, as_json: bool) -> None:
 
 
 @case.command("complete")
-@click.argument("case_id")
-@click.argument("task")
+@click.argument("case_id", type=CASE_ID)
+@click.argument("task", type=TASK)
 @set_option
 @data_option
 @var_option
@@ -154,7 +155,7 @@ def _ending_command(name: str, end: _Ending, help_text: str, reason_help: str) -
     """One command that ends a case with a reason, registered once per way of ending."""
 
     @case.command(name, help=help_text)
-    @click.argument("case_id")
+    @click.argument("case_id", type=CASE_ID)
     @click.option("--reason", required=True, help=reason_help)
     @actor_option
     @json_option
@@ -181,7 +182,7 @@ case_resume = _ending_command("resume", Engine.resume_case,
 
 
 @case.command("set")
-@click.argument("case_id")
+@click.argument("case_id", type=CASE_ID)
 @set_option
 @data_option
 @click.option("--reason", required=True, help="Why the recorded value is corrected (journaled).")
@@ -199,7 +200,7 @@ def case_set(settings: Settings, case_id: str, sets: tuple[str, ...], data_file:
 
 
 @case.command("migrate")
-@click.argument("case_id", required=False)
+@click.argument("case_id", type=CASE_ID, required=False)
 @click.option("--all", "all_cases", is_flag=True, help="Every active case of the version's process.")
 @click.option("--to", "to_version", required=True, metavar="VERSION",
               help="Version (or a unique prefix), or 'latest': the deployed one.")

@@ -9,6 +9,7 @@ import click
 
 from .. import render
 from ..context import Settings, pass_settings
+from ..ids import CASE_ID
 from ..params import actor_option, json_option, now_option
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ def incident() -> None:
 
 
 @incident.command("retry")
-@click.argument("case_id", metavar="ID")
+@click.argument("case_id", metavar="ID", type=CASE_ID)
 @now_option
 @actor_option
 @json_option
@@ -49,7 +50,7 @@ def incident_retry(settings: Settings, case_id: str, clock: ManualClock | None, 
 
 
 @incident.command("resolve")
-@click.argument("case_id", metavar="ID")
+@click.argument("case_id", metavar="ID", type=CASE_ID)
 @click.option("--note", required=True, help="What was done about it (journaled).")
 @actor_option
 @json_option

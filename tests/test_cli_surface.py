@@ -217,7 +217,8 @@ def test_read_commands_answer_in_json(tmp_path):
     runner.invoke(main, ["--store", store, "init"])
     validated = json.loads(runner.invoke(main, ["processes", "validate", "--json"]).output)
     assert {row["process_id"] for row in validated["ok"]} >= {"supported_employment", "supported_training"}
-    ticked = json.loads(runner.invoke(main, ["--store", store, "tick", "--json", "--now", "2026-02-02T09:00:00Z"]).output)
+    ticked = json.loads(runner.invoke(main, ["--store", store, "tick", "--json", "--now",
+                                             "2026-02-02T09:00:00Z"]).output)
     assert ticked == {"now": "2026-02-02T09:00:00+00:00", "timers_fired": 0, "fired": {}, "conflicts": [],
                       "failed": {}, "stalled": [], "incidents": 0}
     assert json.loads(runner.invoke(main, ["--store", store, "due", "--json"]).output) == []

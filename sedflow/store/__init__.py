@@ -25,12 +25,16 @@ from .persistence import (
     CaseRecord,
     CaseStatus,
     CaseStore,
+    DeliveryKind,
+    DeliveryState,
     DeploymentRecord,
     Incident,
     OpenKind,
     OpenTask,
     ReportQueries,
     Row,
+    Signal,
+    SignalDelivery,
     Store,
     StoreMeta,
     Transaction,
@@ -54,6 +58,6 @@ def open_store(url: str | Path | None = None, *, create: bool = False, migrate: 
 
 
 __all__ = ["ACTIVE", "CANCELLED", "COMPLETED", "DEFAULT_STORE", "INCIDENT", "SCHEMA_VERSION", "STATUSES", "SUSPENDED",
-           "TASK", "TIMER", "WITHDRAWN", "CaseFilter", "CaseRecord", "CaseStatus", "CaseStore", "DeploymentRecord",
-           "Incident", "OpenKind", "OpenTask", "ReportQueries", "Row", "SQLiteStore", "Store", "StoreMeta",
-           "Transaction", "open_store"]
+           "TASK", "TIMER", "WITHDRAWN", "CaseFilter", "CaseRecord", "CaseStatus", "CaseStore", "DeliveryKind",
+           "DeliveryState", "DeploymentRecord", "Incident", "OpenKind", "OpenTask", "ReportQueries", "Row",
+           "SQLiteStore", "Signal", "SignalDelivery", "Store", "StoreMeta", "Transaction", "open_store"]

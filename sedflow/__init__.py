@@ -34,7 +34,7 @@ from .errors import (
 )
 from .journal import JournalEntry, JournalKind
 from .profile import GENERIC, DomainRules, Profile, PropertyRule
-from .runtime import Case, Consumer, Deployment, Engine, MigrationPlan, TaskView, TickResult
+from .runtime import Case, Consumer, Deployment, Engine, MigrationPlan, SignalResult, TaskView, TickResult
 from .store import SCHEMA_VERSION, CaseStatus, Incident, OpenKind, SQLiteStore, Store, open_store
 
 
@@ -54,7 +54,7 @@ __all__ = [
     "JournalEntry",
     "JournalKind", "ManualClock", "MigrationPlan", "MigrationRefusedError", "NotFoundError", "OpenKind",
     "ProcessDefinition", "Profile", "PropertyRule", "RecordConflictError", "ReportError", "SQLiteStore",
-    "SedflowError", "Store", "StoreError", "SystemClock", "TaskDataError", "TaskView", "TickResult",
+    "SedflowError", "SignalResult", "Store", "StoreError", "SystemClock", "TaskDataError", "TaskView", "TickResult",
     "NoMatchingCaseError", "UnknownCaseError", "UnknownProcessError", "UnknownTaskError", "UnknownVersionError",
     "add_duration",
     "diff_definitions", "load_directory", "load_files", "open_store",

@@ -31,6 +31,7 @@ COMMANDS = {
     "processes": LazyCommand(f"{_COMMANDS}.processes.processes", "The process definitions (diagrams)."),
     "case": LazyCommand(f"{_COMMANDS}.case.case", "Start, inspect and advance cases."),
     "message": LazyCommand(f"{_COMMANDS}.message.message", "Deliver a message to the case waiting for it."),
+    "signal": LazyCommand(f"{_COMMANDS}.signal.signal", "Throw a signal to every case waiting for it."),
     "tasks": LazyCommand(f"{_COMMANDS}.tasks.tasks", "The work queue: ready tasks across all cases."),
     "tick": LazyCommand(f"{_COMMANDS}.time.tick",
                         "Fire every timer that is due, across all cases (run it from cron or a scheduler)."),

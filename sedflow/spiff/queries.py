@@ -84,14 +84,19 @@ def signal_waits(workflow: Any, definition: ProcessDefinition, name: str | None 
 
 
 def event_waits(workflow: Any, definition: ProcessDefinition, catches: Callable[[Any], bool]) -> list[EventWait]:
-    """Where the case would catch an event whose definition ``catches`` accepts: every waiting task's events,
-    and the start events of the event sub-processes of every scope that runs."""
+    """Where the case would catch an event whose definition ``catches`` accepts: every waiting task's events
+    (an event-based gateway's named by the catch event of their branch), and the start events of the event
+    sub-processes of every scope that runs."""
     found = []
     for task in all_tasks(workflow):
         if task.state != TaskState.WAITING:
             continue
         for d in events_of(task):
             info = element_of(task, definition)
+            if info is not None and info.kind == "eventBasedGateway":  # the catch event of the branch it takes
+                process = info.process_id
+                info = next((b for b in (definition.element(process, o.bpmn_id) for o in task.task_spec.outputs)
+                             if b is not None and b.event_name == getattr(d, "name", None)), info)
             if catches(d) and info is not None:
                 found.append(EventWait(info, d))
     for wf in (workflow, *(s for s in workflow.subprocesses.values() if not s.completed)):

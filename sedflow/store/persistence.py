@@ -229,8 +229,9 @@ class Transaction(Protocol):
         """Make ``names`` all the signals the case waits for."""
 
     def record_signal(self, signal: Signal, starts: Iterable[str] = ()) -> int:
-        """Record a thrown or broadcast signal and a pending delivery to every active case waiting for it now
-        (but its source) and to each process of ``starts``; returns the signal's number."""
+        """Record a thrown or broadcast signal and a pending delivery to every running case (active or
+        suspended) waiting for it now, but its source, and to each process of ``starts``; returns the signal's
+        number."""
 
     def finish_delivery(self, delivery: SignalDelivery, state: DeliveryState, at: datetime) -> None:
         """Mark a pending delivery done (``state``, with its ``case_id`` and ``reason``), or raise

@@ -32,6 +32,7 @@ from sedflow import (
     open_store,
 )
 from sedflow.definitions import load_sources
+
 from sedflow_cli.main import main
 
 SIGNALS = Path(__file__).parent / "diagrams" / "signals"
@@ -118,7 +119,7 @@ def test_a_throw_in_one_case_reaches_every_other_case_through_tick(engine, throw
     result = engine.tick()
     assert result.signals == len(cases) + 1
     assert_every_catch_received(engine, cases, throwing.case_id, {})  # the thrower's variables stay with it
-    [started] = [c for c in engine.list_cases(process_id="start_on_go")]
+    [started] = engine.list_cases(process_id="start_on_go")
     assert (started.participant, tasks(engine, started.case_id)) == ("p-thrower", ["so_after"])
     assert engine.store.signal_deliveries() == []
     assert engine.tick().signals == 0  # nothing twice
@@ -221,8 +222,8 @@ def test_camunda_in_on_a_signal_throw_is_refused_saying_why():
     """Camunda 7 passes the variables camunda:in maps from the thrower to every catching instance; sedflow
     does not yet, so it refuses the mapping at load rather than drop it."""
     text = (SIGNALS / "throw_intermediate.bpmn").read_text()
-    mapped = text.replace('<bpmn:intermediateThrowEvent id="ti_throw"><bpmn:signalEventDefinition signalRef="sig_go" />',
-                          '<bpmn:intermediateThrowEvent id="ti_throw"><bpmn:signalEventDefinition signalRef="sig_go">'
+    throw = '<bpmn:intermediateThrowEvent id="ti_throw"><bpmn:signalEventDefinition signalRef="sig_go"'
+    mapped = text.replace(f"{throw} />", f"{throw}>"
                           '<bpmn:extensionElements><camunda:in source="a" target="b" /></bpmn:extensionElements>'
                           '</bpmn:signalEventDefinition>')
     assert mapped != text

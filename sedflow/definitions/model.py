@@ -49,10 +49,10 @@ class ProcessDefinition:
                      and e.kind == "startEvent" and e.parent is None and e.event == "message"), None)
 
     @property
-    def signal_start(self) -> str | None:
-        """The signal whose throw or broadcast starts a case of the process (its start event catches it), if any."""
-        return next((e.event_name for e in self.elements.values() if e.process_id == self.process_id
-                     and e.kind == "startEvent" and e.parent is None and e.event == "signal"), None)
+    def signal_starts(self) -> frozenset[str]:
+        """The signals whose throw or broadcast starts a case of the process (its start events catch them)."""
+        return frozenset(e.event_name for e in self.elements.values() if e.process_id == self.process_id
+                         and e.kind == "startEvent" and e.parent is None and e.event == "signal" and e.event_name)
 
     @cached_property
     def caught_signals(self) -> frozenset[str]:

@@ -352,7 +352,7 @@ class Engine:
 
     def _signal_starts(self, name: str) -> list[str]:
         """The loaded processes whose start event catches signal ``name``."""
-        return [d.process_id for d in self.definitions if d.signal_start == name]
+        return [d.process_id for d in self.definitions if name in d.signal_starts]
 
     def _record_signals(self, tx: Transaction, result: StepResult) -> None:
         """Record the signals the step threw, with their receivers, in the step's transaction."""
@@ -400,7 +400,7 @@ class Engine:
         signal = delivery.signal
         if delivery.kind == DeliveryKind.START:
             definition, deploy = self._registry.for_new_cases(delivery.receiver)
-            if definition.signal_start != signal.name:
+            if signal.name not in definition.signal_starts:
                 return None, f"process '{delivery.receiver}' no longer starts on signal '{signal.name}'"
             return self._start(definition, signal.participant or "", {}, signal.actor, None, deploy=deploy,
                                variables=signal.data, signal=signal), None
@@ -661,13 +661,14 @@ class Engine:
                variables: Mapping[str, Any] | None = None, message: str | None = None,
                signal: Signal | None = None) -> StepResult:
         start = definition.start_event
-        by_message, by_signal = definition.message_start, definition.signal_start
+        by_message, by_signal = definition.message_start, definition.signal_starts
         if by_message is not None and message != by_message:
             raise CaseStateError(f"process '{definition.process_id}' starts when message '{by_message}' comes: "
                                  "send it (correlate_message with the participant and the process, or sedflow message "
                                  "send) instead of starting the case")
-        if by_signal is not None and (signal is None or signal.name != by_signal):
-            raise CaseStateError(f"process '{definition.process_id}' starts when signal '{by_signal}' is thrown: "
+        if by_signal and (signal is None or signal.name not in by_signal):
+            raise CaseStateError(f"process '{definition.process_id}' starts when signal "
+                                 f"{' or '.join(repr(n) for n in sorted(by_signal))} is thrown: "
                                  "broadcast it for the participant (broadcast_signal with participant, or sedflow "
                                  "signal NAME --participant P) instead of starting the case")
         start_data = {**self._check_start(definition, participant or "", data),

@@ -94,8 +94,8 @@ def event_waits(workflow: Any, definition: ProcessDefinition, catches: Callable[
         for d in events_of(task):
             info = element_of(task, definition)
             if info is not None and info.kind == "eventBasedGateway":  # the catch event of the branch it takes
-                process = info.process_id
-                info = next((b for b in (definition.element(process, o.bpmn_id) for o in task.task_spec.outputs)
+                scope = info.process_id
+                info = next((b for b in (definition.element(scope, o.bpmn_id) for o in task.task_spec.outputs)
                              if b is not None and b.event_name == getattr(d, "name", None)), info)
             if catches(d) and info is not None:
                 found.append(EventWait(info, d))

@@ -519,7 +519,8 @@ class _SQLTransaction(Transaction):
         seq = int(self._cur.fetchall()[0][0])
         self._exec("INSERT INTO signal_deliveries (signal_seq, kind, receiver, state) "
                    "SELECT ?, 'case', w.case_id, 'pending' FROM signal_waits w JOIN cases c ON c.case_id = w.case_id "
-                   "WHERE w.signal = ? AND c.status IN ('active', 'suspended') AND w.case_id <> ?", (seq, signal.name, signal.source))
+                   "WHERE w.signal = ? AND c.status IN ('active', 'suspended') AND w.case_id <> ?",
+                   (seq, signal.name, signal.source))
         rows = [(seq, process_id) for process_id in sorted(set(starts))]
         if rows:
             self._cur.executemany(s._sql("INSERT INTO signal_deliveries (signal_seq, kind, receiver, state) "

@@ -20,7 +20,11 @@ from ..params import actor_option, data_option, form_data, json_option, json_or_
 @pass_settings
 def signal(settings: Settings, name: str, participant: str | None, sets: tuple[str, ...], data_file: str | None,
            actor: str | None, as_json: bool) -> None:
-    """Throw signal NAME to every case waiting for it; --set/--data become its variables (JSON values)."""
+    """Throw a signal to every case waiting for it.
+
+    NAME is the signal's name; --set/--data become its variables (JSON values). Each waiting case receives it
+    in its own transaction; what a concurrent change held up is delivered by the next 'sedflow tick'.
+    """
     data = {k: json_or_text(v) for k, v in form_data(sets, data_file).items()}
     result = settings.engine().broadcast_signal(name, data, participant=participant, actor=actor)
     render.emit(result.to_dict(), as_json, lambda: render.signal(result))

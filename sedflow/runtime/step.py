@@ -77,7 +77,7 @@ class StepResult:
         else:
             tx.update_case(r, expected_revision=self.expected_revision)
         tx.replace_open_tasks(r.case_id, self.open_tasks + self.timers)
-        if d.caught_signals:
+        if d.caught_signals or self.expected_revision is not None:  # (a new case of a process without any: none)
             tx.replace_signal_waits(r.case_id, self.signal_waits)
         tx.append_journal(self.entries)
 

@@ -8,6 +8,7 @@ The public API is what this module exports; everything else is an implementation
     case = engine.start_case("supported_employment", "p-0001", {...})
 """
 
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from .bpmn import ElementRef
@@ -34,8 +35,19 @@ from .errors import (
 )
 from .journal import JournalEntry, JournalKind
 from .profile import GENERIC, DomainRules, Profile, PropertyRule
-from .runtime import Case, Consumer, Deployment, Engine, MigrationPlan, SignalResult, TaskView, TickResult
-from .store import SCHEMA_VERSION, CaseStatus, Incident, OpenKind, SQLiteStore, Store, open_store
+from .runtime import (
+    Case,
+    Consumer,
+    Deployment,
+    Engine,
+    IncidentView,
+    MigrationPlan,
+    RetryPolicy,
+    SignalResult,
+    TaskView,
+    TickResult,
+)
+from .store import SCHEMA_VERSION, CaseStatus, Incident, IncidentKind, OpenKind, SQLiteStore, Store, open_store
 
 
 def _processes_dir() -> Path:
@@ -47,13 +59,18 @@ def _processes_dir() -> Path:
 #: The diagrams shipped with sedflow.
 PROCESSES_DIR = _processes_dir()
 
+try:
+    __version__ = version("sedflow")
+except PackageNotFoundError:  # a source tree that was never installed
+    __version__ = "0+unknown"
+
 __all__ = [
     "GENERIC", "PROCESSES_DIR", "SCHEMA_VERSION", "Case", "CaseStateError", "CaseStatus", "Clock", "Consumer",
     "DefinitionChanges", "DefinitionError", "Definitions", "Deployment", "DomainRules", "ElementChange",
     "ElementInfo", "ElementRef", "Engine", "EngineError", "ExpressionError", "Form", "FormField", "Incident",
-    "JournalEntry",
+    "IncidentKind", "IncidentView", "JournalEntry",
     "JournalKind", "ManualClock", "MigrationPlan", "MigrationRefusedError", "NotFoundError", "OpenKind",
-    "ProcessDefinition", "Profile", "PropertyRule", "RecordConflictError", "ReportError", "SQLiteStore",
+    "ProcessDefinition", "Profile", "PropertyRule", "RecordConflictError", "ReportError", "RetryPolicy", "SQLiteStore",
     "SedflowError", "SignalResult", "Store", "StoreError", "SystemClock", "TaskDataError", "TaskView", "TickResult",
     "NoMatchingCaseError", "UnknownCaseError", "UnknownProcessError", "UnknownTaskError", "UnknownVersionError",
     "add_duration",

@@ -149,9 +149,14 @@ class StoreError(SedflowError):
 
 
 class EngineError(SedflowError):
-    """SpiffWorkflow failed while running a case step; the step was not committed."""
+    """SpiffWorkflow failed while running a case step; the step was not committed. ``element`` is the
+    diagram element it failed at, when known."""
 
     exit_code = 9
+
+    def __init__(self, message: str, *, element: str | None = None):
+        self.element = element
+        super().__init__(message)
 
 
 class ReportError(SedflowError):

@@ -84,6 +84,8 @@ class Profile:
     """A programme: its rules, its report catalogue and its demo. The parts are optional."""
 
     name: str = "generic"
+    #: The IANA time zone the programme's people read times in (the store and the JSON keep UTC).
+    zone: str = "UTC"
     rules: DomainRules = field(default_factory=DomainRules)
     reports: ReportProfile | None = None
     simulation: SimulationProfile | None = None

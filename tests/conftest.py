@@ -21,6 +21,16 @@ from sedflow.programmes.se import PROFILE as SE_PROFILE
 POSTGRES = os.environ.get("SEDFLOW_TEST_POSTGRES")
 
 
+def pytest_terminal_summary(terminalreporter):
+    """One line per skip reason, with how many tests it skipped (pytest's ``-rs`` prints one per test)."""
+    reasons = Counter(report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+                      for report in terminalreporter.stats.get("skipped", []))
+    if reasons:
+        terminalreporter.section("skipped, by reason")
+        for reason, count in reasons.most_common():
+            terminalreporter.line(f"{count:5d}  {reason.removeprefix('Skipped: ')}")
+
+
 @pytest.fixture(scope="session")
 def definitions():
     return load_directory(PROCESSES_DIR)

@@ -70,7 +70,7 @@ def test_an_unbalanced_join_opens_an_incident_and_the_step_still_commits(store, 
     opened = journal[-1]
     assert (opened.element_id, opened.element_type, opened.element_name, opened.process_id, opened.actor, opened.at) \
         == ("join", "parallelGateway", "Båda klara", "unbalanced_join", "coach-1", clock.now())
-    assert opened.data == {"reason": JOIN_REASON, "elements": [
+    assert opened.data == {"kind": "stalled", "reason": JOIN_REASON, "elements": [
         {"process_id": "unbalanced_join", "element_id": "join", "element_type": "parallelGateway",
          "reason": JOIN_REASON.removeprefix("parallelGateway 'join' (Båda klara) ")}]}
 
@@ -87,7 +87,7 @@ def test_an_unbalanced_join_opens_an_incident_and_the_step_still_commits(store, 
     assert [t.kind for t in engine.due(lane="coach")] == ["incident"]
     assert [t.element_id for t in engine.due(case_id=fine.case_id)] == ["assess"]
     assert engine.show_case(case.case_id).to_dict()["incident"] == {
-        "process_id": "unbalanced_join", "element_id": "join", "reason": JOIN_REASON,
+        "process_id": "unbalanced_join", "element_id": "join", "reason": JOIN_REASON, "kind": "stalled",
         "since": clock.now().isoformat(timespec="seconds")}
 
     # tick fires nothing here (there is nothing to fire) and says how many cases are in incident.

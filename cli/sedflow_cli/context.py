@@ -7,9 +7,12 @@ is imported only when a command needs it, so ``sedflow --help`` stays fast.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
@@ -32,6 +35,21 @@ class Settings:
             from sedflow import open_store
             self._store = self._ctx.with_resource(open_store(self.store_url, create=create, migrate=migrate))
         return self._store
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        """The time zone times are shown in: ``$SEDFLOW_TZ``, else ``$TZ`` when it names an IANA zone, else the
+        programme's (Europe/Stockholm). The store and ``--json`` keep UTC."""
+        from sedflow.programmes.se import PROFILE
+        for name in (os.environ.get("SEDFLOW_TZ"), os.environ.get("TZ"), PROFILE.zone):
+            try:
+                if name:
+                    return ZoneInfo(name.removeprefix(":"))
+            except (ZoneInfoNotFoundError, ValueError):
+                if name == os.environ.get("SEDFLOW_TZ"):
+                    raise click.UsageError(f"SEDFLOW_TZ '{name}' is not a time zone (e.g. Europe/Stockholm)") \
+                        from None
+        return ZoneInfo("UTC")
 
     def processes_dir(self) -> Path:
         from sedflow import PROCESSES_DIR

@@ -32,6 +32,9 @@ COMMANDS = {
     "case": LazyCommand(f"{_COMMANDS}.case.case", "Start, inspect and advance cases."),
     "message": LazyCommand(f"{_COMMANDS}.message.message", "Deliver a message to the case waiting for it."),
     "signal": LazyCommand(f"{_COMMANDS}.signal.signal", "Throw a signal to every case waiting for it."),
+    "incidents": LazyCommand(f"{_COMMANDS}.incident.incidents", "Open incidents: cases that cannot advance on their "
+                             "own, where and why."),
+    "incident": LazyCommand(f"{_COMMANDS}.incident.incident", "Retry or resolve a case's incident."),
     "tasks": LazyCommand(f"{_COMMANDS}.tasks.tasks", "The work queue: ready tasks across all cases."),
     "tick": LazyCommand(f"{_COMMANDS}.time.tick",
                         "Fire every timer that is due, across all cases (run it from cron or a scheduler)."),
@@ -48,14 +51,47 @@ COMMANDS = {
 }
 
 
+#: The root options, and whether each takes a value: accepted after the subcommand too (``sedflow demo
+#: --store x.db`` is ``sedflow --store x.db demo``), since people put them where they think of them.
+GLOBAL_OPTIONS = {"--store": True, "--processes": True, "--debug": False}
+
+
+def hoist_global_options(args: list[str]) -> list[str]:
+    """``args`` with every root option (and its value) moved to the front, in the order given; nothing
+    after a ``--`` is touched."""
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            rest += args[i:]
+            break
+        name = arg.split("=", 1)[0]
+        if name in GLOBAL_OPTIONS:
+            takes_value = GLOBAL_OPTIONS[name] and "=" not in arg and i + 1 < len(args)
+            front += args[i:i + 1 + takes_value]
+            i += 1 + takes_value
+            continue
+        rest.append(arg)
+        i += 1
+    return front + rest
+
+
 class SedflowGroup(LazyGroup):
-    """The root group: turns a SedflowError into one line on stderr and its exit code."""
+    """The root group: takes the root options anywhere on the line, and turns a SedflowError into one line
+    on stderr and its exit code."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, hoist_global_options(args))
 
     def invoke(self, ctx: click.Context) -> Any:
-        from sedflow import DefinitionError, SedflowError
+        from sedflow import DefinitionError, SedflowError, TaskDataError
         try:
             return super().invoke(ctx)
         except SedflowError as exc:
+            if isinstance(exc, TaskDataError) and exc.field == "expected_revision":  # the caller's slip: usage
+                raise click.BadParameter(str(exc), param_hint="--expect-revision") from exc
             if ctx.params.get("debug"):
                 raise
             problems = exc.problems if isinstance(exc, DefinitionError) else [exc]
@@ -66,7 +102,8 @@ class SedflowGroup(LazyGroup):
 
 @click.group(cls=SedflowGroup, lazy_subcommands=COMMANDS, epilog=EXIT_CODES)
 @click.option("--store", envvar="SEDFLOW_STORE", metavar="PATH|URL",
-              help="Store path or sqlite:/// URL [env SEDFLOW_STORE; default ./sedflow.db].")
+              help="The store: a file path, sqlite:///PATH, or postgresql://USER@HOST[:PORT]/DB[?schema=S] "
+                   "[env SEDFLOW_STORE; default ./sedflow.db].")
 @click.option("--processes", envvar="SEDFLOW_PROCESSES", metavar="DIR",
               help="Directory of .bpmn diagrams [env SEDFLOW_PROCESSES; default: the shipped ones].")
 @click.option("--debug", is_flag=True, help="Show tracebacks.")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
         DefinitionChanges,
         Deployment,
         ElementInfo,
+        IncidentView,
         JournalEntry,
         MigrationPlan,
         ProcessDefinition,
@@ -35,23 +37,48 @@ def emit(value: Any, as_json: bool, render: Callable[[], None]) -> None:
         render()
 
 
+def when(moment: datetime) -> str:
+    """A time as people read it: in the zone of the context's ``Settings`` (see ``Settings.zone``; UTC
+    outside a command), with its offset, e.g. ``2026-02-03 10:00 +01:00``."""
+    from .context import Settings
+    ctx = click.get_current_context(silent=True)
+    settings = ctx.find_object(Settings) if ctx is not None else None
+    local = moment.astimezone(settings.zone if settings is not None else UTC)
+    offset = local.strftime("%z")
+    return local.strftime("%Y-%m-%d %H:%M") + f" {offset[:3]}:{offset[3:]}"
+
+
 def short(version: str | None) -> str:
     """A version hash as people read it: its first 12 characters."""
     return version[:12] if version else "-"
 
 
-def case(c: Case, *, with_data: bool = False) -> None:
+def case(c: Case, *, with_data: bool = False, note: str | None = None) -> None:
+    if note:
+        click.echo(note)
     click.echo(f"case {c.case_id}  participant {c.participant}  {c.process_id}@{c.definition_version}")
     click.echo(f"  status {c.status}  revision {c.revision}  stages {', '.join(c.stages) or '-'}")
     if c.outcome and c.ended_at:
-        click.echo(f"  outcome {c.outcome}  end reason {c.end_reason}  ended {c.ended_at:%Y-%m-%d}")
+        click.echo(f"  outcome {c.outcome}  end reason {c.end_reason}  ended {when(c.ended_at)}")
     if c.incident:
-        click.echo(f"  INCIDENT since {c.incident.since:%Y-%m-%d %H:%M}: stuck at {c.incident.element_id or '-'}"
-                   f" ({c.incident.process_id}): {c.incident.reason}")
+        where = "stuck" if c.incident.kind == "stalled" else "failing"
+        click.echo(f"  INCIDENT since {when(c.incident.since)} ({c.incident.kind}): {where} at "
+                   f"{c.incident.element_id or '-'} ({c.incident.process_id}): {c.incident.reason}"
+                   f"  [sedflow incident retry {c.case_id}]")
     for t in c.tasks:
         click.echo(f"  ready: {t.element_id} ({t.name}) [{t.lane or '-'}] task id {t.task_id}")
     if with_data:
         mapping(c.data, indent="  ")
+
+
+def incidents(found: Sequence[IncidentView]) -> None:
+    if not found:
+        click.echo("no open incidents")
+    for i in found:
+        click.echo(f"{i.case_id}  {i.kind:<7}  {i.process_id}:{i.element_id or '-'}"
+                   + (f" ({i.element_name})" if i.element_name else "")
+                   + f"  since {when(i.since)}  attempts {i.retries}  participant {i.participant}")
+        click.echo(f"  {i.reason}")
 
 
 def mapping(values: Mapping[str, Any], *, indent: str = "") -> None:
@@ -64,7 +91,7 @@ def case_list(cases: Sequence[Case]) -> None:
     for c in cases:
         click.echo(f"{c.case_id}  {c.participant:<16} {c.process_id:<22} {c.status:<9} "
                    f"{','.join(c.stages) or (c.outcome or '-')}"
-                   + (f"  INCIDENT at {c.incident.element_id or '-'} since {c.incident.since:%Y-%m-%d}: "
+                   + (f"  INCIDENT at {c.incident.element_id or '-'} since {when(c.incident.since)}: "
                       f"{c.incident.reason}" if c.incident else ""))
     click.echo(f"{len(cases)} case(s)")
 
@@ -74,7 +101,7 @@ def tasks(items: Sequence[TaskView]) -> None:
         click.echo("no tasks ready")
     for t in items:
         click.echo(f"{t.case_id}  {t.element_id:<26} {t.name}  [{t.lane or '-'} / {t.stage or '-'}]  "
-                   f"since {t.since:%Y-%m-%d}  participant {t.participant}")
+                   f"since {when(t.since)}  participant {t.participant}")
         for f in t.form.fields if t.form else ():
             click.echo(f"    - {f.id}: {f.describe()}")
 
@@ -84,17 +111,17 @@ def due(items: Sequence[TaskView]) -> None:
         click.echo("nothing due")
     for t in items:
         if t.kind == "incident":
-            click.echo(f"{t.case_id}  INCIDENT {t.element_id or '-':<23} stuck since {t.since:%Y-%m-%d}  {t.reason}")
+            click.echo(f"{t.case_id}  INCIDENT {t.element_id or '-':<23} stuck since {when(t.since)}  {t.reason}")
             continue
-        when = f"fires {t.due_at:%Y-%m-%d}" if t.kind == "timer" and t.due_at else f"ready since {t.since:%Y-%m-%d}"
-        click.echo(f"{t.case_id}  {t.kind:<5} {t.element_id:<26} {when}  [{t.lane or '-'}]  {t.name}")
+        at = f"fires {when(t.due_at)}" if t.kind == "timer" and t.due_at else f"ready since {when(t.since)}"
+        click.echo(f"{t.case_id}  {t.kind:<5} {t.element_id:<26} {at}  [{t.lane or '-'}]  {t.name}")
 
 
 def history(entries: Iterable[JournalEntry]) -> None:
     for e in entries:
         extra = f" {e.outcome}/{e.end_reason}" if e.outcome else ""
         fields = " " + json.dumps(e.data, ensure_ascii=False) if e.data else ""
-        click.echo(f"{e.seq:>6} {e.at:%Y-%m-%d %H:%M} {e.kind:<18} {e.element_id or '-':<26} "
+        click.echo(f"{e.seq:>6} {when(e.at)} {e.kind:<18} {e.element_id or '-':<26} "
                    f"{e.actor or ''}{extra}{fields}")
 
 
@@ -107,20 +134,23 @@ def migration_plans(plans: Sequence[MigrationPlan]) -> None:
             click.echo(f"    {line}")
 
 
-def tick(result: TickResult) -> None:
-    line = f"{result.now:%Y-%m-%d %H:%M} {result.timers_fired} timer(s) fired in {len(result.fired)} case(s)"
+def tick(result: TickResult, *, quiet: bool = False) -> None:
+    """The run's summary line (``quiet``: only when something fired, failed or was left to another worker,
+    so that cron mails nothing for a run that did nothing), its errors and incidents."""
+    line = f"{when(result.now)} {result.timers_fired} timer(s) fired in {len(result.fired)} case(s)"
     if result.conflicts:
         line += f"; {len(result.conflicts)} case(s) changed by another worker, left to it"
     if result.signals:
         line += f"; {result.signals} signal delivery(ies) done"
-    click.echo(line)
+    if not quiet or result.timers_fired or result.conflicts or result.failed or result.signals:
+        click.echo(line)
     for error in result.failed.values():  # each error names its case
         click.echo(f"error: {error}", err=True)
     for case_id in result.stalled:
-        click.echo(f"incident: case {case_id} is stuck after its timers fired (sedflow case show {case_id})", err=True)
+        click.echo(f"incident: case {case_id} is in incident after this run (sedflow case show {case_id})", err=True)
     if result.incidents:
-        click.echo(f"warning: {result.incidents} case(s) in incident: nothing can advance them "
-                   "(sedflow case list --incidents)", err=True)
+        click.echo(f"warning: {result.incidents} case(s) in incident: they cannot advance on their own "
+                   "(sedflow incidents)", err=True)
 
 
 def signal(result: SignalResult) -> None:

@@ -41,6 +41,7 @@ def write_html_report(definitions: Iterable[ProcessDefinition], reports: Reports
     out_dir.mkdir(parents=True, exist_ok=True)
     if tables is None:
         tables = [reports.run(name, where) for name in reports.catalogue()]
+    tables = [*tables, reports.open_incidents(where)]
     specs = {**CHARTS, **reports.profile.charts}
     charts = {}
     for table in tables:

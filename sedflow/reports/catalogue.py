@@ -161,6 +161,30 @@ class Reports:
         return self.finish(Table("caseload", spec.title, (spec.actor_label, "Månad", "Ärenden"), tuple(rows),
                                  spec.notes))
 
+    def open_incidents(self, where: ReportFilter | None = None) -> Table:
+        """Active cases that cannot advance on their own now, per process, element and kind (the HTML report
+        shows it so that a manager sees what waits for someone to mend it). Counts of cases stuck at a
+        step say nothing about the people in them: not suppressed."""
+        where = where or ReportFilter()
+        sql = ("SELECT c.process_id, c.incident_process, c.incident_element, c.incident_kind, count(*), "
+               f"min({self.store.ts_text('c.incident_since')}) FROM cases c "
+               "WHERE c.status = 'active' AND c.incident_since IS NOT NULL")
+        args: list[Any] = []
+        if where.process_id is not None:
+            sql += " AND c.process_id = ?"
+            args.append(where.process_id)
+        names = {ref: info.label for d in self.definitions for ref, info in d.elements.items()}
+        kinds = {"stalled": "Fastnat (inget kan föra det vidare)", "failed": "Steget misslyckas (försök slut)"}
+        rows = tuple((process, names.get((inner, element), element or "–"), kinds.get(kind or "stalled", kind),
+                      int(n), str(since)[:16].replace("T", " "))
+                     for process, inner, element, kind, n, since in self.store.query(
+                         sql + " GROUP BY c.process_id, c.incident_process, c.incident_element, c.incident_kind "
+                         "ORDER BY 6, 1, 3", args))
+        notes = ("Visa ärendena med: sedflow incidents; åtgärda med sedflow incident retry|resolve.",)
+        return replace(Table("open_incidents", "Öppna incidenter: ärenden som inte kan gå vidare av sig själva",
+                             ("Process", "Steg", "Slag", "Ärenden", "Äldsta sedan (UTC)"), rows, notes),
+                       synthetic=self.synthetic)
+
     # ------------------------------------------------------------------------------------- heatmap
 
     def element_counts(self, where: ReportFilter | None = None) -> tuple[dict[ElementRef, int], dict[ElementRef, int]]:

@@ -3,8 +3,9 @@
 from .engine import Engine
 from .feed import Consumer
 from .migration import Deployment, MigrationPlan
-from .scheduler import TickResult
+from .scheduler import RetryPolicy, TickResult
 from .signals import SignalResult
-from .views import Case, TaskView
+from .views import Case, IncidentView, TaskView
 
-__all__ = ["Case", "Consumer", "Deployment", "Engine", "MigrationPlan", "SignalResult", "TaskView", "TickResult"]
+__all__ = ["Case", "Consumer", "Deployment", "Engine", "IncidentView", "MigrationPlan", "RetryPolicy", "SignalResult",
+           "TaskView", "TickResult"]

@@ -23,6 +23,7 @@ from ..definitions import Definitions, ElementInfo, Form, ProcessDefinition
 from ..definitions.variables import check_variables
 from ..errors import (
     CaseStateError,
+    EngineError,
     MigrationRefusedError,
     NoMatchingCaseError,
     RecordConflictError,
@@ -44,6 +45,8 @@ from ..store import (
     DeliveryKind,
     DeliveryState,
     DeploymentRecord,
+    Incident,
+    IncidentKind,
     OpenTask,
     Signal,
     SignalDelivery,
@@ -53,10 +56,10 @@ from ..store import (
 from .feed import Consumer, read_events
 from .migration import Deployment, Migration, MigrationPlan
 from .registry import DefinitionRegistry
-from .scheduler import Fired, TickResult, run_tick
+from .scheduler import DEFAULT_RETRY, Fired, RetryPolicy, TickResult, run_tick
 from .signals import BROADCAST, FanOut, SignalResult, received_data, thrown
-from .step import COMPLETE, Ending, LoadedCase, StepResult, plan_step
-from .views import Case, TaskView
+from .step import COMPLETE, Ending, LoadedCase, StepResult, failure_incident, plan_step
+from .views import Case, IncidentView, TaskView
 
 _PARTICIPANT_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
 _IMPORT_COLUMNS = ("participant", "process", "case_id")
@@ -242,13 +245,39 @@ class Engine:
         """Complete a ready task (by task id, or by element id when unambiguous) with its form data and any
         process variables no form declares."""
         loaded = self._load(case_id, expected_revision)
-        target = _resolve(loaded.workflow.ready_tasks(), case_id, task)
+        target = self._ready_task(loaded, task)
         submitted = {**self._validate(target.info.form, data or {}, element=target.info.id),
                      **_variables(target.info.form, variables, element=target.info.id)}
         ctx = StepContext(case_id=case_id, at=self.clock.now(), definition=loaded.workflow.definition, actor=actor,
                           completed_task=target.task_id, submitted=submitted)
         entries = loaded.workflow.complete(ctx, target.task_id, submitted)
         return self._finish(loaded, ctx, entries, recorded=submitted)
+
+    def _ready_task(self, loaded: LoadedCase, ref: str) -> ReadyTask:
+        """The ready task ``ref`` names; if none, why: it was completed already (by whom, when: a conflict,
+        the usual reason being two people completing it at once), or the process has no such task (a typo),
+        or it is simply not ready now."""
+        ready = loaded.workflow.ready_tasks()
+        case_id = loaded.record.case_id
+        try:
+            return _resolve(ready, case_id, ref)
+        except UnknownTaskError as exc:
+            if any(ref in (t.task_id, t.info.id) for t in ready):
+                raise  # ready more than once
+            names = ", ".join(sorted(t.info.id for t in ready)) or "none"
+            done = next((e for e in reversed(self.store.read_journal(case_id))
+                         if e.kind == JournalKind.TASK_COMPLETED and ref in (e.task_id, e.element_id)), None)
+            if done is not None:
+                raise RecordConflictError(
+                    f"task '{ref}' of case '{case_id}' was already completed by {done.actor or 'someone'} at "
+                    f"{done.at.isoformat(timespec='seconds')}, so it is not ready now (ready: {names}); nothing "
+                    "was written: reload the case") from exc
+            definition = loaded.workflow.definition
+            if not any(i.id == ref for i in definition.elements.values()):
+                tasks = sorted({i.id for i in definition.elements.values() if i.kind in ("userTask", "manualTask")})
+                raise UnknownTaskError(f"process '{definition.process_id}' has no task '{ref}' (its tasks: "
+                                       f"{', '.join(tasks) or 'none'}; ready in case '{case_id}': {names})") from exc
+            raise
 
     def withdraw_case(self, case_id: str, reason: str, *, actor: str | None = None,
                       expected_revision: int | None = None) -> Case:
@@ -565,13 +594,99 @@ class Engine:
     # ------------------------------------------------------------------------------------------ time
 
     def tick(self, *, limit: int | None = None, batch: int = 100, lease: timedelta = timedelta(minutes=10),
-             on_case: Callable[[str, int], object] | None = None) -> TickResult:
-        """Fire every timer due at the clock's now, each case in its own transaction (``runtime/scheduler.py``);
-        then do the signal deliveries still pending (``runtime/signals.py``)."""
-        result = run_tick(self.store, self._fire_timers, self.clock.now(), worker_id=id(self), limit=limit,
-                          batch=batch, lease=lease, on_case=on_case)
+             retry: RetryPolicy = DEFAULT_RETRY, on_case: Callable[[str, int], object] | None = None) -> TickResult:
+        """Fire every timer due at the clock's now, each case in its own transaction (``runtime/scheduler.py``).
+        A case whose step fails is backed off, and put in incident when ``retry``'s attempts are used up. Then
+        do the signal deliveries still pending (``runtime/signals.py``)."""
+        now = self.clock.now()
+        result = run_tick(self.store, self._fire_timers, now, worker_id=id(self), limit=limit, batch=batch,
+                          lease=lease, on_case=on_case,
+                          failed=lambda case_id, error: self._record_failure(case_id, error, now, retry))
         result.signals = self._deliver_signals().delivered
         return result
+
+    def _record_failure(self, case_id: str, error: SedflowError, now: datetime, policy: RetryPolicy) -> bool:
+        """Count a failed attempt at the case (its step wrote nothing), back it off, or with its attempts used
+        up put it in incident; True if it opened one. Only an engine failure counts: a store that failed
+        is no fault of the case."""
+        if not isinstance(error, EngineError):
+            return False
+        record = self.store.get_case(case_id, with_state=False)
+        if record.status != CaseStatus.ACTIVE:
+            return False
+        failures = record.failures + 1
+        wait = policy.backoff(failures)
+        with self.store.transaction() as tx:
+            if wait is not None:
+                tx.record_failure(case_id, record.revision, failures=failures, retry_at=now + wait,
+                                  incident=record.incident)
+                return False
+            incident, opened = failure_incident(record, self.definition(record.definition_version), error,
+                                                failures, now, "sedflow tick")
+            tx.record_failure(case_id, record.revision, failures=failures, retry_at=None, incident=incident)
+            tx.append_journal([opened])
+        return True
+
+    # ------------------------------------------------------------------------------------------ incidents
+
+    def incidents(self, *, process_id: str | None = None, case_id: str | None = None) -> list[IncidentView]:
+        """Open incidents, the oldest first: cases a step left stuck, and cases whose timers' step failed
+        until its attempts ran out. An incident is named by its case's id."""
+        records = self.store.list_cases(CaseFilter(status=CaseStatus.ACTIVE, process_id=process_id, incident=True))
+        views = []
+        for r in records:
+            if r.incident is not None and (case_id is None or r.case_id == case_id):
+                info = (self.definition(r.definition_version).element(r.incident.process_id, r.incident.element_id)
+                        if r.incident.element_id else None)
+                views.append(IncidentView.of(r, r.incident, element_name=info.label if info else ""))
+        return sorted(views, key=lambda v: (v.since, v.case_id))
+
+    def retry_incident(self, case_id: str, *, actor: str | None = None) -> Case:
+        """Try the case again now. A failed case's timers' step runs at once: if it succeeds the incident is
+        resolved (journaled); if it fails again the incident stays, one more attempt counted, and the
+        EngineError is raised. A stalled case is run once more; if it is still stuck, CaseStateError
+        (nothing written): migrate it to a version it can advance on, or cancel it."""
+        incident = self._open_incident(case_id)
+        now = self.clock.now()
+        loaded = self._load(case_id, None)
+        ctx = StepContext(case_id=case_id, at=now, definition=loaded.workflow.definition, actor=actor)
+        try:
+            entries = (loaded.workflow.fire_due_timers(ctx) if incident.kind == IncidentKind.FAILED
+                       else loaded.workflow.run(ctx))
+        except EngineError as exc:
+            with self.store.transaction() as tx:
+                tx.record_failure(case_id, loaded.record.revision, failures=loaded.record.failures + 1,
+                                  retry_at=None, incident=replace(incident, reason=f"retried: {exc}"))
+            raise EngineError(f"case '{case_id}': the retry failed too, the incident stays open: {exc}",
+                              element=exc.element) from exc
+        result = plan_step(loaded, ctx, entries, rules=self.profile.rules,
+                           resolution=f"retried by {actor or 'someone'}")
+        if incident.kind == IncidentKind.STALLED and result.record.incident == incident:
+            raise CaseStateError(f"case '{case_id}' is still stuck: {result.record.incident.reason}; nothing was "
+                                 "written: migrate it to a version it can advance on (case migrate), or cancel it")
+        self._commit(result)
+        return result.view()
+
+    def resolve_incident(self, case_id: str, note: str, *, actor: str | None = None) -> Case:
+        """Close a failed case's incident by hand (``note``: what was mended), journaled: the next ``tick``
+        tries the case again, with its attempts counted afresh. A stalled case's incident is not closed
+        by hand: only a step that gives the case something to wait for closes it (CaseStateError)."""
+        if not note:
+            raise TaskDataError("resolving an incident needs a note (what was done about it)", field="note")
+        incident = self._open_incident(case_id)
+        if incident.kind == IncidentKind.STALLED:
+            raise CaseStateError(f"case '{case_id}' is stuck ({incident.reason}): its incident closes when a step "
+                                 "gives it something to wait for: migrate it to a version it can advance on (case "
+                                 "migrate), retry it (incident retry), or cancel it; nothing was written")
+        loaded = self._load(case_id, None)
+        ctx = StepContext(case_id=case_id, at=self.clock.now(), definition=loaded.workflow.definition, actor=actor)
+        return self._finish(loaded, ctx, [], resolution=f"resolved by {actor or 'someone'}: {note}")
+
+    def _open_incident(self, case_id: str) -> Incident:
+        record = self.store.get_case(case_id, with_state=False)
+        if record.incident is None or record.status != CaseStatus.ACTIVE:
+            raise CaseStateError(f"case '{case_id}' is not in incident; nothing was written")
+        return record.incident
 
     def _fire_timers(self, case_id: str, now: datetime) -> Fired:
         loaded = self._load(case_id, None)
@@ -587,6 +702,9 @@ class Engine:
               allow: tuple[CaseStatus, ...] = (CaseStatus.ACTIVE,)) -> LoadedCase:
         """The committed case, its workflow restored: the first stage of every step."""
         record = self.store.get_case(case_id)
+        if expected_revision is not None and expected_revision > record.revision:
+            raise TaskDataError(f"case '{case_id}' is at revision {record.revision}: revision {expected_revision} "
+                                "has not happened yet (pass the revision you read)", field="expected_revision")
         if expected_revision is not None and record.revision != expected_revision:
             raise RecordConflictError(f"case '{case_id}' is at revision {record.revision}, not {expected_revision}: "
                                       "someone changed it since you read it; nothing was written")
@@ -619,10 +737,11 @@ class Engine:
 
     def _finish(self, loaded: LoadedCase, ctx: StepContext, entries: list[JournalEntry], *,
                 recorded: Mapping[str, Any] | None = None, ending: Ending = COMPLETE,
-                status: CaseStatus | None = None) -> Case:
+                status: CaseStatus | None = None, resolution: str | None = None) -> Case:
         """Plan the step, commit it, and return the case as it now is (``status``: the case's new status,
-        for a suspension or resumption)."""
-        result = plan_step(loaded, ctx, entries, rules=self.profile.rules, recorded=recorded, ending=ending)
+        for a suspension or resumption; ``resolution``: why an open incident closes)."""
+        result = plan_step(loaded, ctx, entries, rules=self.profile.rules, recorded=recorded, ending=ending,
+                           resolution=resolution)
         if status is not None and status != result.record.status:
             result = replace(result, record=replace(result.record, status=status))
         self._commit(result)

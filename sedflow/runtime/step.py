@@ -12,7 +12,11 @@ with a due time, or a message or signal the engine delivers awaited where it kee
 leaves it none still commits (the step itself was valid), with an ``incident_opened`` entry naming the
 element(s) it is stuck at and why, and the incident on the case row; the step that gives it a live
 wait again, or ends it, journals ``incident_resolved``. The check reuses the ready tasks and timers
-the step computes anyway: only a case with neither walks its tree once more.
+the step computes anyway: only a case with neither walks its tree once more. A case in incident because
+a worker's attempts at its timers' step failed (``scheduler.RetryPolicy``) stays in it through other
+steps (a coach's task, a data correction): only a retry that succeeds, a person resolving it, or the
+case's end closes it (``Engine.retry_incident`` / ``resolve_incident``), as Camunda 7 keeps a failed
+job's incident until its retries are set again.
 """
 
 from __future__ import annotations
@@ -23,12 +27,13 @@ from datetime import datetime
 from typing import Any
 
 from ..definitions import ElementInfo, ProcessDefinition
+from ..errors import EngineError
 from ..journal import JournalEntry, JournalKind
 from ..profile import DomainRules
 from ..spiff.queries import Stuck
 from ..spiff.transitions import StepContext
 from ..spiff.workflow import CaseWorkflow
-from ..store import CaseRecord, CaseStatus, Incident, OpenKind, OpenTask, Transaction
+from ..store import CaseRecord, CaseStatus, Incident, IncidentKind, OpenKind, OpenTask, Transaction
 from .views import Case, TaskView
 
 
@@ -88,10 +93,11 @@ class StepResult:
 
 def plan_step(loaded: LoadedCase, ctx: StepContext, entries: Sequence[JournalEntry], *, rules: DomainRules,
               recorded: Mapping[str, Any] | None = None, ending: Ending = COMPLETE, new: bool = False,
-              first_deployment: bool = False) -> StepResult:
+              first_deployment: bool = False, resolution: str | None = None) -> StepResult:
     """The new case row, open tasks, timers and journal entries after ``entries`` happened to the case.
 
-    ``recorded`` is the form data this step records into the case's summary of latest values.
+    ``recorded`` is the form data this step records into the case's summary of latest values;
+    ``resolution`` says why an open incident closes, when a person closes it (retried, resolved).
     """
     record, workflow, now = loaded.record, loaded.workflow, ctx.at
     definition = workflow.definition
@@ -117,8 +123,12 @@ def plan_step(loaded: LoadedCase, ctx: StepContext, entries: Sequence[JournalEnt
     # A live wait in hand costs nothing more; only a case with none is walked again.
     stuck = None if completed or open_tasks or timers else workflow.stuck()
     incident = None
-    if stuck is not None or record.incident is not None:
-        incident = _incident(record.incident, stuck, entries, ctx, live=_live(open_tasks, timers, completed, ending))
+    failed = record.incident is not None and record.incident.kind == IncidentKind.FAILED
+    if failed and stuck is None and not completed and resolution is None:
+        incident = record.incident  # only a retry, a person, or the case's end closes it
+    elif stuck is not None or record.incident is not None:
+        incident = _incident(record.incident, stuck, entries, ctx,
+                             live=resolution or _live(open_tasks, timers, completed, ending))
     ended: dict[str, Any] = {}
     if completed:
         end = _closing(definition, entries, data, ending, rules, ctx)
@@ -129,7 +139,8 @@ def plan_step(loaded: LoadedCase, ctx: StepContext, entries: Sequence[JournalEnt
         record, definition_version=definition.version, data=data, milestones=milestones,
         stages=sorted({i.stage for i in workflow.live_elements() if i.stage}),
         next_due_at=min((t.due_at for t in timers if t.due_at is not None), default=None),
-        incident=incident, state=state, revision=record.revision + 1, updated_at=now, **ended)
+        incident=incident, failures=record.failures if failed and incident is record.incident else 0, state=state,
+        revision=record.revision + 1, updated_at=now, **ended)
     signals = frozenset(w.definition.name for w in workflow.signal_waits()) \
         if definition.caught_signals and not completed else frozenset()
     return StepResult(new_record, definition, open_tasks, timers, tuple(entries),
@@ -147,8 +158,8 @@ def _incident(previous: Incident | None, stuck: list[Stuck] | None, entries: lis
         current = Incident(process_id=first.process_id if first else ctx.definition.process_id,
                            element_id=first.id if first else None, reason=_reason(stuck), since=ctx.at)
     same = (previous is not None and current is not None
-            and (previous.process_id, previous.element_id, previous.reason) ==
-            (current.process_id, current.element_id, current.reason))
+            and (previous.kind, previous.process_id, previous.element_id, previous.reason) ==
+            (current.kind, current.process_id, current.element_id, current.reason))
     if same:
         return previous
     if previous is not None:
@@ -157,7 +168,7 @@ def _incident(previous: Incident | None, stuck: list[Stuck] | None, entries: lis
             "reason": why, "incident": previous.reason, "opened_at": previous.since.isoformat(timespec="seconds")}))
     if current is not None and stuck is not None:
         entries.append(_incident_entry(JournalKind.INCIDENT_OPENED, ctx, current, stuck[0].info if stuck else None, {
-            "reason": current.reason,
+            "kind": current.kind, "reason": current.reason,
             "elements": [{"process_id": s.info.process_id, "element_id": s.info.id, "element_type": s.info.kind,
                           "reason": s.reason} for s in stuck]}))
     return current
@@ -179,6 +190,19 @@ def _live(open_tasks: Sequence[OpenTask], timers: Sequence[OpenTask], completed:
     if timers:
         return "the case can advance again: timer " + ", ".join(sorted({t.element_id for t in timers})) + " waiting"
     return "the case can advance again: it waits for a message or signal the engine delivers"
+
+
+def failure_incident(record: CaseRecord, definition: ProcessDefinition, error: EngineError, failures: int,
+                     at: datetime, actor: str | None) -> tuple[Incident, JournalEntry]:
+    """The incident a worker opens when its last attempt at the case fails with ``error``, and its
+    ``incident_opened`` row (``data``: the error and the attempts made)."""
+    info = next((i for i in definition.elements.values() if i.id == error.element), None) if error.element else None
+    incident = Incident(process_id=info.process_id if info else record.process_id,
+                        element_id=info.id if info else None, kind=IncidentKind.FAILED, since=at,
+                        reason=f"the step firing its timers failed {failures} time(s) in a row: {error}")
+    ctx = StepContext(case_id=record.case_id, at=at, definition=definition, actor=actor)
+    return incident, _incident_entry(JournalKind.INCIDENT_OPENED, ctx, incident, info, {
+        "kind": incident.kind, "reason": incident.reason, "error": str(error), "retries": failures})
 
 
 def _incident_entry(kind: JournalKind, ctx: StepContext, incident: Incident, info: ElementInfo | None,

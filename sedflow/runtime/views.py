@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from ..definitions import Form
-from ..store import CaseRecord, CaseStatus, Incident, OpenKind, OpenTask
+from ..store import CaseRecord, CaseStatus, Incident, IncidentKind, OpenKind, OpenTask
 
 
 @dataclass(frozen=True)
@@ -91,3 +91,28 @@ class Case:
         if self.incident is not None:
             out["incident"]["since"] = self.incident.since.isoformat(timespec="seconds")
         return out
+
+
+@dataclass(frozen=True)
+class IncidentView:
+    """An open incident: the case it stops (its id names the incident: a case has at most one), where
+    and why, since when, and how many attempts a worker made (``retries``; 0 for a stalled case)."""
+
+    case_id: str
+    participant: str
+    process_id: str
+    kind: IncidentKind
+    element_id: str | None
+    element_name: str
+    reason: str
+    since: datetime
+    retries: int
+
+    @classmethod
+    def of(cls, r: CaseRecord, incident: Incident, *, element_name: str = "") -> IncidentView:
+        return cls(case_id=r.case_id, participant=r.participant, process_id=r.process_id, kind=incident.kind,
+                   element_id=incident.element_id, element_name=element_name, reason=incident.reason,
+                   since=incident.since, retries=r.failures)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "since": self.since.isoformat(timespec="seconds")}

@@ -126,7 +126,8 @@ class CaseWorkflow:
                 getattr(getattr(getattr(exc, "task", None), "task_spec", None), "bpmn_id", None)
             where = f" at element '{element}'" if element else ""
             detail = str(cause) if isinstance(cause, ExpressionError) else str(exc)
-            raise EngineError(f"case '{ctx.case_id}' cannot advance{where}: {detail}; nothing was written") from exc
+            raise EngineError(f"case '{ctx.case_id}' cannot advance{where}: {detail}; nothing was written",
+                              element=element) from exc
         except Exception as exc:  # a SpiffWorkflow bug must not leave a half-written case
             raise EngineError(f"case '{ctx.case_id}' cannot advance: {type(exc).__name__}: {exc}; "
                               "nothing was written") from exc

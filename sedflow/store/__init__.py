@@ -29,6 +29,7 @@ from .persistence import (
     DeliveryState,
     DeploymentRecord,
     Incident,
+    IncidentKind,
     OpenKind,
     OpenTask,
     ReportQueries,
@@ -59,5 +60,5 @@ def open_store(url: str | Path | None = None, *, create: bool = False, migrate: 
 
 __all__ = ["ACTIVE", "CANCELLED", "COMPLETED", "DEFAULT_STORE", "INCIDENT", "SCHEMA_VERSION", "STATUSES", "SUSPENDED",
            "TASK", "TIMER", "WITHDRAWN", "CaseFilter", "CaseRecord", "CaseStatus", "CaseStore", "DeliveryKind",
-           "DeliveryState", "DeploymentRecord", "Incident", "OpenKind", "OpenTask", "ReportQueries", "Row",
-           "SQLiteStore", "Signal", "SignalDelivery", "Store", "StoreMeta", "Transaction", "open_store"]
+           "DeliveryState", "DeploymentRecord", "Incident", "IncidentKind", "OpenKind", "OpenTask", "ReportQueries",
+           "Row", "SQLiteStore", "Signal", "SignalDelivery", "Store", "StoreMeta", "Transaction", "open_store"]

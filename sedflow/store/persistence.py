@@ -13,12 +13,15 @@ succeeds against the revision the writer read. Backend errors become sedflow's o
 backend's exception as the cause: ``RecordConflictError`` for a write another writer won (retry it),
 ``StoreError`` for everything else.
 
-An active case that nothing can advance is in *incident* (``CaseRecord.incident``): four nullable
-columns on its row (``incident_process``, ``incident_element``, ``incident_reason``,
-``incident_since``), written with the rest of the row by every step, so the case and its incident
-never disagree; "in incident" is ``incident_since IS NOT NULL`` (a partial index keeps the list of
-such cases cheap on both backends). The journal keeps the history (``incident_opened`` and
-``incident_resolved`` rows); the row holds only the open incident.
+An active case that cannot advance on its own is in *incident* (``CaseRecord.incident``): nullable
+columns on its row (``incident_kind``, ``incident_process``, ``incident_element``,
+``incident_reason``, ``incident_since``), written with the rest of the row by every step, so the case
+and its incident never disagree; "in incident" is ``incident_since IS NOT NULL`` (a partial index
+keeps the list of such cases cheap on both backends). A case has at most one open incident, named by
+the case's id; the journal keeps the history (``incident_opened`` and ``incident_resolved`` rows).
+``failures`` counts the case's failed attempts in a row by a worker (``tick``), and ``retry_at`` is
+when the next may be made: a failing case is backed off, then put in incident, never retried in a
+tight loop (``sedflow.runtime.scheduler``). Every successful step clears both.
 
 The journal is also an event feed (``read_events``): every row in *feed order*, which a reader walks
 with a cursor and never sees a row appear behind it (see ``sedflow.runtime.feed`` for how each backend
@@ -43,7 +46,7 @@ from typing import Any, Protocol, Self
 
 from ..journal import JournalEntry
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 #: A row of a report query: its columns in the order selected.
 Row = tuple[Any, ...]
@@ -77,17 +80,27 @@ class OpenKind(StrEnum):
 TASK, TIMER, INCIDENT = OpenKind
 
 
+class IncidentKind(StrEnum):
+    """Why a case is in incident: a step left it with nothing that can advance it (``stalled``), or a
+    step a worker runs for it kept failing until its retries ran out (``failed``)."""
+
+    STALLED = "stalled"
+    FAILED = "failed"
+
+
 @dataclass(frozen=True)
 class Incident:
-    """Why an active case cannot advance: nothing in it is ready for a person, waits on a timer that has a
-    due time, or waits for a message the engine delivers. ``element_id`` (drawn in ``process_id``) is
-    where it is stuck (None: nowhere in particular), ``reason`` says why in words, naming every element it
-    is stuck at; ``since`` is when the step that stalled it was taken."""
+    """Why an active case cannot advance on its own. Stalled: nothing in it is ready for a person, waits
+    on a timer that has a due time, or waits for a message the engine delivers. Failed: the step that
+    fires its timers failed as often as its retry policy allows (``reason`` is the last error). ``element_id``
+    (drawn in ``process_id``) is where (None: nowhere in particular), ``reason`` says why in words;
+    ``since`` is when the incident opened."""
 
     process_id: str
     element_id: str | None
     reason: str
     since: datetime
+    kind: IncidentKind = IncidentKind.STALLED
 
 
 @dataclass
@@ -111,6 +124,8 @@ class CaseRecord:
     ended_at: datetime | None = None
     next_due_at: datetime | None = None
     incident: Incident | None = None
+    failures: int = 0
+    """Failed attempts in a row by a worker (``tick``) since the last step that succeeded."""
     state: bytes | None = None
 
 
@@ -244,6 +259,12 @@ class Transaction(Protocol):
     def record_deployment(self, process_id: str, version: str, at: datetime, actor: str | None,
                           changes: Mapping[str, Any]) -> None:
         """Make a saved ``version`` the one new cases of ``process_id`` start on."""
+
+    def record_failure(self, case_id: str, expected_revision: int, *, failures: int, retry_at: datetime | None,
+                       incident: Incident | None) -> None:
+        """A worker's attempt at the case failed (nothing of the step was written): store the failures in a
+        row and when to try again, or with ``incident`` the incident the last one opened (the case's
+        revision moves on). RecordConflictError if the case changed since ``expected_revision``."""
 
 
 class CaseStore(Protocol):

@@ -93,8 +93,13 @@ _V7 = ["ALTER TABLE journal ADD COLUMN writer_xid xid8 NOT NULL DEFAULT '1'::xid
        "CREATE INDEX journal_feed ON journal(writer_xid, seq)",
        "CREATE TABLE feed_consumers (name TEXT PRIMARY KEY, cursor_seq BIGINT NOT NULL, "
        "updated_at TIMESTAMPTZ NOT NULL)"]
-# v8: signals across cases (see persistence.py and sqlite.py).
-_V8 = ["CREATE TABLE signal_waits (case_id TEXT NOT NULL REFERENCES cases(case_id), signal TEXT NOT NULL, "
+# v8: incident kinds and a failing case's backoff (see persistence.py and sqlite.py).
+_V8 = ["ALTER TABLE cases ADD COLUMN incident_kind TEXT, ADD COLUMN failures INTEGER NOT NULL DEFAULT 0, "
+       "ADD COLUMN retry_at TIMESTAMPTZ",
+       "UPDATE cases SET incident_kind = 'stalled' WHERE incident_since IS NOT NULL"]
+
+# v9: signals across cases (see persistence.py and sqlite.py).
+_V9 = ["CREATE TABLE signal_waits (case_id TEXT NOT NULL REFERENCES cases(case_id), signal TEXT NOT NULL, "
        "PRIMARY KEY (signal, case_id))",
        "CREATE INDEX signal_waits_case ON signal_waits(case_id)",
        "CREATE TABLE signals (seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name TEXT NOT NULL, "
@@ -111,7 +116,7 @@ _CURSOR_XID = "(SELECT j.writer_xid FROM journal j WHERE j.seq <= ? ORDER BY j.s
 class PostgresStore(SQLStore):
     """A store in schema ``schema`` of a PostgreSQL database (see the module)."""
 
-    MIGRATIONS = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8)
+    MIGRATIONS = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9)
     # Only rows of transactions below the snapshot's xmin (each has committed or aborted: nothing can still
     # appear among them), after the cursor's (writer_xid, seq).
     FEED_AFTER = ("writer_xid < pg_snapshot_xmin(pg_current_snapshot()) "
@@ -177,9 +182,9 @@ class PostgresStore(SQLStore):
             cur.execute(
                 "UPDATE cases SET claimed_by = %s, claimed_until = %s WHERE case_id IN ("
                 " SELECT case_id FROM cases WHERE status = 'active' AND next_due_at <= %s"
-                " AND (claimed_until IS NULL OR claimed_until <= %s)"
+                f" AND (claimed_until IS NULL OR claimed_until <= %s) AND {self._sql(self.RETRYABLE)}"
                 " ORDER BY next_due_at, case_id LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING case_id",
-                (worker, now + lease, now, now, limit))
+                (worker, now + lease, now, now, now, limit))
             return [str(row[0]) for row in cur.fetchall()]
 
     def close(self) -> None:

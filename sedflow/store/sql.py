@@ -25,6 +25,7 @@ from .persistence import (
     DeliveryState,
     DeploymentRecord,
     Incident,
+    IncidentKind,
     OpenKind,
     OpenTask,
     Row,
@@ -36,7 +37,8 @@ from .persistence import (
 
 CASE_COLUMNS = ("case_id", "participant", "process_id", "definition_version", "status", "revision", "stages", "data",
                 "milestones", "outcome", "end_reason", "started_at", "updated_at", "ended_at", "next_due_at",
-                "incident_process", "incident_element", "incident_reason", "incident_since")
+                "incident_process", "incident_element", "incident_reason", "incident_since", "incident_kind",
+                "failures")
 _JOURNAL_COLUMNS = ("case_id", "at", "kind", "process_id", "definition_version", "element_id", "element_name",
                     "element_type", "lane", "actor", "task_id", "data", "outcome", "end_reason", "duration")
 
@@ -67,6 +69,7 @@ class ErrorRule(NamedTuple):
 _STATUSES = {status.value: status for status in CaseStatus}
 _OPEN_KINDS = {kind.value: kind for kind in OpenKind}
 _JOURNAL_KINDS = {kind.value: kind for kind in JournalKind}
+_INCIDENT_KINDS = {kind.value: kind for kind in IncidentKind}
 
 
 class SQLStore(Store):
@@ -76,6 +79,9 @@ class SQLStore(Store):
     MIGRATIONS: Sequence[Sequence[str]] = ()
     #: SQL fragment, one parameter: the case has this stage among its current stages.
     STAGE_FILTER = ""
+    #: SQL fragment, one parameter (now): a worker may try the case now (not backed off after a failure, not
+    #: in incident because its attempts failed until the retries ran out).
+    RETRYABLE = "(retry_at IS NULL OR retry_at <= ?) AND COALESCE(incident_kind, '') <> 'failed'"
     #: The backend's parameter marker; queries here are written with "?".
     PARAM = "?"
     #: The backend's error table, first matching row wins. Conflicts are writes another writer won (a
@@ -394,8 +400,8 @@ class SQLStore(Store):
 
     def count_due(self, now: datetime) -> int:
         with self._guard():
-            rows = self._query(self._sql("SELECT count(*) FROM cases WHERE status = 'active' AND next_due_at <= ?"),
-                               (self._ts(now),))
+            rows = self._query(self._sql(f"SELECT count(*) FROM cases WHERE status = 'active' AND next_due_at <= ? "
+                                         f"AND {self.RETRYABLE}"), (self._ts(now), self._ts(now)))
         return int(rows[0][0])
 
     def signal_deliveries(self, seq: int | None = None, *, limit: int | None = None) -> list[SignalDelivery]:
@@ -441,13 +447,15 @@ class SQLStore(Store):
 
     # ---------------------------------------------------------------------------- mapping
 
+    def _incident_row(self, i: Incident | None) -> tuple[object, ...]:
+        """The incident columns of a case row (``CASE_COLUMNS`` from incident_process to incident_kind)."""
+        return (None,) * 5 if i is None else (i.process_id, i.element_id, i.reason, self._ts(i.since), i.kind)
+
     def _case_row(self, c: CaseRecord) -> tuple[object, ...]:
-        i = c.incident
-        incident = (None, None, None, None) if i is None else (i.process_id, i.element_id, i.reason, self._ts(i.since))
         return (c.case_id, c.participant, c.process_id, c.definition_version, c.status, c.revision,
                 self._json(c.stages), self._json(c.data), self._json(c.milestones), c.outcome, c.end_reason,
                 self._ts(c.started_at), self._ts(c.updated_at), self._ts(c.ended_at), self._ts(c.next_due_at),
-                *incident, c.state)
+                *self._incident_row(c.incident), c.failures, c.state)
 
     def _case(self, row: Row) -> CaseRecord:
         return CaseRecord(
@@ -456,9 +464,10 @@ class SQLStore(Store):
             revision=row[5], stages=self._unjson(row[6]), data=self._unjson(row[7]), milestones=self._unjson(row[8]),
             outcome=row[9], end_reason=row[10], started_at=self._dt(row[11]), updated_at=self._dt(row[12]),
             ended_at=self._dt_or_none(row[13]), next_due_at=self._dt_or_none(row[14]),
-            incident=None if row[18] is None else Incident(process_id=row[15], element_id=row[16], reason=row[17],
-                                                           since=self._dt(row[18])),
-            state=bytes(row[19]) if len(row) > 19 else None)
+            incident=None if row[18] is None else Incident(
+                process_id=row[15], element_id=row[16], reason=row[17], since=self._dt(row[18]),
+                kind=_INCIDENT_KINDS.get(row[19] or "", IncidentKind.STALLED)),
+            failures=row[20], state=bytes(row[21]) if len(row) > 21 else None)
 
 
 class _SQLTransaction(Transaction):
@@ -477,9 +486,9 @@ class _SQLTransaction(Transaction):
                    self._store._case_row(case))
 
     def update_case(self, case: CaseRecord, expected_revision: int) -> None:
-        # Writing a case also releases a tick worker's claim on it.
+        # Writing a case also releases a tick worker's claim on it, and ends a run of failures' backoff.
         assignments = ", ".join(f"{c} = ?" for c in CASE_COLUMNS[1:]) + ", state = ?"
-        self._exec(f"UPDATE cases SET {assignments}, claimed_by = NULL, claimed_until = NULL "
+        self._exec(f"UPDATE cases SET {assignments}, claimed_by = NULL, claimed_until = NULL, retry_at = NULL "
                             f"WHERE case_id = ? AND revision = ?",
                             (*self._store._case_row(case)[1:], case.case_id, expected_revision))
         if self._cur.rowcount != 1:
@@ -542,6 +551,20 @@ class _SQLTransaction(Transaction):
                    "ON CONFLICT (version) DO NOTHING",
                    (version, process_id, name, self._store._json({k: v.decode("utf-8") for k, v in sources.items()}),
                     self._store._ts(at)))
+
+    def record_failure(self, case_id: str, expected_revision: int, *, failures: int, retry_at: datetime | None,
+                       incident: Incident | None) -> None:
+        s = self._store
+        columns = CASE_COLUMNS[CASE_COLUMNS.index("incident_process"):]
+        assignments = ", ".join(f"{c} = ?" for c in columns)
+        values = (*s._incident_row(incident), failures)
+        revision = expected_revision + (incident is not None)
+        self._exec(f"UPDATE cases SET {assignments}, retry_at = ?, revision = ?, claimed_by = NULL, "
+                   "claimed_until = NULL WHERE case_id = ? AND revision = ?",
+                   (*values, s._ts(retry_at), revision, case_id, expected_revision))
+        if self._cur.rowcount != 1:
+            raise RecordConflictError(f"case '{case_id}' was changed by someone else (expected revision "
+                                      f"{expected_revision}); its failure was not recorded")
 
     def record_deployment(self, process_id: str, version: str, at: datetime, actor: str | None,
                           changes: Mapping[str, Any]) -> None:

@@ -110,11 +110,20 @@ _V7 = """
 CREATE TABLE feed_consumers (name TEXT PRIMARY KEY, cursor_seq INTEGER NOT NULL, updated_at TEXT NOT NULL)
 """
 
+# v8: incidents of two kinds, and the backoff of a case a worker keeps failing on (see persistence.py). The
+# incidents open before it are all of the one kind there was.
+_V8 = """
+ALTER TABLE cases ADD COLUMN incident_kind TEXT;
+ALTER TABLE cases ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE cases ADD COLUMN retry_at TEXT;
+UPDATE cases SET incident_kind = 'stalled' WHERE incident_since IS NOT NULL
+"""
 
-# v8: signals across cases (see persistence.py): the signals each case waits for, rewritten by every step;
+
+# v9: signals across cases (see persistence.py): the signals each case waits for, rewritten by every step;
 # every signal thrown or broadcast; one delivery per receiver, pending until the receiver's own transaction
 # marks it done (the partial index lists what is left to deliver without reading the rest).
-_V8 = """
+_V9 = """
 CREATE TABLE signal_waits (
     case_id TEXT NOT NULL REFERENCES cases(case_id), signal TEXT NOT NULL, PRIMARY KEY (signal, case_id));
 CREATE INDEX signal_waits_case ON signal_waits(case_id);
@@ -132,7 +141,7 @@ class SQLiteStore(SQLStore):
     """A store in one SQLite file at ``path`` (``synchronous``: FULL for an fsync per commit)."""
 
     MIGRATIONS = (_statements(_V1), _statements(_V2), _statements(_V3), _statements(_V4), _statements(_V5),
-                  _statements(_V6), _statements(_V7), _statements(_V8))
+                  _statements(_V6), _statements(_V7), _statements(_V8), _statements(_V9))
     STAGE_FILTER = "EXISTS (SELECT 1 FROM json_each(c.stages) WHERE value = ?)"
     # SQLite raises IntegrityError for every constraint: only a taken key is a lost race.
     ERRORS = (ErrorRule(sqlite3.IntegrityError, RecordConflictError,
@@ -201,8 +210,8 @@ class SQLiteStore(SQLStore):
             # active case for each batch; the due index is already in claim order.
             ids = [str(row[0]) for row in cur.execute(
                 "SELECT case_id FROM cases INDEXED BY cases_due WHERE status = 'active' AND next_due_at <= ? "
-                "AND (claimed_until IS NULL OR claimed_until <= ?) ORDER BY next_due_at, case_id LIMIT ?",
-                (self._ts(now), self._ts(now), limit)).fetchall()]
+                f"AND (claimed_until IS NULL OR claimed_until <= ?) AND {self.RETRYABLE} ORDER BY next_due_at, case_id "
+                "LIMIT ?", (self._ts(now), self._ts(now), self._ts(now), limit)).fetchall()]
             cur.executemany("UPDATE cases SET claimed_by = ?, claimed_until = ? WHERE case_id = ?",
                             [(worker, self._ts(now + lease), case_id) for case_id in ids])
         return ids

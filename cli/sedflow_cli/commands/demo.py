@@ -5,6 +5,8 @@ The scenarios offered are the programme profile's (``sedflow.simulation`` runs t
 
 from __future__ import annotations
 
+import shlex
+
 import click
 from sedflow import ManualClock
 from sedflow.programmes.se import PROFILE
@@ -30,7 +32,8 @@ def demo(settings: Settings, participants: int, seed: int, process_id: str, scen
         click.echo(f"scenario {scenario}: {len(result.cases)} participants, {result.steps} steps, store "
                    f"{engine.store.url}")
         if result.period:
-            click.echo(f"report with: sedflow report outcomes_by_gender --rule {result.rule} "
+            store = f" --store {shlex.quote(settings.store_url)}" if settings.store_url else ""
+            click.echo(f"report with: sedflow{store} report outcomes_by_gender --rule {result.rule} "
                        f"--from {result.period[0]} --to {result.period[1]}")
     else:
         result = run_demo(engine, process_id=process_id, participants=participants, seed=seed)

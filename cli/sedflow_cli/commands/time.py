@@ -16,7 +16,7 @@ from ..params import json_option, now_option, parse_duration
 @click.command()
 @now_option
 @click.option("--limit", type=int, help="At most this many cases in this run.")
-@click.option("--quiet", is_flag=True, help="Only the summary line.")
+@click.option("--quiet", is_flag=True, help="No line per case; the summary only when something fired or failed.")
 @click.option("--progress", is_flag=True, help="A progress bar on stderr instead of a line per case.")
 @pass_settings
 def tick(settings: Settings, clock: ManualClock | None, limit: int | None, quiet: bool, progress: bool) -> None:
@@ -34,7 +34,7 @@ def tick(settings: Settings, clock: ManualClock | None, limit: int | None, quiet
             if fired and not quiet:
                 click.echo(f"{case_id}: {fired} timer(s) fired")
         result = engine.tick(limit=limit, on_case=report)
-    render.tick(result)
+    render.tick(result, quiet=quiet)
     if result.failed:
         raise EngineError(f"{len(result.failed)} case(s) failed (the errors above); the other cases were ticked")
 

@@ -20,6 +20,7 @@ RULES = DomainRules(
     false_words=frozenset({"nej"}),
 )
 
-PROFILE = Profile(name="supported_employment", rules=RULES, reports=REPORTS, simulation=SIMULATION)
+PROFILE = Profile(name="supported_employment", zone="Europe/Stockholm", rules=RULES,
+                  reports=REPORTS, simulation=SIMULATION)
 
 __all__ = ["END_REASONS", "OUTCOMES", "PERSONAL_NUMBER", "PROFILE", "RULES", "WITHDRAWAL_MESSAGE"]

@@ -1,0 +1,140 @@
+"""What the person typing meets (issue 14): root options wherever they are put, hints that paste as they
+are, a quiet tick, the loser of a race told who won, usage errors for the caller's slips, and packaging.
+The real CLI through click's runner and a subprocess, on real stores.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sedflow
+from click.testing import CliRunner
+from sedflow import Engine, RecordConflictError, UnknownTaskError
+
+from conftest import REFERRAL
+from sedflow_cli.main import hoist_global_options, main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def sets(data):
+    return [arg for k, v in data.items() for arg in ("--set", f"{k}={v}")]
+
+
+def test_root_options_are_taken_after_the_subcommand_too(tmp_path):
+    runner = CliRunner()
+    store = tmp_path / "late.db"
+    assert runner.invoke(main, ["init", "--store", str(store)]).exit_code == 0
+    assert store.exists()
+    started = runner.invoke(main, ["case", "start", "supported_employment", "--participant", "p-1",
+                                   *sets(REFERRAL), f"--store={store}", "--json"])
+    assert started.exit_code == 0, started.output
+    listed = runner.invoke(main, ["case", "list", "--store", str(store), "--debug"])
+    assert json.loads(started.output)["case_id"] in listed.output
+    # Nothing after "--" is touched, and a value that looks like an option stays with its option.
+    assert hoist_global_options(["case", "set", "--reason", "x", "--", "--store", "y"]) == \
+        ["case", "set", "--reason", "x", "--", "--store", "y"]
+    assert hoist_global_options(["demo", "--debug", "--processes", "d", "--seed", "2"]) == \
+        ["--debug", "--processes", "d", "demo", "--seed", "2"]
+
+
+def test_the_scenario_hint_pastes_as_it_is(tmp_path):
+    store = tmp_path / "natkraft store.db"  # a space: the hint must quote it
+    out = CliRunner().invoke(main, ["demo", "--scenario", "natkraft", "--store", str(store)])
+    assert out.exit_code == 0, out.output
+    [hint] = [line for line in out.output.splitlines() if line.startswith("report with: ")]
+    args = shlex.split(hint.removeprefix("report with: "))[1:]
+    report = CliRunner().invoke(main, args)
+    assert report.exit_code == 0, report.output
+    assert "Kvinnor" in report.output and str(store) in hint
+
+
+def test_a_quiet_tick_prints_nothing_when_nothing_fired(tmp_path):
+    runner = CliRunner()
+    store = str(tmp_path / "q.db")
+    runner.invoke(main, ["--store", store, "init"])
+    quiet = runner.invoke(main, ["--store", store, "tick", "--quiet"])
+    assert (quiet.exit_code, quiet.output) == (0, "")
+    loud = runner.invoke(main, ["--store", store, "tick"])
+    assert "0 timer(s) fired" in loud.output
+
+
+def test_the_loser_of_a_completion_is_told_who_completed_it_and_a_typo_is_told_apart(engine):
+    case = engine.start_case("supported_employment", "p-race", REFERRAL)
+    first = case.tasks[0].element_id
+    stale = engine.show_case(case.case_id)
+    engine.complete_task(case.case_id, first, _form_data(engine, case.case_id, first), actor="coach-1")
+    with pytest.raises(RecordConflictError) as lost:
+        engine.complete_task(stale.case_id, first, {}, actor="coach-2")
+    assert f"task '{first}'" in str(lost.value) and "already completed by coach-1 at 2026-02-02T09:00:00" in \
+        str(lost.value)
+    revision = engine.store.get_case(case.case_id).revision
+    with pytest.raises(UnknownTaskError, match="has no task 'frist_contact'") as typo:
+        engine.complete_task(case.case_id, "frist_contact", {})
+    assert first in str(typo.value)
+    assert engine.store.get_case(case.case_id).revision == revision
+
+
+def _form_data(engine: Engine, case_id: str, element: str) -> dict:
+    from conftest import fill
+    [task] = [t for t in engine.list_tasks(case_id=case_id) if t.element_id == element]
+    return fill(task.form)
+
+
+def test_a_revision_not_yet_reached_is_a_usage_error_and_a_past_one_a_conflict(tmp_path):
+    runner = CliRunner()
+    store = str(tmp_path / "r.db")
+    runner.invoke(main, ["--store", store, "init"])
+    case = json.loads(runner.invoke(main, ["--store", store, "case", "start", "supported_employment",
+                                           "--participant", "p-1", *sets(REFERRAL), "--json"]).output)
+    ahead = runner.invoke(main, ["--store", store, "case", "set", case["case_id"], "--set", "gender=M",
+                                 "--reason", "fel", "--expect-revision", str(case["revision"] + 5)])
+    assert ahead.exit_code == 2 and "--expect-revision" in ahead.output and "has not happened yet" in ahead.output
+    runner.invoke(main, ["--store", store, "case", "set", case["case_id"], "--set", "gender=M", "--reason", "fel"])
+    behind = runner.invoke(main, ["--store", store, "case", "set", case["case_id"], "--set", "gender=F",
+                                  "--reason", "fel", "--expect-revision", str(case["revision"])])
+    assert behind.exit_code == 7
+
+
+def test_the_store_option_names_postgresql():
+    out = CliRunner().invoke(main, ["--help"]).output
+    assert "postgresql://" in out
+
+
+def test_python_m_sedflow_runs_the_cli_and_the_package_has_a_version_and_a_licence():
+    run = subprocess.run([sys.executable, "-m", "sedflow", "--version"], capture_output=True, text=True,
+                         check=True)
+    assert run.stdout.strip() == f"sedflow, version {sedflow.__version__}" and sedflow.__version__[0].isdigit()
+    assert "MIT License" in (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert (ROOT / "sedflow" / "py.typed").exists()
+
+
+def test_times_are_shown_in_local_time_with_their_offset_and_kept_in_utc_in_json(tmp_path):
+    runner = CliRunner()
+    store = str(tmp_path / "t.db")
+    runner.invoke(main, ["--store", store, "init"])
+    case = json.loads(runner.invoke(main, ["--store", store, "case", "start", "supported_employment",
+                                           "--participant", "p-1", *sets(REFERRAL), "--json"]).output)
+    history = json.loads(runner.invoke(main, ["--store", store, "case", "history", case["case_id"], "--json"],
+                                       env={"SEDFLOW_TZ": None, "TZ": None}).output)
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+    at = datetime.fromisoformat(history[0]["at"])
+    assert at.utcoffset().total_seconds() == 0  # JSON: UTC
+    stockholm = at.astimezone(ZoneInfo("Europe/Stockholm"))
+    shown = runner.invoke(main, ["--store", store, "case", "history", case["case_id"]],
+                          env={"SEDFLOW_TZ": None, "TZ": None}).output
+    offset = stockholm.strftime("%z")
+    assert f"{stockholm:%Y-%m-%d %H:%M} {offset[:3]}:{offset[3:]}" in shown
+    utc = runner.invoke(main, ["--store", store, "case", "history", case["case_id"]], env={"SEDFLOW_TZ": "UTC"}).output
+    assert f"{at:%Y-%m-%d %H:%M} +00:00" in utc
+    tokyo = runner.invoke(main, ["--store", store, "case", "history", case["case_id"]],
+                          env={"SEDFLOW_TZ": None, "TZ": "Asia/Tokyo"}).output
+    assert "+09:00" in tokyo
+    bad = runner.invoke(main, ["--store", store, "case", "history", case["case_id"]], env={"SEDFLOW_TZ": "Mars/Base"})
+    assert bad.exit_code == 2 and "SEDFLOW_TZ" in bad.output

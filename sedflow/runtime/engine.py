@@ -356,8 +356,9 @@ class Engine:
 
     def broadcast_signal(self, name: str, data: Mapping[str, Any] | None = None, *, participant: str | None = None,
                          actor: str | None = None) -> SignalResult:
-        """Throw signal ``name`` from outside any case: it reaches every active case waiting for it now (catch,
-        boundary and event-based gateway events, event sub-process starts), each in its own transaction, with
+        """Throw signal ``name`` from outside any case: it reaches every case waiting for it now (catch, boundary
+        and event-based gateway events, event sub-process starts; a suspended case is skipped, and the result
+        says so), each in its own transaction, with
         ``data`` as its variables (the rule for variables, ``sedflow.definitions.variables``); with
         ``participant``, each process whose start event catches it starts a case for that participant (without,
         none starts, and the result's ``not_started`` names them). The signal and its receivers are recorded

@@ -73,6 +73,21 @@ def test_signal_catch_intermediate(deploy):
     assert catching.reached("signalEvent") and catching.count(JournalKind.SIGNAL_RECEIVED, "signalEvent") == 1
 
 
+def test_signal_catch_intermediate_asynch(deploy):
+    """Ports org.camunda.bpm.engine.test.bpmn.event.signal.SignalEventTest#testSignalCatchIntermediateAsynch
+
+    The throw is ``camunda:async``: after the throwing instance has run, the catching one still waits and
+    there is one job (here: one pending delivery); once the job executor (here: ``tick``) runs it, no
+    instance is left. Every signal between cases goes this way in sedflow."""
+    d = deploy(TESTS + "catchAlertSignal.bpmn20.xml", TESTS + "throwAlertSignalAsynch.bpmn20.xml")
+    catching = d.start("catchSignal")
+    d.start("throwSignal")
+    assert d.active_cases() == [catching.case_id]
+    assert [p.receiver for p in d.store.signal_deliveries()] == [catching.case_id]
+    d.tick()
+    assert d.active_cases() == [] and d.store.signal_deliveries() == []
+
+
 def test_signal_catch_boundary(deploy):
     """Ports org.camunda.bpm.engine.test.bpmn.event.signal.SignalEventTest#testSignalCatchBoundary
 

@@ -154,6 +154,16 @@ def test_the_throwing_case_catches_its_own_signal_in_the_throwing_step_and_is_no
     assert received(engine, one.case_id) == [] and len(received(engine, other.case_id)) == 1
 
 
+def test_a_signal_a_delivery_throws_is_delivered_in_the_same_run(engine):
+    relay = engine.start_case("relay_go", "p-1").case_id
+    waiting = engine.start_case("catch_relayed", "p-2").case_id
+    result = engine.broadcast_signal("go")
+    assert result.delivered == [relay] and engine.show_case(relay).status == "completed"
+    assert tasks(engine, waiting) == ["cr_after"]  # before the broadcast returned
+    [row] = received(engine, waiting)
+    assert row.data == {"signal": "relayed", "source": relay, "variables": {}}
+
+
 def test_a_case_that_moved_on_before_delivery_is_skipped_and_that_is_recorded(engine):
     waiting = engine.start_case("catch_boundary", "p-1").case_id
     ended = engine.start_case("catch_boundary", "p-2").case_id
@@ -207,7 +217,7 @@ def test_bad_data_writes_nothing(engine, data, field):
 
 
 def test_a_signal_nothing_catches_and_a_bad_participant_are_refused(engine):
-    with pytest.raises(NoMatchingCaseError, match="signal 'gone': no process catches it .signals caught: go."):
+    with pytest.raises(NoMatchingCaseError, match="signal 'gone': no process catches it .signals caught: go, relayed."):
         engine.broadcast_signal("gone")
     with pytest.raises(TaskDataError, match="pseudonymous key"):
         engine.broadcast_signal("go", participant="19800101-1234 ")

@@ -389,15 +389,17 @@ class Engine:
         for signal in thrown(result):
             tx.record_signal(signal, self._signal_starts(signal.name))
 
-    def _deliver_signals(self, attempts: int = 3) -> FanOut:
-        """Do every pending delivery, each in its receiver's own transaction (deliveries a delivery's step adds
-        are done too); one a concurrent writer holds up is tried ``attempts`` times, then left pending."""
+    def _deliver_signals(self, attempts: int = 3, rounds: int = 100) -> FanOut:
+        """Do every pending delivery, each in its receiver's own transaction; one a concurrent writer holds up
+        is tried ``attempts`` times, then left pending. Deliveries whose steps throw signals add deliveries,
+        done in the next round; after ``rounds`` (cases signalling each other in a loop) the rest is left to
+        the next run."""
         run = FanOut()
         tries: dict[tuple[int, str, str], int] = {}
-        while True:
+        for _ in range(rounds):
             todo = [d for d in self.store.signal_deliveries() if tries.get(_key(d), 0) < attempts]
             if not todo:
-                return run
+                break
             for delivery in todo:
                 state = self._deliver(delivery)
                 run.count(state)
@@ -405,6 +407,7 @@ class Engine:
                     tries[_key(delivery)] = tries.get(_key(delivery), 0) + 1
                 else:
                     tries[_key(delivery)] = attempts
+        return run
 
     def _deliver(self, delivery: SignalDelivery) -> DeliveryState | None:
         """One delivery: the receiver's step and the mark that it is done, in one transaction (None: a

@@ -61,8 +61,12 @@ def rename(element_id: str, name: str):
 
 
 def set_timer(event_id: str, duration: str):
+    """The timer of ``event_id`` becomes a ``timeDuration`` (whatever it was: a duration, a date, a cycle)."""
     def edit(root):
-        _element(root, event_id).find(f"{{{BPMN}}}timerEventDefinition/{{{BPMN}}}timeDuration").text = duration
+        definition = _element(root, event_id).find(f"{{{BPMN}}}timerEventDefinition")
+        for child in list(definition):
+            definition.remove(child)
+        etree.SubElement(definition, f"{{{BPMN}}}timeDuration").text = duration
     return edit
 
 

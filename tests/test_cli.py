@@ -192,9 +192,9 @@ def test_complete_prompts_for_the_form_in_a_terminal(tmp_path):
     started = subprocess.run(base + ["case", "start", "supported_employment", "--participant", "p-tty", *sets(REFERRAL),
                                      "--json"], check=True, capture_output=True, text=True)
     case_id = json.loads(started.stdout)["case_id"]
-    # a wrong date first (re-asked), then the date, then Enter for each optional field
+    # a wrong date first (re-asked), then the date, then Enter for each optional field, and for "Record this?"
     code, text = on_terminal(base + ["case", "complete", case_id, "first_contact"],
-                             b"2026-13-01\n2026-02-03\nPHONE\n\n\n")
+                             b"2026-13-01\n2026-02-03\nPHONE\n\n\n\n")
     assert code == 0, text
     assert "Datum för första kontakt" in text or "first_contact_date" in text
     assert "expected a date" in text and "PHONE" in text

@@ -138,3 +138,69 @@ def test_times_are_shown_in_local_time_with_their_offset_and_kept_in_utc_in_json
     assert "+09:00" in tokyo
     bad = runner.invoke(main, ["--store", store, "case", "history", case["case_id"]], env={"SEDFLOW_TZ": "Mars/Base"})
     assert bad.exit_code == 2 and "SEDFLOW_TZ" in bad.output
+
+
+def test_case_start_asks_for_the_start_form_and_guides_the_person_typing(tmp_path):
+    from test_cli import on_terminal
+    store = str(tmp_path / "tty.db")
+    base = [sys.executable, "-m", "sedflow_cli.main", "--store", store]
+    subprocess.run(base + ["init"], check=True, capture_output=True)
+    # Enter on a required field (asked again), a list number, Enter to skip, a label in lower case, Enter, a
+    # label, a word for a number (refused, asked again), the number, a code, Enter, then "Record this?" yes.
+    keys = b"\n3\n\ntelefon\n\nKvinna\nabc\n1998\nAE_WORK_CAPACITY\n\ny\n"
+    code, text = on_terminal(base + ["case", "start", "supported_employment", "--participant", "p-tty"], keys)
+    assert code == 0, text
+    assert "* required" in text and "[referral_source]" in text and "1) Eget initiativ (SELF)" in text
+    assert "'referral_source' is required: enter a value" in text
+    assert "a whole number" in text and "a date, YYYY-MM-DD" in text and "expected a whole number" in text
+    assert "To be recorded:" in text and "Telefon (PHONE)" in text and "Record this?" in text
+    listed = subprocess.run(base + ["case", "list", "--json"], check=True, capture_output=True, text=True)
+    [case] = json.loads(listed.stdout)
+    assert case["data"] == {"referral_source": "PSYCHIATRY", "referral_channel": "PHONE", "gender": "F",
+                            "birth_year": 1998, "income_support": "AE_WORK_CAPACITY"}
+
+
+def interrupted_while_asked(cmd):
+    """Run ``cmd`` on a pseudo-terminal, and once it asks the first question press Ctrl-C (SIGINT, as the
+    terminal sends it to the foreground process); its exit code and output."""
+    import os
+    import select
+    import signal
+    import time
+    master, slave = os.openpty()
+    proc = subprocess.Popen(cmd, stdin=slave, stdout=slave, stderr=slave, close_fds=True)
+    os.close(slave)
+    output, deadline, sent = b"", time.time() + 60, False
+    while time.time() < deadline:
+        if select.select([master], [], [], 0.5)[0]:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            output += chunk
+        if not sent and b"[referral_source]" in output:
+            time.sleep(0.3)  # let it reach the prompt
+            proc.send_signal(signal.SIGINT)
+            sent = True
+        if proc.poll() is not None and not select.select([master], [], [], 0.2)[0]:
+            break
+    proc.wait(timeout=60)
+    os.close(master)
+    return proc.returncode, output.decode()
+
+
+def test_ctrl_c_while_asked_exits_130_and_declining_writes_nothing(tmp_path):
+    from test_cli import on_terminal
+    store = str(tmp_path / "tty.db")
+    base = [sys.executable, "-m", "sedflow_cli.main", "--store", store]
+    subprocess.run(base + ["init"], check=True, capture_output=True)
+    start = base + ["case", "start", "supported_employment", "--participant", "p-tty"]
+    code, text = interrupted_while_asked(start)
+    assert code == 130 and "interrupted: nothing was written" in text
+    declined = b"1\n\n1\n\n1\n1990\n1\n\nn\n"
+    code, text = on_terminal(start, declined)
+    assert code == 1 and "Record this?" in text
+    listed = subprocess.run(base + ["case", "list", "--json"], check=True, capture_output=True, text=True)
+    assert json.loads(listed.stdout) == []

@@ -22,6 +22,11 @@ from sedflow.expressions import compile_expression
     ("${add_days(end, -7)}", {"end": "2026-03-03"}, "2026-02-24"),
     ("add_months(start, 12)", {"start": "2024-02-29"}, "2025-02-28"),
     ("add_months(start, 1)", {"start": "2026-01-31"}, "2026-02-28"),
+    # The SE monthly follow-up: due monthly from the agreement date, whenever the last one was held.
+    ("monthly_after(start, start)", {"start": "2026-01-31"}, "2026-02-28"),
+    ("monthly_after(start, held)", {"start": "2026-01-31", "held": "2026-02-28"}, "2026-03-31"),
+    ("monthly_after(start, held)", {"start": "2026-02-02", "held": "2026-05-10"}, "2026-06-02"),
+    ("monthly_after(start, held)", {"start": "2026-02-02", "held": "2026-01-15"}, "2026-03-02"),
     ("add_months(latest(job, study), 12)", {"job": "2026-05-01", "study": None}, "2027-05-01"),
     ("latest(a, b)", {"a": "2026-05-01", "b": "2026-06-01"}, "2026-06-01"),
 ])

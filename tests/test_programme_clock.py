@@ -9,12 +9,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from sedflow import Engine, ManualClock
-from sedflow.clock import add_duration
+from sedflow.expressions.evaluator import FUNCTIONS
 from sedflow.programmes.se import PROFILE as SE_PROFILE
 
 from conftest import REFERRAL, fill
 
 SE = "supported_employment"
+add_months = FUNCTIONS["add_months"]
 PLAN = {
     "2026-01-07": ("first_contact", {}),
     "2026-01-14": ("information_dialogue", {"needs_more_information": False}),
@@ -72,16 +73,16 @@ def test_a_whole_programme_on_the_clock(store, definitions):
     def rows(kind, element):
         return [e for e in journal if e.kind == kind and e.element_id == element]
 
-    # Monthly follow-up: armed when the agreement is signed, due one calendar month after the previous one
-    # was answered, fired on that day's tick and never early, once per month, for the whole programme.
+    # Monthly follow-up: armed when the agreement is signed, due monthly from the recorded agreement date (the
+    # agreement date plus 1, 2, 3 ... months, however late the previous one was answered), fired on that
+    # day's tick and never early, once per month, for the whole programme.
     fired = rows("timer_fired", "followup_due")
     answered = rows("task_completed", "monthly_followup")
-    armed_at = [rows("task_completed", "agreement")[0].at] + [e.at for e in answered]
-    assert [e.at for e in fired] == [add_duration(t, "P1M") for t in armed_at[:len(fired)]]
-    expected, due = 0, add_duration(armed_at[0], "P1M")  # answered two days after each, re-armed for a month
-    while due < case.ended_at:
-        expected, due = expected + 1, add_duration(due + timedelta(days=2), "P1M")
-    assert len(fired) == len(rows("task_ready", "monthly_followup")) == len(answered) == expected == 17
+    agreed = date.fromisoformat(rows("task_completed", "agreement")[0].data["agreement_date"])
+    monthly = [date.fromisoformat(add_months(agreed, k)) for k in range(1, 40)]
+    expected = [datetime(d.year, d.month, d.day, 8, tzinfo=UTC) for d in monthly if d < case.ended_at.date()]
+    assert [e.at for e in fired] == expected
+    assert len(fired) == len(rows("task_ready", "monthly_followup")) == len(answered) == 18
     assert all(e.actor == "coach-1" for e in answered)
     assert rows("task_cancelled", "monthly_followup") == [] and len(rows("task_cancelled", "followup_due")) == 1
 

@@ -21,7 +21,8 @@ from sedflow_cli.main import main
 
 SE, ST = "supported_employment", "supported_training"
 TO_AGREEMENT = [("first_contact", {}), ("information_dialogue", {"needs_more_information": False}),
-                ("participant_decision", {"chooses_se": True}), ("agreement", {})]
+                ("participant_decision", {"chooses_se": True}),
+                ("agreement", {"agreement_date": "2026-02-23"})]  # the day walk() completes it
 INTO_ST = TO_AGREEMENT + [("network_mapping", {}),
                           ("vocational_profile", {"profile_sufficient": False, "complement": "SUPPORTED_TRAINING"}),
                           ("st_agreement", {"st_period_start": "2026-03-01", "st_assessment_end_date": "2026-05-29"})]

@@ -61,12 +61,22 @@ def _latest(*values: Any) -> str | None:
     return max(dates).isoformat() if dates else None
 
 
+def _monthly_after(start: Any, after: Any) -> str:
+    """The first of ``start`` + 1, 2, 3 … calendar months that falls after ``after``: the next monthly date
+    counted from ``start`` (a follow-up due monthly from the agreement date, however late the last one was)."""
+    first, limit = _date(start), _date(after)
+    months = max(1, (limit.year - first.year) * 12 + limit.month - first.month)
+    while date.fromisoformat(_add_months(first, months)) <= limit:
+        months += 1
+    return _add_months(first, months)
+
+
 #: Functions an expression may call. ``today`` is bound per evaluation to the engine clock.
 FUNCTIONS: dict[str, Callable[..., Any]] = {
     "len": len, "min": min, "max": max, "abs": abs, "round": round, "sum": sum,
     "any": any, "all": all, "int": int, "float": float, "str": str, "bool": bool,
     "date": _date, "days_between": _days_between, "add_days": _add_days, "add_months": _add_months,
-    "latest": _latest,
+    "latest": _latest, "monthly_after": _monthly_after,
 }
 
 _BINOPS = {

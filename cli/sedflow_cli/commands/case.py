@@ -12,11 +12,12 @@ from collections.abc import Callable
 from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 import click
-from sedflow import Case, CaseStateError, CaseStatus, Engine, Form, TaskDataError
+from sedflow import Case, CaseStateError, CaseStatus, Engine
 
 from .. import render
 from ..context import Settings, pass_settings
 from ..params import actor_option, data_option, form_data, json_option, read_rows, set_option, var_option, variables
+from ..prompts import ask_form
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -43,9 +44,17 @@ def _reads_a_case(command: Callable[Concatenate[Settings, P], R]) -> Callable[P,
 @pass_settings
 def case_start(settings: Settings, process_id: str, participant: str, sets: tuple[str, ...], data_file: str | None,
                var_pairs: tuple[str, ...], actor: str | None, as_json: bool) -> None:
-    """Start a case of PROCESS_ID for a participant."""
-    c = settings.engine().start_case(process_id, participant, form_data(sets, data_file),
-                                     variables=variables(var_pairs), actor=actor)
+    """Start a case of PROCESS_ID for a participant. In a terminal without data, asks for the start form."""
+    engine = settings.engine()
+    data = form_data(sets, data_file)
+    extra = variables(var_pairs)
+    if not data and not extra and sys.stdin.isatty():
+        definition = engine.current_definition(process_id)
+        start = definition.start_event
+        if definition.start_form is not None and start is not None:
+            data = ask_form(definition.start_form, start.id, engine.profile.rules,
+                            title=f"{definition.name}: {start.label}")
+    c = engine.start_case(process_id, participant, data, variables=extra, actor=actor)
     render.emit(c.to_dict(), as_json, lambda: render.case(c))
 
 
@@ -83,28 +92,6 @@ def case_tasks(settings: Settings, case_id: str, as_json: bool) -> None:
     render.emit([t.to_dict() for t in tasks], as_json, lambda: render.tasks(tasks))
 
 
-def _prompt_form(form: Form, element: str) -> dict[str, Any]:
-    """Ask for each field with its label, type and choices; re-ask until the value fits the field."""
-    data: dict[str, Any] = {}
-    for f in form.fields:
-        if f.readonly:
-            continue
-        for code, label in f.options:
-            click.echo(f"    {code}: {label}")
-        suffix = "" if f.required else ", optional: Enter to skip"
-        while True:
-            raw = click.prompt(f"{f.label} [{f.id}: {f.type}{suffix}]", default="" if not f.required else None,
-                               show_default=False)
-            if raw == "" and not f.required:
-                break
-            try:
-                data[f.id] = f.coerce(raw, element)
-                break
-            except TaskDataError as exc:
-                click.echo(f"  {exc}", err=True)
-    return data
-
-
 @case.command("complete")
 @click.argument("case_id")
 @click.argument("task")
@@ -124,8 +111,8 @@ def case_complete(settings: Settings, case_id: str, task: str, sets: tuple[str, 
     if not data and not extra and sys.stdin.isatty():
         match = [t for t in engine.list_tasks(case_id=case_id) if task in (t.task_id, t.element_id)]
         if len(match) == 1 and match[0].form is not None:
-            click.echo(f"{match[0].name}: {match[0].documentation}".rstrip(": "))
-            data = _prompt_form(match[0].form, match[0].element_id)
+            data = ask_form(match[0].form, match[0].element_id, engine.profile.rules,
+                            title=f"{match[0].name}: {match[0].documentation}".rstrip(": "))
     c = engine.complete_task(case_id, task, data, variables=extra, actor=actor or os.environ.get("USER"),
                              expected_revision=expect_revision)
     render.emit(c.to_dict(), as_json, lambda: render.case(c))

@@ -35,7 +35,18 @@ from .errors import (
 )
 from .journal import JournalEntry, JournalKind
 from .profile import GENERIC, DomainRules, Profile, PropertyRule
-from .runtime import Case, Consumer, Deployment, Engine, IncidentView, MigrationPlan, RetryPolicy, TaskView, TickResult
+from .runtime import (
+    Case,
+    Consumer,
+    Deployment,
+    Engine,
+    IncidentView,
+    MigrationPlan,
+    RetryPolicy,
+    SignalResult,
+    TaskView,
+    TickResult,
+)
 from .store import SCHEMA_VERSION, CaseStatus, Incident, IncidentKind, OpenKind, SQLiteStore, Store, open_store
 
 
@@ -60,7 +71,7 @@ __all__ = [
     "IncidentKind", "IncidentView", "JournalEntry",
     "JournalKind", "ManualClock", "MigrationPlan", "MigrationRefusedError", "NotFoundError", "OpenKind",
     "ProcessDefinition", "Profile", "PropertyRule", "RecordConflictError", "ReportError", "RetryPolicy", "SQLiteStore",
-    "SedflowError", "Store", "StoreError", "SystemClock", "TaskDataError", "TaskView", "TickResult",
+    "SedflowError", "SignalResult", "Store", "StoreError", "SystemClock", "TaskDataError", "TaskView", "TickResult",
     "NoMatchingCaseError", "UnknownCaseError", "UnknownProcessError", "UnknownTaskError", "UnknownVersionError",
     "add_duration",
     "diff_definitions", "load_directory", "load_files", "open_store",

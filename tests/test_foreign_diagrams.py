@@ -48,6 +48,7 @@ LOADS = {
     "spiffworkflow/bpmn/data/Approvals.bpmn",
     "spiffworkflow/bpmn/data/Invalid-Workflows/non-executable-process.bpmn",
     "spiffworkflow/bpmn/data/ParallelOrder.bpmn",
+    "spiffworkflow/bpmn/data/boundary_event_split.bpmn",
     "spiffworkflow/bpmn/data/call_activity_nested/call_activity_level_2b.bpmn",
     "spiffworkflow/bpmn/data/call_activity_nested/call_activity_level_3.bpmn",
     "spiffworkflow/bpmn/data/conditional_event.bpmn",

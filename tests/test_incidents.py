@@ -261,21 +261,25 @@ def test_waiting_for_the_withdrawal_message_is_a_live_wait(run):
     assert not [k for k in kinds(engine, case.case_id) if k.startswith("incident")]
 
 
+#: A sub-process that stalls at its parallel join when ``go`` is false and 'a' is completed.
+STUCK_INNER = ('<bpmn:subProcess id="inner">\n<bpmn:startEvent id="is" />\n'
+               '<bpmn:exclusiveGateway id="isplit" default="g2" />\n<bpmn:userTask id="a" />\n'
+               '<bpmn:userTask id="b" />\n'
+               '<bpmn:parallelGateway id="ijoin" />\n<bpmn:endEvent id="ie" />\n'
+               '<bpmn:sequenceFlow id="g1" sourceRef="is" targetRef="isplit" />\n'
+               '<bpmn:sequenceFlow id="g2" sourceRef="isplit" targetRef="a" />\n'
+               '<bpmn:sequenceFlow id="g3" sourceRef="isplit" targetRef="b">'
+               '<bpmn:conditionExpression>${go}</bpmn:conditionExpression></bpmn:sequenceFlow>\n'
+               '<bpmn:sequenceFlow id="g4" sourceRef="a" targetRef="ijoin" />\n'
+               '<bpmn:sequenceFlow id="g5" sourceRef="b" targetRef="ijoin" />\n'
+               '<bpmn:sequenceFlow id="g6" sourceRef="ijoin" targetRef="ie" />\n</bpmn:subProcess>\n')
+
+
 def test_a_boundary_withdrawal_does_not_keep_a_stuck_sub_process_alive(run):
     """Stuck inside a sub-process whose boundary catches the withdrawal: the incident names the inner join,
     and withdrawing the participant through that boundary event ends the case."""
-    inner = ('<bpmn:subProcess id="inner">\n<bpmn:startEvent id="is" />\n'
-             '<bpmn:exclusiveGateway id="isplit" default="g2" />\n<bpmn:userTask id="a" />\n<bpmn:userTask id="b" />\n'
-             '<bpmn:parallelGateway id="ijoin" />\n<bpmn:endEvent id="ie" />\n'
-             '<bpmn:sequenceFlow id="g1" sourceRef="is" targetRef="isplit" />\n'
-             '<bpmn:sequenceFlow id="g2" sourceRef="isplit" targetRef="a" />\n'
-             '<bpmn:sequenceFlow id="g3" sourceRef="isplit" targetRef="b">'
-             '<bpmn:conditionExpression>${go}</bpmn:conditionExpression></bpmn:sequenceFlow>\n'
-             '<bpmn:sequenceFlow id="g4" sourceRef="a" targetRef="ijoin" />\n'
-             '<bpmn:sequenceFlow id="g5" sourceRef="b" targetRef="ijoin" />\n'
-             '<bpmn:sequenceFlow id="g6" sourceRef="ijoin" targetRef="ie" />\n</bpmn:subProcess>\n')
     engine = run(diagram(
-        START_GO + inner + '<bpmn:boundaryEvent id="leave" attachedToRef="inner">'
+        START_GO + STUCK_INNER + '<bpmn:boundaryEvent id="leave" attachedToRef="inner">'
         '<bpmn:messageEventDefinition messageRef="m_withdrawal" /></bpmn:boundaryEvent>\n'
         '<bpmn:endEvent id="e" />\n<bpmn:endEvent id="left" />\n' + flows("s>inner", "inner>e", "leave>left")))
     case = engine.start_case("p", "p-1", {"go": False})
@@ -288,7 +292,8 @@ def test_a_boundary_withdrawal_does_not_keep_a_stuck_sub_process_alive(run):
     assert kinds(engine, case.case_id)[-2:] == ["incident_resolved", "case_ended"]
 
 
-def test_a_signal_nothing_left_will_throw_stalls_the_case(run):
+def test_a_signal_wait_is_a_live_wait_that_a_broadcast_ends(run):
+    """Nothing left in the case throws 'go', but another case or Engine.broadcast_signal can: no incident."""
     engine = run(diagram(
         '<bpmn:startEvent id="s" />\n<bpmn:parallelGateway id="fork" />\n'
         '<bpmn:intermediateCatchEvent id="wait_go"><bpmn:signalEventDefinition signalRef="s_go" />'
@@ -302,9 +307,25 @@ def test_a_signal_nothing_left_will_throw_stalls_the_case(run):
     case = engine.start_case("p", "p-1")
     assert case.incident is None  # 'decide' is ready
     case = engine.complete_task(case.case_id, "decide", {"go": False})
-    assert (case.status, case.incident.element_id) == ("active", "wait_go")
-    assert case.incident.reason == ("intermediateCatchEvent 'wait_go' waits for signal 'go', which nothing left in "
-                                    "the case will throw")
+    assert (case.status, case.incident) == ("active", None)
+    assert engine.broadcast_signal("go").delivered == [case.case_id]
+    assert engine.show_case(case.case_id).status == "completed"
+
+
+def test_a_signal_beside_the_flow_does_not_keep_a_case_alive_but_a_broadcast_ends_it(run):
+    """Stuck inside a sub-process whose boundary event catches a signal: the incident stands (the signal may
+    never come), and the broadcast that does come resolves it through the boundary event."""
+    engine = run(diagram(
+        START_GO + STUCK_INNER + '<bpmn:boundaryEvent id="stop" attachedToRef="inner">'
+        '<bpmn:signalEventDefinition signalRef="s_go" /></bpmn:boundaryEvent>\n'
+        '<bpmn:endEvent id="e" />\n<bpmn:endEvent id="stopped" />\n' + flows("s>inner", "inner>e", "stop>stopped")))
+    case = engine.start_case("p", "p-1", {"go": False})
+    case = engine.complete_task(case.case_id, "a")
+    assert (case.status, case.incident.element_id) == ("active", "ijoin")
+    assert engine.broadcast_signal("go").delivered == [case.case_id]
+    ended = engine.show_case(case.case_id)
+    assert (ended.status, ended.incident) == ("completed", None)
+    assert kinds(engine, case.case_id)[-2:] == ["incident_resolved", "case_ended"]
 
 
 def test_an_event_based_gateways_timer_is_a_live_wait_the_scheduler_fires(run):
@@ -448,29 +469,23 @@ def test_a_message_catch_loads_for_any_engine_now_that_messages_can_be_sent(sour
         assert Engine(store, definitions).definitions.get("p")
 
 
-@pytest.mark.parametrize("source, detail", [
-    (after_start(f'<bpmn:intermediateCatchEvent id="step">{GO}</bpmn:intermediateCatchEvent>'),
-     "intermediate catch event catches signal 'go', which no element of process 'p' or of the processes it calls "
-     "throws, so a case reaching it would wait there for ever; signals between cases arrive with the integration "
-     "issue: throw it in the process (a signal intermediate throw or end event), or draw a user task where a "
-     "person records what the signal would have said"),
-    (on_a_task(GO),
-     "boundary event catches signal 'go', which no element of process 'p' or of the processes it calls throws, so "
-     "it could never fire; signals between cases arrive with the integration issue: throw it in the process (a "
-     "signal intermediate throw or end event), or remove it"),
-    (diagram('<bpmn:startEvent id="s" />\n<bpmn:userTask id="t" />\n<bpmn:endEvent id="e" />\n'
-             + event_sub_process(GO) + flows("s>t", "t>e")),
-     "the start event of event sub-process 'side' catches signal 'go', which no element of process 'p' or of the "
-     "processes it calls throws, so the event sub-process could never start; signals between cases arrive with the "
-     "integration issue: throw it in the process (a signal intermediate throw or end event), or remove the event "
-     "sub-process"),
-    (diagram(f'<bpmn:startEvent id="step">{GO}</bpmn:startEvent>\n<bpmn:endEvent id="e" />\n' + flows("step>e")),
-     "start event catches signal 'go', which no element of process 'p' or of the processes it calls throws, so "
-     "every case would wait at its start for ever; signals between cases arrive with the integration issue: throw "
-     "it in the process (a signal intermediate throw or end event), or draw a none start event"),
-], ids=["intermediate catch", "boundary event", "event sub-process start", "signal start"])
-def test_a_signal_nothing_in_the_case_throws_is_refused(source, detail):
-    assert refusal(source, profile=None).detail == detail
+@pytest.mark.parametrize("source", [
+    after_start(f'<bpmn:intermediateCatchEvent id="step">{GO}</bpmn:intermediateCatchEvent>'),
+    on_a_task(GO),
+    diagram('<bpmn:startEvent id="s" />\n<bpmn:userTask id="t" />\n<bpmn:endEvent id="e" />\n'
+            + event_sub_process(GO) + flows("s>t", "t>e")),
+], ids=["intermediate catch", "boundary event", "event sub-process start"])
+def test_a_signal_nothing_in_the_case_throws_loads_and_a_broadcast_reaches_it(source, tmp_path):
+    """Engine.broadcast_signal (and a throw in any other case) delivers any signal, so a catch nothing in its own
+    case throws is drivable: it loads, and the broadcast reaches the waiting case at that catch."""
+    definitions = load_sources({"p.bpmn": source}, profile=SE_PROFILE)
+    with open_store(tmp_path / "s.db", create=True) as store:
+        engine = Engine(store, definitions, clock=ManualClock("2026-01-05T08:00:00Z"))
+        case = engine.start_case("p", "p-1")
+        assert case.incident is None
+        assert engine.broadcast_signal("go").delivered == [case.case_id]
+        [row] = [e for e in engine.case_history(case.case_id) if e.kind == "signal_received"]
+        assert row.element_id == "step"
 
 
 def test_a_signal_thrown_in_a_called_process_is_caught_by_its_caller():
@@ -486,11 +501,6 @@ def test_a_signal_thrown_in_a_called_process_is_caught_by_its_caller():
                b'</bpmn:endEvent>\n<bpmn:sequenceFlow id="t1" sourceRef="ts" targetRef="te" />\n'
                b'</bpmn:process>\n</bpmn:definitions>\n')
     assert load_sources({"p.bpmn": caller, "thrower.bpmn": thrower}).get("p")  # matched by name across files
-    with pytest.raises(DefinitionError, match="catches signal 'go', which no element of process 'p'"):
-        load_sources({"p.bpmn": caller.replace(b'calledElement="thrower"', b'calledElement="other"'),
-                      "thrower.bpmn": thrower.replace(b'id="thrower"', b'id="other"').replace(
-                          b'signalRef="sig"', b'signalRef="nope"').replace(b'id="sig" name="go"',
-                                                                          b'id="nope" name="stop"')})
 
 
 def test_the_withdrawal_message_is_caught_wherever_it_keeps_or_ends_a_case():

@@ -31,6 +31,7 @@ COMMANDS = {
     "processes": LazyCommand(f"{_COMMANDS}.processes.processes", "The process definitions (diagrams)."),
     "case": LazyCommand(f"{_COMMANDS}.case.case", "Start, inspect and advance cases."),
     "message": LazyCommand(f"{_COMMANDS}.message.message", "Deliver a message to the case waiting for it."),
+    "signal": LazyCommand(f"{_COMMANDS}.signal.signal", "Throw a signal to every case waiting for it."),
     "incidents": LazyCommand(f"{_COMMANDS}.incident.incidents", "Open incidents: cases that cannot advance on their "
                              "own, where and why."),
     "incident": LazyCommand(f"{_COMMANDS}.incident.incident", "Retry or resolve a case's incident."),

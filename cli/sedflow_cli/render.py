@@ -23,6 +23,7 @@ if TYPE_CHECKING:
         JournalEntry,
         MigrationPlan,
         ProcessDefinition,
+        SignalResult,
         TaskView,
         TickResult,
     )
@@ -139,7 +140,9 @@ def tick(result: TickResult, *, quiet: bool = False) -> None:
     line = f"{when(result.now)} {result.timers_fired} timer(s) fired in {len(result.fired)} case(s)"
     if result.conflicts:
         line += f"; {len(result.conflicts)} case(s) changed by another worker, left to it"
-    if not quiet or result.timers_fired or result.conflicts or result.failed:
+    if result.signals:
+        line += f"; {result.signals} signal delivery(ies) done"
+    if not quiet or result.timers_fired or result.conflicts or result.failed or result.signals:
         click.echo(line)
     for error in result.failed.values():  # each error names its case
         click.echo(f"error: {error}", err=True)
@@ -148,6 +151,22 @@ def tick(result: TickResult, *, quiet: bool = False) -> None:
     if result.incidents:
         click.echo(f"warning: {result.incidents} case(s) in incident: they cannot advance on their own "
                    "(sedflow incidents)", err=True)
+
+
+def signal(result: SignalResult) -> None:
+    click.echo(f"signal '{result.name}' (#{result.signal_id}): delivered to {len(result.delivered)} case(s), "
+               f"started {len(result.started)}")
+    for case_id in (*result.delivered, *result.started):
+        click.echo(f"  {case_id}")
+    for receiver, reason in result.skipped.items():
+        click.echo(f"skipped: {receiver}: {reason}")
+    for receiver in result.pending:
+        click.echo(f"pending: {receiver} was changed meanwhile; the next 'sedflow tick' delivers it")
+    for receiver, error in result.failed.items():
+        click.echo(f"error: {receiver}: {error}", err=True)
+    if result.not_started:
+        click.echo(f"not started: {', '.join(result.not_started)} (they start on this signal; name the participant "
+                   "with --participant to start one)", err=True)
 
 
 def changes(diff: DefinitionChanges, indent: str = "  ") -> None:

@@ -144,6 +144,14 @@ def _unsupported(el: etree._Element, kind: str, errors: dict[str | None, etree._
                     yield (f"camunda:{name} on start event '{eid}' of an event sub-process is refused: SpiffWorkflow, "
                            "which runs the cases, does not pass the code to an event sub-process (catch it with a "
                            "boundary event on the sub-process, where the variable is set)")
+    for definition in el.iterfind(bpmn("signalEventDefinition")):
+        mapped = [*definition.iterfind(f"{bpmn('extensionElements')}/{{{CAMUNDA_NS}}}in"),
+                  *el.iterfind(f"{bpmn('extensionElements')}/{{{CAMUNDA_NS}}}in")]
+        if kind in ("intermediateThrowEvent", "endEvent") and mapped:
+            yield (f"camunda:in on signal throw '{eid}' is refused: sedflow does not pass the thrower's variables "
+                   "with a signal yet (Camunda 7 sets them in every catching instance); let the receiving case's "
+                   "people record what they need in a form, or broadcast the signal with its data "
+                   "(Engine.broadcast_signal, sedflow signal NAME --set k=v)")
     for definition in el.iterfind(bpmn("errorEventDefinition")):
         error = errors.get(definition.get("errorRef"))
         if kind == "endEvent" and error is not None and not error.get("errorCode"):

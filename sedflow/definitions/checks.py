@@ -6,28 +6,24 @@ diagram at the right place. The programme's own rules (property vocabularies) ar
 
 No silent stall (issue 11) starts here: every element kind the runtime cannot drive is refused at
 load, saying why and what to draw instead (:func:`undrivable`: tasks that would run code or send
-messages, message throws; :func:`unthrown_signals`: signal catches
-nothing in the case throws). Message catches wait for ``Engine.correlate_message``.
+messages, message throws). Message catches wait for ``Engine.correlate_message``, signal catches for
+``Engine.broadcast_signal`` or a throw in any case.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from lxml import etree
 
-from ..bpmn.index import ElementInfo, expressions, flow_nodes, scopes
+from ..bpmn.index import expressions, flow_nodes, scopes
 from ..bpmn.layout import undrawn
 from ..bpmn.xml import NS, bpmn, local, owner_id
 from ..errors import DefinitionError, ExpressionError
 from ..expressions import compile_expression
 from ..expressions.juel import CRON_LITERAL
 from ..spiff.timers import cron_problem
-
-if TYPE_CHECKING:
-    from .model import ProcessDefinition
 
 
 @dataclass(frozen=True)
@@ -138,46 +134,6 @@ def undrivable(process: etree._Element, file: str) -> list[DefinitionError]:
         if why:
             problems.append(DefinitionError(why, file=file, element=el.get("id"), line=el.sourceline))
     return problems
-
-
-_SIGNAL_CATCHES = frozenset({"intermediateCatchEvent", "boundaryEvent", "startEvent"})
-_SIGNAL_THROWS = frozenset({"intermediateThrowEvent", "endEvent"})
-
-
-def _catch(info: ElementInfo, event: str) -> tuple[str, str, str]:
-    """For a catch waiting for ``event`` that never comes: what the element is, what follows, and what to
-    draw instead, in words."""
-    if info.kind == "boundaryEvent":
-        return "boundary event", "it could never fire", "remove it"
-    if info.kind == "startEvent" and info.parent:
-        return (f"the start event of event sub-process '{info.parent}'", "the event sub-process could never start",
-                "remove the event sub-process")
-    if info.kind == "startEvent":
-        return "start event", "every case would wait at its start for ever", "draw a none start event"
-    what = {"receiveTask": "receive task", "intermediateCatchEvent": "intermediate catch event"}.get(info.kind,
-                                                                                                    info.kind)
-    return (what, "a case reaching it would wait there for ever",
-            f"draw a user task where a person records what the {event} would have said")
-
-
-def unthrown_signals(definitions: Iterable[ProcessDefinition]) -> list[DefinitionError]:
-    """Signal catches whose signal no element of the process, or of the processes it calls, throws.
-
-    Signals thrown inside a case reach that case's own catches; signals between cases arrive with the
-    integration issue. An element shared by several processes is reported once.
-    """
-    problems: dict[tuple[str, str], DefinitionError] = {}
-    for d in definitions:
-        thrown = {i.event_name for i in d.elements.values() if i.event == "signal" and i.kind in _SIGNAL_THROWS}
-        for info in d.elements.values():
-            if info.event == "signal" and info.kind in _SIGNAL_CATCHES and info.event_name not in thrown:
-                what, then, instead = _catch(info, "signal")
-                problems.setdefault(info.ref, DefinitionError(
-                    f"{what} catches signal '{info.event_name}', which no element of process '{d.process_id}' or "
-                    f"of the processes it calls throws, so {then}; signals between cases arrive with the "
-                    f"integration issue: throw it in the process (a signal intermediate throw or end event), or "
-                    f"{instead}", file=info.file, element=info.id, line=info.line))
-    return list(problems.values())
 
 
 def layout_warnings(tree: etree._ElementTree, file: str) -> list[str]:

@@ -24,7 +24,7 @@ from ..errors import DefinitionError
 from ..profile import Profile
 from ..spiff.parser import XSD_PATH, SpecBuilder
 from .camunda import camunda_problems
-from .checks import NamesUsed, UniqueScopes, check_process, layout_warnings, unknown_names, unthrown_signals
+from .checks import NamesUsed, UniqueScopes, check_process, layout_warnings, unknown_names
 from .forms import read_form
 from .model import Definitions, ProcessDefinition
 from .structure import Catalogue, check_structure
@@ -117,7 +117,6 @@ def load_sources(sources: Mapping[str, bytes], *, profile: Profile | None = None
             process_id=pid, name=process.get("name") or pid, version=content_version(needed), sources=needed,
             spec=None, subprocess_specs={}, elements={k: v for k, v in index.items() if k[0] in {pid, *called}},
             properties=properties(process)))
-    problems.extend(unthrown_signals(drafts))
     if profile is not None:  # without one, which messages the engine delivers is checked by the Engine
         problems.extend(profile.rules.check_definitions(drafts))
     if problems:

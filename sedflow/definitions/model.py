@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from ..bpmn.index import ElementInfo
@@ -46,6 +47,19 @@ class ProcessDefinition:
         """The message whose arrival starts a case of the process (its start event catches it), if any."""
         return next((e.event_name for e in self.elements.values() if e.process_id == self.process_id
                      and e.kind == "startEvent" and e.parent is None and e.event == "message"), None)
+
+    @property
+    def signal_starts(self) -> frozenset[str]:
+        """The signals whose throw or broadcast starts a case of the process (its start events catch them)."""
+        return frozenset(e.event_name for e in self.elements.values() if e.process_id == self.process_id
+                         and e.kind == "startEvent" and e.parent is None and e.event == "signal" and e.event_name)
+
+    @cached_property
+    def caught_signals(self) -> frozenset[str]:
+        """Every signal an element of the process (or of what it calls) catches: a case of it that catches
+        none never waits for one, so its steps need not look."""
+        return frozenset(e.event_name for e in self.elements.values() if e.event == "signal" and e.event_name
+                         and e.kind in ("intermediateCatchEvent", "boundaryEvent", "startEvent"))
 
     @property
     def start_form(self) -> Form | None:

@@ -4,7 +4,8 @@ from .engine import Engine
 from .feed import Consumer
 from .migration import Deployment, MigrationPlan
 from .scheduler import RetryPolicy, TickResult
+from .signals import SignalResult
 from .views import Case, IncidentView, TaskView
 
-__all__ = ["Case", "Consumer", "Deployment", "Engine", "IncidentView", "MigrationPlan", "RetryPolicy", "TaskView",
-           "TickResult"]
+__all__ = ["Case", "Consumer", "Deployment", "Engine", "IncidentView", "MigrationPlan", "RetryPolicy", "SignalResult",
+           "TaskView", "TickResult"]

@@ -36,14 +36,29 @@ from ..errors import (
 )
 from ..journal import JournalEntry, JournalKind
 from ..profile import GENERIC, Profile
-from ..spiff.queries import ReadyTask
+from ..spiff.queries import EventWait, ReadyTask
 from ..spiff.transitions import StepContext
 from ..spiff.workflow import CaseWorkflow
-from ..store import CaseFilter, CaseRecord, CaseStatus, DeploymentRecord, Incident, IncidentKind, OpenTask, Store
+from ..store import (
+    CaseFilter,
+    CaseRecord,
+    CaseStatus,
+    DeliveryKind,
+    DeliveryState,
+    DeploymentRecord,
+    Incident,
+    IncidentKind,
+    OpenTask,
+    Signal,
+    SignalDelivery,
+    Store,
+    Transaction,
+)
 from .feed import Consumer, read_events
 from .migration import Deployment, Migration, MigrationPlan
 from .registry import DefinitionRegistry
 from .scheduler import DEFAULT_RETRY, Fired, RetryPolicy, TickResult, run_tick
+from .signals import BROADCAST, FanOut, SignalResult, received_data, thrown
 from .step import COMPLETE, Ending, LoadedCase, StepResult, failure_incident, plan_step
 from .views import Case, IncidentView, TaskView
 
@@ -351,6 +366,104 @@ class Engine:
         entries = loaded.workflow.deliver_message(ctx, wait, variables)
         return self._finish(loaded, ctx, [received, *entries], recorded=variables)
 
+    # ------------------------------------------------------------------------------ signals (signals.py)
+
+    def broadcast_signal(self, name: str, data: Mapping[str, Any] | None = None, *, participant: str | None = None,
+                         actor: str | None = None) -> SignalResult:
+        """Throw signal ``name`` from outside any case: it reaches every case waiting for it now (catch, boundary
+        and event-based gateway events, event sub-process starts; a suspended case is skipped, and the result
+        says so), each in its own transaction, with
+        ``data`` as its variables (the rule for variables, ``sedflow.definitions.variables``); with
+        ``participant``, each process whose start event catches it starts a case for that participant (without,
+        none starts, and the result's ``not_started`` names them). The signal and its receivers are recorded
+        first, in one transaction; the deliveries (and any still pending from earlier signals) are done before
+        this returns, and what a concurrent writer held up is left to the next ``tick``. A signal no process
+        catches raises ``NoMatchingCaseError``, and bad data ``TaskDataError``; nothing is written."""
+        variables = check_variables(data or {}, element=f"signal {name}")
+        if participant is not None:
+            self._check_participant(participant)
+        starts = self._signal_starts(name)
+        if not starts and not any(name in d.caught_signals for d in self.known_definitions()):
+            caught = sorted({s for d in self.known_definitions() for s in d.caught_signals})
+            raise NoMatchingCaseError(f"signal '{name}': no process catches it (signals caught: "
+                                      f"{', '.join(caught) or 'none'}); nothing was written")
+        signal = Signal(name=name, source=BROADCAST, at=self.clock.now(), participant=participant, actor=actor,
+                        data=variables)
+        with self.store.transaction() as tx:
+            seq = tx.record_signal(signal, starts if participant is not None else ())
+        self._deliver_signals()
+        return SignalResult.of(seq, name, self.store.signal_deliveries(seq), () if participant is not None else starts)
+
+    def _signal_starts(self, name: str) -> list[str]:
+        """The loaded processes whose start event catches signal ``name``."""
+        return [d.process_id for d in self.definitions if name in d.signal_starts]
+
+    def _record_signals(self, tx: Transaction, result: StepResult) -> None:
+        """Record the signals the step threw, with their receivers, in the step's transaction."""
+        for signal in thrown(result):
+            tx.record_signal(signal, self._signal_starts(signal.name))
+
+    def _deliver_signals(self, attempts: int = 3, rounds: int = 100) -> FanOut:
+        """Do every pending delivery, each in its receiver's own transaction; one a concurrent writer holds up
+        is tried ``attempts`` times, then left pending. Deliveries whose steps throw signals add deliveries,
+        done in the next round; after ``rounds`` (cases signalling each other in a loop) the rest is left to
+        the next run."""
+        run = FanOut()
+        tries: dict[tuple[int, str, str], int] = {}
+        for _ in range(rounds):
+            todo = [d for d in self.store.signal_deliveries() if tries.get(_key(d), 0) < attempts]
+            if not todo:
+                break
+            for delivery in todo:
+                state = self._deliver(delivery)
+                run.count(state)
+                if state is None:
+                    tries[_key(delivery)] = tries.get(_key(delivery), 0) + 1
+                else:
+                    tries[_key(delivery)] = attempts
+        return run
+
+    def _deliver(self, delivery: SignalDelivery) -> DeliveryState | None:
+        """One delivery: the receiver's step and the mark that it is done, in one transaction (None: a
+        concurrent writer got there first; it stays pending)."""
+        try:
+            try:
+                step, reason = self._signal_step(delivery)
+            except RecordConflictError:
+                raise
+            except SedflowError as exc:  # the receiver's bad step is its own: recorded, the others go on
+                step, reason, state = None, str(exc), DeliveryState.FAILED
+            else:
+                state = DeliveryState.SKIPPED if step is None else DeliveryState.DELIVERED
+            done = replace(delivery, case_id=step.record.case_id if step else None, reason=reason)
+            self._commit(*(() if step is None else (step,)),
+                         then=lambda tx: tx.finish_delivery(done, state, self.clock.now()))
+        except RecordConflictError:
+            return None
+        return state
+
+    def _signal_step(self, delivery: SignalDelivery) -> tuple[StepResult | None, str | None]:
+        """The receiver's step for a delivery, or None and why it is skipped."""
+        signal = delivery.signal
+        if delivery.kind == DeliveryKind.START:
+            definition, deploy = self._registry.for_new_cases(delivery.receiver)
+            if signal.name not in definition.signal_starts:
+                return None, f"process '{delivery.receiver}' no longer starts on signal '{signal.name}'"
+            return self._start(definition, signal.participant or "", {}, signal.actor, None, deploy=deploy,
+                               variables=signal.data, signal=signal), None
+        record = self.store.get_case(delivery.receiver, with_state=False)
+        if record.status != CaseStatus.ACTIVE:
+            return None, f"the case is {record.status}"
+        loaded = self._load(delivery.receiver, None)
+        waits = loaded.workflow.signal_waits(signal.name)
+        if not waits:
+            return None, f"the case no longer waits for signal '{signal.name}'"
+        ctx = StepContext(case_id=record.case_id, at=self.clock.now(), definition=loaded.workflow.definition,
+                          actor=signal.actor, submitted=dict(signal.data))
+        entries = [*_signal_received(ctx, waits, signal),
+                   *loaded.workflow.deliver_message(ctx, waits[0], signal.data)]
+        return plan_step(loaded, ctx, entries, rules=self.profile.rules, recorded=signal.data), None
+
     def cancel_case(self, case_id: str, reason: str, *, actor: str | None = None,
                     expected_revision: int | None = None) -> Case:
         """Administrative stop (e.g. a registration error): cancels every open task without a BPMN path."""
@@ -501,11 +614,14 @@ class Engine:
     def tick(self, *, limit: int | None = None, batch: int = 100, lease: timedelta = timedelta(minutes=10),
              retry: RetryPolicy = DEFAULT_RETRY, on_case: Callable[[str, int], object] | None = None) -> TickResult:
         """Fire every timer due at the clock's now, each case in its own transaction (``runtime/scheduler.py``).
-        A case whose step fails is backed off, and put in incident when ``retry``'s attempts are used up."""
+        A case whose step fails is backed off, and put in incident when ``retry``'s attempts are used up. Then
+        do the signal deliveries still pending (``runtime/signals.py``)."""
         now = self.clock.now()
-        return run_tick(self.store, self._fire_timers, now, worker_id=id(self), limit=limit, batch=batch,
-                        lease=lease, on_case=on_case,
-                        failed=lambda case_id, error: self._record_failure(case_id, error, now, retry))
+        result = run_tick(self.store, self._fire_timers, now, worker_id=id(self), limit=limit, batch=batch,
+                          lease=lease, on_case=on_case,
+                          failed=lambda case_id, error: self._record_failure(case_id, error, now, retry))
+        result.signals = self._deliver_signals().delivered
+        return result
 
     def _record_failure(self, case_id: str, error: SedflowError, now: datetime, policy: RetryPolicy) -> bool:
         """Count a failed attempt at the case (its step wrote nothing), back it off, or with its attempts used
@@ -649,15 +765,22 @@ class Engine:
         self._commit(result)
         return result.view()
 
-    def _commit(self, *results: StepResult) -> None:
+    def _commit(self, *results: StepResult, then: Callable[[Transaction], object] | None = None) -> None:
+        """Write the steps, the signals they threw and ``then`` in one transaction."""
         with self.store.transaction() as tx:
             for result in results:
                 result.write(tx)
+                self._record_signals(tx, result)
+            if then is not None:
+                then(tx)
 
-    def _check_start(self, definition: ProcessDefinition, participant: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    def _check_participant(self, participant: str) -> None:
         if not _PARTICIPANT_KEY.match(participant) or self.profile.rules.identifier_in(participant):
             raise TaskDataError("participant must be a pseudonymous key (letters, digits, . _ : -; at most 64; "
                                 "never a personal identity number)", field="participant")
+
+    def _check_start(self, definition: ProcessDefinition, participant: str, data: Mapping[str, Any]) -> dict[str, Any]:
+        self._check_participant(participant)
         start = definition.start_event
         return self._validate(definition.start_form, data,
                               element=start.id if start is not None else definition.process_id)
@@ -672,13 +795,19 @@ class Engine:
 
     def _start(self, definition: ProcessDefinition, participant: str, data: Mapping[str, Any],
                actor: str | None, case_id: str | None, *, deploy: bool,
-               variables: Mapping[str, Any] | None = None, message: str | None = None) -> StepResult:
+               variables: Mapping[str, Any] | None = None, message: str | None = None,
+               signal: Signal | None = None) -> StepResult:
         start = definition.start_event
-        by_message = definition.message_start
+        by_message, by_signal = definition.message_start, definition.signal_starts
         if by_message is not None and message != by_message:
             raise CaseStateError(f"process '{definition.process_id}' starts when message '{by_message}' comes: "
                                  "send it (correlate_message with the participant and the process, or sedflow message "
                                  "send) instead of starting the case")
+        if by_signal and (signal is None or signal.name not in by_signal):
+            raise CaseStateError(f"process '{definition.process_id}' starts when signal "
+                                 f"{' or '.join(repr(n) for n in sorted(by_signal))} is thrown: "
+                                 "broadcast it for the participant (broadcast_signal with participant, or sedflow "
+                                 "signal NAME --participant P) instead of starting the case")
         start_data = {**self._check_start(definition, participant or "", data),
                       **_variables(definition.start_form, variables,
                                    element=start.id if start is not None else definition.process_id)}
@@ -697,6 +826,10 @@ class Engine:
             (wait,) = workflow.message_waits(message)
             entries = [*entries, _received(record.case_id, now, definition, wait.info, message, start_data, actor),
                        *workflow.deliver_message(ctx, wait, start_data)]
+        if signal is not None:  # the signal that starts it, delivered in the same step
+            waits = workflow.signal_waits(signal.name)
+            entries = [*entries, *_signal_received(ctx, waits, signal), *workflow.deliver_message(ctx, waits[0],
+                                                                                                 start_data)]
         return plan_step(LoadedCase(record, workflow), ctx, [started, *entries], rules=self.profile.rules, new=True,
                          first_deployment=deploy)
 
@@ -707,6 +840,18 @@ def _received(case_id: str, at: datetime, definition: ProcessDefinition, info: E
     return JournalEntry(case_id=case_id, at=at, kind=JournalKind.MESSAGE_RECEIVED, process_id=info.process_id,
                         definition_version=definition.version, element_id=info.id, element_name=info.label,
                         element_type=info.kind, lane=info.lane, actor=actor, data={"message": name, **variables})
+
+
+def _signal_received(ctx: StepContext, waits: list[EventWait], signal: Signal) -> list[JournalEntry]:
+    """The ``signal_received`` rows: one per element that catches the signal (see ``signals.received_data``)."""
+    return [JournalEntry(case_id=ctx.case_id, at=ctx.at, kind=JournalKind.SIGNAL_RECEIVED,
+                         process_id=w.info.process_id, definition_version=ctx.definition.version, element_id=w.info.id,
+                         element_name=w.info.label, element_type=w.info.kind, lane=w.info.lane, actor=signal.actor,
+                         data=dict(received_data(signal))) for w in waits]
+
+
+def _key(delivery: SignalDelivery) -> tuple[int, str, str]:
+    return delivery.signal.seq, delivery.kind, delivery.receiver
 
 
 def _variables(form: Form | None, variables: Mapping[str, Any] | None, *, element: str) -> dict[str, Any]:

@@ -67,6 +67,7 @@ class TickResult:
     failed: dict[str, str] = field(default_factory=dict)
     stalled: list[str] = field(default_factory=list)
     incidents: int = 0
+    signals: int = 0  # signal deliveries done after the timers (``Engine.tick``)
 
     @property
     def timers_fired(self) -> int:

@@ -8,7 +8,7 @@ a store transaction, guarded by the revision the case was read at, so that a con
 the later commit fail with ``RecordConflictError`` and nothing of it is written.
 
 No silent stall: after every step an active case must have a live wait -- a ready user task, a timer
-with a due time, or a message the engine delivers awaited where it keeps a case alive. A step that
+with a due time, or a message or signal the engine delivers awaited where it keeps a case alive. A step that
 leaves it none still commits (the step itself was valid), with an ``incident_opened`` entry naming the
 element(s) it is stuck at and why, and the incident on the case row; the step that gives it a live
 wait again, or ends it, journals ``incident_resolved``. The check reuses the ready tasks and timers
@@ -70,6 +70,7 @@ class StepResult:
     entries: tuple[JournalEntry, ...]
     expected_revision: int | None   # None: a new case
     first_deployment: bool = False  # the first case of a process never deployed deploys its version
+    signal_waits: frozenset[str] = frozenset()  # the signals the case waits for (other cases' throws reach it)
 
     def write(self, tx: Transaction) -> None:
         d, r = self.definition, self.record
@@ -81,6 +82,8 @@ class StepResult:
         else:
             tx.update_case(r, expected_revision=self.expected_revision)
         tx.replace_open_tasks(r.case_id, self.open_tasks + self.timers)
+        if d.caught_signals or self.expected_revision is not None:  # (a new case of a process without any: none)
+            tx.replace_signal_waits(r.case_id, self.signal_waits)
         tx.append_journal(self.entries)
 
     def view(self) -> Case:
@@ -138,8 +141,10 @@ def plan_step(loaded: LoadedCase, ctx: StepContext, entries: Sequence[JournalEnt
         next_due_at=min((t.due_at for t in timers if t.due_at is not None), default=None),
         incident=incident, failures=record.failures if failed and incident is record.incident else 0, state=state,
         revision=record.revision + 1, updated_at=now, **ended)
+    signals = frozenset(w.definition.name for w in workflow.signal_waits()) \
+        if definition.caught_signals and not completed else frozenset()
     return StepResult(new_record, definition, open_tasks, timers, tuple(entries),
-                      None if new else record.revision, first_deployment)
+                      None if new else record.revision, first_deployment, signals)
 
 
 def _incident(previous: Incident | None, stuck: list[Stuck] | None, entries: list[JournalEntry], ctx: StepContext,
@@ -184,7 +189,7 @@ def _live(open_tasks: Sequence[OpenTask], timers: Sequence[OpenTask], completed:
         return "the case can advance again: " + ", ".join(sorted({t.element_id for t in open_tasks})) + " ready"
     if timers:
         return "the case can advance again: timer " + ", ".join(sorted({t.element_id for t in timers})) + " waiting"
-    return "the case can advance again: it waits for a message the engine delivers"
+    return "the case can advance again: it waits for a message or signal the engine delivers"
 
 
 def failure_incident(record: CaseRecord, definition: ProcessDefinition, error: EngineError, failures: int,

@@ -7,7 +7,7 @@ tasks resolve to the process that draws them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -63,25 +63,42 @@ def is_timer(task: Task) -> bool:
 
 
 @dataclass(frozen=True)
-class MessageWait:
-    """An element of a case that catches a message now, and the event definition that catches it."""
+class EventWait:
+    """An element of a case that catches a message or signal now, and the event definition that catches it."""
 
     info: ElementInfo
     definition: Any
 
 
-def message_waits(workflow: Any, definition: ProcessDefinition, name: str) -> list[MessageWait]:
+def message_waits(workflow: Any, definition: ProcessDefinition, name: str) -> list[EventWait]:
     """Where the case would catch message ``name`` now: waiting receive tasks, catch, boundary and event-based
     gateway events, and the message starts of the event sub-processes of every scope that runs (SpiffWorkflow
     creates those only when their message comes)."""
+    return event_waits(workflow, definition, lambda d: isinstance(d, MessageEventDefinition) and d.name == name)
+
+
+def signal_waits(workflow: Any, definition: ProcessDefinition, name: str | None = None) -> list[EventWait]:
+    """Where the case would catch signal ``name`` (None: any signal) now, in the same places as messages."""
+    return event_waits(workflow, definition,
+                       lambda d: isinstance(d, SignalEventDefinition) and name in (None, d.name))
+
+
+def event_waits(workflow: Any, definition: ProcessDefinition, catches: Callable[[Any], bool]) -> list[EventWait]:
+    """Where the case would catch an event whose definition ``catches`` accepts: every waiting task's events
+    (an event-based gateway's named by the catch event of their branch), and the start events of the event
+    sub-processes of every scope that runs."""
     found = []
     for task in all_tasks(workflow):
         if task.state != TaskState.WAITING:
             continue
         for d in events_of(task):
             info = element_of(task, definition)
-            if isinstance(d, MessageEventDefinition) and d.name == name and info is not None:
-                found.append(MessageWait(info, d))
+            if info is not None and info.kind == "eventBasedGateway":  # the catch event of the branch it takes
+                scope = info.process_id
+                info = next((b for b in (definition.element(scope, o.bpmn_id) for o in task.task_spec.outputs)
+                             if b is not None and b.event_name == getattr(d, "name", None)), info)
+            if catches(d) and info is not None:
+                found.append(EventWait(info, d))
     for wf in (workflow, *(s for s in workflow.subprocesses.values() if not s.completed)):
         process = _drawn_by(wf, definition)
         for spec_name in wf.spec.start.trigger_specs:
@@ -89,8 +106,8 @@ def message_waits(workflow: Any, definition: ProcessDefinition, name: str) -> li
             for start in sub_spec.bpmn_start_events if sub_spec is not None else ():
                 d = start.event_definition
                 info = definition.element(process, start.bpmn_id) if process else None
-                if isinstance(d, MessageEventDefinition) and d.name == name and info is not None:
-                    found.append(MessageWait(info, d))
+                if catches(d) and info is not None:
+                    found.append(EventWait(info, d))
     return found
 
 
@@ -162,14 +179,17 @@ class Stuck:
 #: start and a boundary event fire beside a flow that must advance of its own.
 _BESIDE = frozenset({"boundaryEvent", "startEvent"})
 _JOINS = frozenset({"parallelGateway", "inclusiveGateway", "complexGateway"})
+#: The events the engine delivers from outside a case.
+DELIVERED = (MessageEventDefinition, SignalEventDefinition)
 
 
 def stuck_at(workflow: Any, definition: ProcessDefinition) -> list[Stuck] | None:
     """Where a case that is not completed is stuck: None if it has a live wait.
 
-    A live wait is a ready user task, a waiting timer with a due time, or a message (which
-    ``Engine.correlate_message`` delivers) awaited at an element that keeps a case alive (an intermediate
-    catch, a receive task, an event-based gateway; not a boundary event or a start event). Callers that
+    A live wait is a ready user task, a waiting timer with a due time, or a message or signal (which
+    ``Engine.correlate_message`` and ``Engine.broadcast_signal`` deliver, and other cases' signal throws)
+    awaited at an element that keeps a case alive (an intermediate catch, a receive task, an event-based
+    gateway; not a boundary event or a start event). Callers that
     know the first two already (``plan_step``) call this only when there are none: one more walk of the tree.
 
     Otherwise every element the case is stuck at, in tree order: a join waiting for a branch that
@@ -191,7 +211,7 @@ def stuck_at(workflow: Any, definition: ProcessDefinition) -> list[Stuck] | None
         events = events_of(task) if task.state == TaskState.WAITING else []
         if events and is_timer(task) and due_time(task) is not None:
             return None
-        if info.kind not in _BESIDE and any(isinstance(d, MessageEventDefinition) for d in events):
+        if info.kind not in _BESIDE and any(isinstance(d, DELIVERED) for d in events):
             return None
         if info.kind in SUB_PROCESSES and task.state == TaskState.STARTED:
             outer.append(Stuck(info, "is running, and nothing inside it can advance"))
@@ -220,10 +240,9 @@ def _waiting_for(events: list[Any]) -> str:
     """Why the events an element waits for will never come."""
     said = []
     for d in events:
-        if isinstance(d, MessageEventDefinition):  # at a boundary or start event
-            said.append(f"message '{d.name}' beside the flow, which does not keep a case alive on its own")
-        elif isinstance(d, SignalEventDefinition):
-            said.append(f"signal '{d.name}', which nothing left in the case will throw")
+        if isinstance(d, DELIVERED):  # at a boundary or start event
+            what = "message" if isinstance(d, MessageEventDefinition) else "signal"
+            said.append(f"{what} '{d.name}' beside the flow, which does not keep a case alive on its own")
         elif isinstance(d, TimerEventDefinition):
             said.append("a timer that has no due time left")
         else:

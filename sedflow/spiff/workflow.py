@@ -27,13 +27,14 @@ from .environment import CaseEnvironment
 from .events import interrupt, triggered
 from .queries import (
     LIVE,
-    MessageWait,
+    EventWait,
     ReadyTask,
     Stuck,
     WaitingTimer,
     live_elements,
     message_waits,
     ready_tasks,
+    signal_waits,
     snapshot,
     stuck_at,
     waiting_timers,
@@ -140,14 +141,19 @@ class CaseWorkflow:
             self._workflow.run_task_from_id(task.id)
         return self.run(ctx, act)
 
-    def message_waits(self, name: str) -> list[MessageWait]:
+    def message_waits(self, name: str) -> list[EventWait]:
         """Where the case would catch message ``name`` now (none: it is not waiting for it)."""
         return message_waits(self._workflow, self.definition, name)
 
-    def deliver_message(self, ctx: StepContext, wait: MessageWait, variables: Mapping[str, Any]) -> list[JournalEntry]:
-        """Deliver a BPMN message to where the case waits for it; its variables join the path it starts."""
+    def deliver_message(self, ctx: StepContext, wait: EventWait, variables: Mapping[str, Any]) -> list[JournalEntry]:
+        """Deliver a BPMN message, or a signal from outside the case, to where the case waits for it; its
+        variables join the path it starts. A signal is caught by every place that waits for it (Camunda 7)."""
         event = BpmnEvent(wait.definition, payload=dict(variables))
         return self.run(ctx, lambda: self._workflow.catch(event))
+
+    def signal_waits(self, name: str | None = None) -> list[EventWait]:
+        """Where the case would catch signal ``name`` now (None: any signal; none: it is not waiting)."""
+        return signal_waits(self._workflow, self.definition, name)
 
     def fire_due_timers(self, ctx: StepContext) -> list[JournalEntry]:
         return self.run(ctx, self._workflow.refresh_timers)

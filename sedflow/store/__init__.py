@@ -25,6 +25,8 @@ from .persistence import (
     CaseRecord,
     CaseStatus,
     CaseStore,
+    DeliveryKind,
+    DeliveryState,
     DeploymentRecord,
     Incident,
     IncidentKind,
@@ -32,6 +34,8 @@ from .persistence import (
     OpenTask,
     ReportQueries,
     Row,
+    Signal,
+    SignalDelivery,
     Store,
     StoreMeta,
     Transaction,
@@ -55,6 +59,6 @@ def open_store(url: str | Path | None = None, *, create: bool = False, migrate: 
 
 
 __all__ = ["ACTIVE", "CANCELLED", "COMPLETED", "DEFAULT_STORE", "INCIDENT", "SCHEMA_VERSION", "STATUSES", "SUSPENDED",
-           "TASK", "TIMER", "WITHDRAWN", "CaseFilter", "CaseRecord", "CaseStatus", "CaseStore", "DeploymentRecord",
-           "Incident", "IncidentKind", "OpenKind", "OpenTask", "ReportQueries", "Row", "SQLiteStore", "Store",
-           "StoreMeta", "Transaction", "open_store"]
+           "TASK", "TIMER", "WITHDRAWN", "CaseFilter", "CaseRecord", "CaseStatus", "CaseStore", "DeliveryKind",
+           "DeliveryState", "DeploymentRecord", "Incident", "IncidentKind", "OpenKind", "OpenTask", "ReportQueries",
+           "Row", "SQLiteStore", "Signal", "SignalDelivery", "Store", "StoreMeta", "Transaction", "open_store"]

@@ -26,6 +26,13 @@ tight loop (``sedflow.runtime.scheduler``). Every successful step clears both.
 The journal is also an event feed (``read_events``): every row in *feed order*, which a reader walks
 with a cursor and never sees a row appear behind it (see ``sedflow.runtime.feed`` for how each backend
 keeps that promise). Named consumers keep their cursor in the store (``feed_consumers``).
+
+Signals cross cases durably (``sedflow.runtime.signals``): every step rewrites the names of the signals
+its case waits for (``signal_waits``, beside its open tasks); a throw or a broadcast records the signal
+(``signals``) and one pending delivery per receiver (``signal_deliveries``: every active case waiting for
+it then, and each process the signal starts for a participant) in the throwing transaction; each delivery
+is then done in the receiver's own transaction, which also marks it done, so that a crash between
+deliveries neither loses nor doubles one.
 """
 
 from __future__ import annotations
@@ -39,7 +46,7 @@ from typing import Any, Protocol, Self
 
 from ..journal import JournalEntry
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 #: A row of a report query: its columns in the order selected.
 Row = tuple[Any, ...]
@@ -173,6 +180,51 @@ class CaseFilter:
     """At most this many cases, the oldest first."""
 
 
+class DeliveryKind(StrEnum):
+    """What a signal delivery reaches: a waiting case (``receiver`` is its id), or a process whose signal start
+    event starts a case for the signal's participant (``receiver`` is the process id)."""
+
+    CASE = "case"
+    START = "start"
+
+
+class DeliveryState(StrEnum):
+    """Where a signal delivery is: still to do, done, passed by (the case had moved on, ended or is
+    suspended), or failed (the receiver's step raised; ``reason`` says what)."""
+
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Signal:
+    """A signal thrown in a case (``source``: its id) or broadcast (``source`` ``"broadcast"``), with the
+    variables it carries and the participant a signal start event starts a case for (None: nobody)."""
+
+    name: str
+    source: str
+    at: datetime
+    participant: str | None = None
+    actor: str | None = None
+    data: Mapping[str, Any] = field(default_factory=dict)
+    seq: int = 0
+
+
+@dataclass(frozen=True)
+class SignalDelivery:
+    """One receiver of a signal and how far its delivery is; ``case_id`` is the case it reached (for a start:
+    the case it started), ``reason`` why it was skipped or failed."""
+
+    signal: Signal
+    kind: DeliveryKind
+    receiver: str
+    state: DeliveryState = DeliveryState.PENDING
+    case_id: str | None = None
+    reason: str | None = None
+
+
 class Transaction(Protocol):
     """The writes of one store transaction (see :meth:`CaseStore.transaction`)."""
 
@@ -187,6 +239,18 @@ class Transaction(Protocol):
 
     def append_journal(self, entries: Iterable[JournalEntry]) -> None:
         """Add the entries to the journal (the store numbers them)."""
+
+    def replace_signal_waits(self, case_id: str, names: Iterable[str]) -> None:
+        """Make ``names`` all the signals the case waits for."""
+
+    def record_signal(self, signal: Signal, starts: Iterable[str] = ()) -> int:
+        """Record a thrown or broadcast signal and a pending delivery to every running case (active or
+        suspended) waiting for it now, but its source, and to each process of ``starts``; returns the signal's
+        number."""
+
+    def finish_delivery(self, delivery: SignalDelivery, state: DeliveryState, at: datetime) -> None:
+        """Mark a pending delivery done (``state``, with its ``case_id`` and ``reason``), or raise
+        RecordConflictError if another writer already did."""
 
     def save_definition(self, version: str, process_id: str, name: str, sources: Mapping[str, bytes],
                         at: datetime) -> None:
@@ -232,6 +296,10 @@ class CaseStore(Protocol):
 
     def count_due(self, now: datetime) -> int:
         """How many active cases have a timer due at ``now`` (for progress reporting)."""
+
+    def signal_deliveries(self, seq: int | None = None, *, limit: int | None = None) -> list[SignalDelivery]:
+        """The deliveries of signal ``seq`` (any state), or without it the pending ones of every signal, oldest
+        signal first (at most ``limit``)."""
 
     def count_incidents(self) -> int:
         """How many active cases are in incident (nothing can advance them)."""

@@ -93,11 +93,21 @@ _V7 = ["ALTER TABLE journal ADD COLUMN writer_xid xid8 NOT NULL DEFAULT '1'::xid
        "CREATE INDEX journal_feed ON journal(writer_xid, seq)",
        "CREATE TABLE feed_consumers (name TEXT PRIMARY KEY, cursor_seq BIGINT NOT NULL, "
        "updated_at TIMESTAMPTZ NOT NULL)"]
-
 # v8: incident kinds and a failing case's backoff (see persistence.py and sqlite.py).
 _V8 = ["ALTER TABLE cases ADD COLUMN incident_kind TEXT, ADD COLUMN failures INTEGER NOT NULL DEFAULT 0, "
        "ADD COLUMN retry_at TIMESTAMPTZ",
        "UPDATE cases SET incident_kind = 'stalled' WHERE incident_since IS NOT NULL"]
+
+# v9: signals across cases (see persistence.py and sqlite.py).
+_V9 = ["CREATE TABLE signal_waits (case_id TEXT NOT NULL REFERENCES cases(case_id), signal TEXT NOT NULL, "
+       "PRIMARY KEY (signal, case_id))",
+       "CREATE INDEX signal_waits_case ON signal_waits(case_id)",
+       "CREATE TABLE signals (seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name TEXT NOT NULL, "
+       "source TEXT NOT NULL, participant TEXT, actor TEXT, data JSONB NOT NULL, thrown_at TIMESTAMPTZ NOT NULL)",
+       "CREATE TABLE signal_deliveries (signal_seq BIGINT NOT NULL REFERENCES signals(seq), kind TEXT NOT NULL, "
+       "receiver TEXT NOT NULL, state TEXT NOT NULL, case_id TEXT, reason TEXT, done_at TIMESTAMPTZ, "
+       "PRIMARY KEY (signal_seq, kind, receiver))",
+       "CREATE INDEX signal_deliveries_pending ON signal_deliveries(signal_seq) WHERE state = 'pending'"]
 
 #: The transaction of the row at or before cursor ``?``: where the cursor is in feed order.
 _CURSOR_XID = "(SELECT j.writer_xid FROM journal j WHERE j.seq <= ? ORDER BY j.seq DESC LIMIT 1)"
@@ -106,7 +116,7 @@ _CURSOR_XID = "(SELECT j.writer_xid FROM journal j WHERE j.seq <= ? ORDER BY j.s
 class PostgresStore(SQLStore):
     """A store in schema ``schema`` of a PostgreSQL database (see the module)."""
 
-    MIGRATIONS = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8)
+    MIGRATIONS = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9)
     # Only rows of transactions below the snapshot's xmin (each has committed or aborted: nothing can still
     # appear among them), after the cursor's (writer_xid, seq).
     FEED_AFTER = ("writer_xid < pg_snapshot_xmin(pg_current_snapshot()) "

@@ -21,12 +21,16 @@ from .persistence import (
     CaseFilter,
     CaseRecord,
     CaseStatus,
+    DeliveryKind,
+    DeliveryState,
     DeploymentRecord,
     Incident,
     IncidentKind,
     OpenKind,
     OpenTask,
     Row,
+    Signal,
+    SignalDelivery,
     Store,
     Transaction,
 )
@@ -408,6 +412,19 @@ class SQLStore(Store):
                                          f"AND {self.RETRYABLE}"), (self._ts(now), self._ts(now)))
         return int(rows[0][0])
 
+    def signal_deliveries(self, seq: int | None = None, *, limit: int | None = None) -> list[SignalDelivery]:
+        sql = ("SELECT s.seq, s.name, s.source, s.participant, s.actor, s.data, s.thrown_at, d.kind, d.receiver, "
+               "d.state, d.case_id, d.reason FROM signal_deliveries d JOIN signals s ON s.seq = d.signal_seq WHERE ")
+        sql += "d.signal_seq = ?" if seq is not None else "d.state = 'pending'"
+        sql += " ORDER BY d.signal_seq, d.kind, d.receiver"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        with self._guard():
+            rows = self._query(self._sql(sql), () if seq is None else (seq,))
+        return [SignalDelivery(Signal(seq=r[0], name=r[1], source=r[2], participant=r[3], actor=r[4],
+                                      data=self._unjson(r[5]), at=self._dt(r[6])),
+                               DeliveryKind(r[7]), r[8], DeliveryState(r[9]), r[10], r[11]) for r in rows]
+
     def count_incidents(self) -> int:
         with self._guard():
             rows = self._query("SELECT count(*) FROM cases WHERE incident_since IS NOT NULL AND status = 'active'")
@@ -504,6 +521,37 @@ class _SQLTransaction(Transaction):
         if rows:
             self._cur.executemany(s._sql(f"INSERT INTO journal ({', '.join(_JOURNAL_COLUMNS)}) "
                                          f"VALUES ({', '.join('?' * len(_JOURNAL_COLUMNS))})"), rows)
+
+    def replace_signal_waits(self, case_id: str, names: Iterable[str]) -> None:
+        self._exec("DELETE FROM signal_waits WHERE case_id = ?", (case_id,))
+        rows = [(case_id, name) for name in sorted(set(names))]
+        if rows:
+            self._cur.executemany(self._store._sql("INSERT INTO signal_waits (case_id, signal) VALUES (?, ?)"), rows)
+
+    def record_signal(self, signal: Signal, starts: Iterable[str] = ()) -> int:
+        s = self._store
+        self._exec("INSERT INTO signals (name, source, participant, actor, data, thrown_at) VALUES (?, ?, ?, ?, ?, ?) "
+                   "RETURNING seq", (signal.name, signal.source, signal.participant, signal.actor,
+                                     s._json(dict(signal.data)), s._ts(signal.at)))
+        seq = int(self._cur.fetchall()[0][0])
+        self._exec("INSERT INTO signal_deliveries (signal_seq, kind, receiver, state) "
+                   "SELECT ?, 'case', w.case_id, 'pending' FROM signal_waits w JOIN cases c ON c.case_id = w.case_id "
+                   "WHERE w.signal = ? AND c.status IN ('active', 'suspended') AND w.case_id <> ?",
+                   (seq, signal.name, signal.source))
+        rows = [(seq, process_id) for process_id in sorted(set(starts))]
+        if rows:
+            self._cur.executemany(s._sql("INSERT INTO signal_deliveries (signal_seq, kind, receiver, state) "
+                                         "VALUES (?, 'start', ?, 'pending')"), rows)
+        return seq
+
+    def finish_delivery(self, delivery: SignalDelivery, state: DeliveryState, at: datetime) -> None:
+        self._exec("UPDATE signal_deliveries SET state = ?, case_id = ?, reason = ?, done_at = ? "
+                   "WHERE signal_seq = ? AND kind = ? AND receiver = ? AND state = 'pending'",
+                   (state, delivery.case_id, delivery.reason, self._store._ts(at), delivery.signal.seq, delivery.kind,
+                    delivery.receiver))
+        if self._cur.rowcount != 1:
+            raise RecordConflictError(f"signal {delivery.signal.seq} '{delivery.signal.name}' to {delivery.kind} "
+                                      f"'{delivery.receiver}' was delivered by someone else; nothing was written")
 
     def save_definition(self, version: str, process_id: str, name: str, sources: Mapping[str, bytes],
                         at: datetime) -> None:

@@ -120,11 +120,28 @@ UPDATE cases SET incident_kind = 'stalled' WHERE incident_since IS NOT NULL
 """
 
 
+# v9: signals across cases (see persistence.py): the signals each case waits for, rewritten by every step;
+# every signal thrown or broadcast; one delivery per receiver, pending until the receiver's own transaction
+# marks it done (the partial index lists what is left to deliver without reading the rest).
+_V9 = """
+CREATE TABLE signal_waits (
+    case_id TEXT NOT NULL REFERENCES cases(case_id), signal TEXT NOT NULL, PRIMARY KEY (signal, case_id));
+CREATE INDEX signal_waits_case ON signal_waits(case_id);
+CREATE TABLE signals (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, source TEXT NOT NULL, participant TEXT,
+    actor TEXT, data TEXT NOT NULL, thrown_at TEXT NOT NULL);
+CREATE TABLE signal_deliveries (
+    signal_seq INTEGER NOT NULL REFERENCES signals(seq), kind TEXT NOT NULL, receiver TEXT NOT NULL,
+    state TEXT NOT NULL, case_id TEXT, reason TEXT, done_at TEXT, PRIMARY KEY (signal_seq, kind, receiver));
+CREATE INDEX signal_deliveries_pending ON signal_deliveries(signal_seq) WHERE state = 'pending'
+"""
+
+
 class SQLiteStore(SQLStore):
     """A store in one SQLite file at ``path`` (``synchronous``: FULL for an fsync per commit)."""
 
     MIGRATIONS = (_statements(_V1), _statements(_V2), _statements(_V3), _statements(_V4), _statements(_V5),
-                  _statements(_V6), _statements(_V7), _statements(_V8))
+                  _statements(_V6), _statements(_V7), _statements(_V8), _statements(_V9))
     STAGE_FILTER = "EXISTS (SELECT 1 FROM json_each(c.stages) WHERE value = ?)"
     # SQLite raises IntegrityError for every constraint: only a taken key is a lost race.
     ERRORS = (ErrorRule(sqlite3.IntegrityError, RecordConflictError,

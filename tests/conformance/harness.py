@@ -14,6 +14,9 @@ process instance ended                      the case's status is no longer ``act
 task query (names, definition keys)         ``engine.list_tasks(case_id=…)``: open user tasks by element id
 ``taskService.complete(id, vars)``          ``engine.complete_task(case_id, task_id, variables=vars)``
 execute the (only) timer job / job executor the clock moves to the timer's due time, then ``engine.tick()``
+``signalEventReceived(name)``               ``engine.broadcast_signal(name, participant=…)`` (a signal start
+                                            event starts a case only for a participant named)
+a signal thrown by another instance         the throwing case records it; ``engine.tick()`` delivers it
 job query                                   the case's open timers (``engine.due(...)``, kind ``timer``)
 activity instance tree (scopes)             sub-processes the journal shows started and not yet left
 ``runtimeService.getVariables(id)``         ``engine.variables(case_id)``
@@ -101,6 +104,11 @@ class Deployment:
         else:
             case = self.engine.start_case(process_id, participant, variables=dict(variables))
         return Instance(self, case.case_id)
+
+    def signal(self, name: str, participant: str | None = None, data: Mapping[str, Any] | None = None) -> Any:
+        """Camunda's ``runtimeService.signalEventReceived(name)``: the signal reaches every case waiting for it
+        (and, with ``participant``, starts the processes whose start event catches it); the SignalResult."""
+        return self.engine.broadcast_signal(name, data, participant=participant)
 
     def cases(self) -> list[str]:
         """Ids of every case in the store (Camunda's process instance query, ended ones included)."""

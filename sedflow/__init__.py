@@ -16,7 +16,9 @@ from .definitions import Definitions, ElementInfo, Form, FormField, ProcessDefin
 from .definitions.changes import DefinitionChanges, ElementChange, diff_definitions
 from .errors import (
     CaseStateError,
+    ConnectionLostError,
     DefinitionError,
+    DuplicateCaseError,
     EngineError,
     ExpressionError,
     MigrationRefusedError,
@@ -34,8 +36,9 @@ from .errors import (
 )
 from .journal import JournalEntry, JournalKind
 from .profile import GENERIC, DomainRules, Profile, PropertyRule
-from .runtime import Case, Consumer, Deployment, Engine, MigrationPlan, TaskView, TickResult
+from .runtime import Case, Consumer, Deployment, Engine, ImportResult, MigrationPlan, TaskView, TickResult
 from .store import SCHEMA_VERSION, CaseStatus, Incident, OpenKind, SQLiteStore, Store, open_store
+from .text import MAX_TEXT, parse_json, printable
 
 
 def _processes_dir() -> Path:
@@ -48,7 +51,8 @@ def _processes_dir() -> Path:
 PROCESSES_DIR = _processes_dir()
 
 __all__ = [
-    "GENERIC", "PROCESSES_DIR", "SCHEMA_VERSION", "Case", "CaseStateError", "CaseStatus", "Clock", "Consumer",
+    "GENERIC", "MAX_TEXT", "PROCESSES_DIR", "SCHEMA_VERSION", "Case", "CaseStateError", "CaseStatus", "Clock",
+    "ConnectionLostError", "Consumer", "DuplicateCaseError", "ImportResult",
     "DefinitionChanges", "DefinitionError", "Definitions", "Deployment", "DomainRules", "ElementChange",
     "ElementInfo", "ElementRef", "Engine", "EngineError", "ExpressionError", "Form", "FormField", "Incident",
     "JournalEntry",
@@ -57,5 +61,5 @@ __all__ = [
     "SedflowError", "Store", "StoreError", "SystemClock", "TaskDataError", "TaskView", "TickResult",
     "NoMatchingCaseError", "UnknownCaseError", "UnknownProcessError", "UnknownTaskError", "UnknownVersionError",
     "add_duration",
-    "diff_definitions", "load_directory", "load_files", "open_store",
+    "diff_definitions", "load_directory", "load_files", "open_store", "parse_json", "printable",
 ]

@@ -51,15 +51,15 @@ class SedflowGroup(LazyGroup):
     """The root group: turns a SedflowError into one line on stderr and its exit code."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        from sedflow import DefinitionError, SedflowError
+        from sedflow import DefinitionError, SedflowError, printable
         try:
             return super().invoke(ctx)
         except SedflowError as exc:
             if ctx.params.get("debug"):
                 raise
             problems = exc.problems if isinstance(exc, DefinitionError) else [exc]
-            for problem in problems:
-                click.echo(f"error: {problem}", err=True)
+            for problem in problems:  # one line each, whatever the message quotes
+                click.echo(f"error: {printable(str(problem))}", err=True)
             ctx.exit(exc.exit_code)
 
 

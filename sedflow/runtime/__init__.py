@@ -2,8 +2,10 @@
 
 from .engine import Engine
 from .feed import Consumer
+from .importing import ImportResult, Skipped
 from .migration import Deployment, MigrationPlan
 from .scheduler import TickResult
 from .views import Case, TaskView
 
-__all__ = ["Case", "Consumer", "Deployment", "Engine", "MigrationPlan", "TaskView", "TickResult"]
+__all__ = ["Case", "Consumer", "Deployment", "Engine", "ImportResult", "MigrationPlan", "Skipped", "TaskView",
+           "TickResult"]

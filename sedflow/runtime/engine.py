@@ -23,11 +23,14 @@ from ..definitions import Definitions, ElementInfo, Form, ProcessDefinition
 from ..definitions.variables import check_variables
 from ..errors import (
     CaseStateError,
+    DuplicateCaseError,
     MigrationRefusedError,
     NoMatchingCaseError,
     RecordConflictError,
+    SedflowError,
     StoreError,
     TaskDataError,
+    UnknownCaseError,
     UnknownProcessError,
     UnknownTaskError,
 )
@@ -37,7 +40,9 @@ from ..spiff.queries import ReadyTask
 from ..spiff.transitions import StepContext
 from ..spiff.workflow import CaseWorkflow
 from ..store import CaseFilter, CaseRecord, CaseStatus, DeploymentRecord, OpenTask, Store
+from ..text import clean_optional, clean_text
 from .feed import Consumer, read_events
+from .importing import CASE_ID, ImportResult, Skipped, case_id_of, cell, start_fields
 from .migration import Deployment, Migration, MigrationPlan
 from .registry import DefinitionRegistry
 from .scheduler import Fired, TickResult, run_tick
@@ -45,7 +50,6 @@ from .step import COMPLETE, Ending, LoadedCase, StepResult, plan_step
 from .views import Case, TaskView
 
 _PARTICIPANT_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
-_IMPORT_COLUMNS = ("participant", "process", "case_id")
 
 
 class Engine:
@@ -183,50 +187,103 @@ class Engine:
 
     def start_case(self, process_id: str, participant: str, data: Mapping[str, Any] | None = None, *,
                    variables: Mapping[str, Any] | None = None, actor: str | None = None,
-                   case_id: str | None = None) -> Case:
+                   case_id: str | None = None, allow_concurrent: bool = False) -> Case:
         """Start a case for a participant (a pseudonymous key), with the start event's form data and any
-        process variables no form declares (``definitions/variables.py`` says which are accepted)."""
+        process variables no form declares (``definitions/variables.py`` says which are accepted).
+
+        A participant who already has a running (active or suspended) case of the process is refused with
+        DuplicateCaseError naming it, since reports would count them twice; ``allow_concurrent`` starts a
+        second one anyway."""
         definition, deploy = self._registry.for_new_cases(process_id)
         result = self._start(definition, participant, data or {}, actor, case_id, deploy=deploy,
-                             variables=variables or {})
+                             variables=variables or {}, allow_concurrent=allow_concurrent)
         self._commit(result)
         return result.view()
 
     def import_cases(self, rows: Iterable[Mapping[str, Any]], *, process_id: str | None = None,
-                     actor: str | None = None, batch: int = 500,
-                     on_batch: Callable[[int], object] | None = None) -> list[str]:
-        """Start many cases: each row has ``participant``, optionally ``process`` and ``case_id``, and the
-        start form's fields. Every row is checked first (a TaskDataError names the first bad row and
-        nothing is written); then cases start in batches, one transaction per batch."""
-        rows = list(rows)
+                     actor: str | None = None, batch: int = 500, allow_concurrent: bool = False,
+                     on_batch: Callable[[int], object] | None = None) -> ImportResult:
+        """Start many cases, resumably: each row has ``participant``, optionally ``process``, ``case_id`` and
+        ``referral_date``, and the start form's fields. Every row is checked first (an error names the first
+        bad row and nothing is written); rows whose case is already in the store are skipped (see
+        ``runtime/importing.py``: re-running a file after a crash starts exactly the missing rows); then the
+        rest start in batches, one transaction per batch. A row for a participant with a running case of
+        the process (in the store or earlier in the file) is refused unless ``allow_concurrent``."""
+        if batch < 1:
+            raise TaskDataError(f"a batch holds at least one case, not {batch}", field="batch")
+        actor = self._who(actor)
         current: dict[str, tuple[ProcessDefinition, bool]] = {}
+        todo: list[tuple[str, str, dict[str, Any], str]] = []  # (process, participant, fields, case id)
+        skipped: list[Skipped] = []
+        seen: dict[str, int] = {}
+        running: dict[tuple[str, str], str] = {}
         for line, row in enumerate(rows, 1):
-            pid = row.get("process") or process_id or ""
             try:
+                pid = cell(row, "process") or process_id or ""
                 if pid not in current:
                     current[pid] = self._registry.for_new_cases(pid)
-                self._check_start(current[pid][0], row.get("participant") or "", _start_fields(row))
-            except (TaskDataError, UnknownProcessError) as exc:
-                raise type(exc)(f"row {line}: {exc}") from exc
+                definition = current[pid][0]
+                participant, fields = cell(row, "participant"), start_fields(row)
+                self._check_start(definition, participant, fields)
+                case_id = case_id_of(row, definition.process_id, participant)
+                if case_id in seen:
+                    skipped.append(Skipped(line, case_id, f"repeats row {seen[case_id]}"))
+                    continue
+                seen[case_id] = line
+                if self._already_imported(case_id, definition.process_id, participant):
+                    skipped.append(Skipped(line, case_id, "already in the store"))
+                    continue
+                key = (definition.process_id, participant)
+                other = running.get(key) or self._running_case(*key)
+                if other is not None and not allow_concurrent:
+                    raise DuplicateCaseError(_duplicate(participant, definition.process_id, other), other)
+                running[key] = case_id
+                todo.append((pid, participant, fields, case_id))
+            except (TaskDataError, UnknownProcessError, DuplicateCaseError) as exc:
+                raise _in_row(exc, line) from exc
+        if skipped and on_batch is not None:
+            on_batch(len(skipped))
         started = []
-        for first in range(0, len(rows), batch):
+        for first in range(0, len(todo), batch):
             results = []
-            for row in rows[first:first + batch]:
-                definition, deploy = current[row.get("process") or process_id or ""]
-                results.append(self._start(definition, row["participant"], _start_fields(row), actor,
-                                           row.get("case_id") or None, deploy=deploy))
-                current[definition.process_id] = definition, False
+            for pid, participant, fields, case_id in todo[first:first + batch]:
+                definition, deploy = current[pid]
+                results.append(self._start(definition, participant, fields, actor, case_id, deploy=deploy,
+                                           allow_concurrent=True))  # checked above, across the file
+                current[pid] = definition, False
             self._commit(*results)
             started += [result.record.case_id for result in results]
             if on_batch is not None:
                 on_batch(len(results))
-        return started
+        return ImportResult(started, skipped)
+
+    def _already_imported(self, case_id: str, process_id: str, participant: str) -> bool:
+        """Whether the case is in the store for this participant and process (an error if for others)."""
+        try:
+            record = self.store.get_case(case_id, with_state=False)
+        except UnknownCaseError:
+            return False
+        if (record.participant, record.process_id) != (participant, process_id):
+            raise TaskDataError(f"case id '{case_id}' is taken by another participant or process in the store "
+                                f"(participant '{record.participant}', process '{record.process_id}')",
+                                field="case_id")
+        return True
+
+    def _running_case(self, process_id: str, participant: str) -> str | None:
+        """The participant's running (active or suspended) case of the process, if any."""
+        found = self.store.list_cases(CaseFilter(process_id=process_id, participant=participant))
+        return next((c.case_id for c in found if c.status in (CaseStatus.ACTIVE, CaseStatus.SUSPENDED)), None)
+
+    def _who(self, actor: str | None) -> str | None:
+        """The actor as stored: checked like every stored text, and never a personal identity number."""
+        return clean_optional(actor, field="actor", identifier_in=self.profile.rules.identifier_in)
 
     def complete_task(self, case_id: str, task: str, data: Mapping[str, Any] | None = None, *,
                       variables: Mapping[str, Any] | None = None, actor: str | None = None,
                       expected_revision: int | None = None) -> Case:
         """Complete a ready task (by task id, or by element id when unambiguous) with its form data and any
         process variables no form declares."""
+        actor = self._who(actor)
         loaded = self._load(case_id, expected_revision)
         target = _resolve(loaded.workflow.ready_tasks(), case_id, task)
         submitted = {**self._validate(target.info.form, data or {}, element=target.info.id),
@@ -266,6 +323,7 @@ class Engine:
         that comes before its catch is reached is refused the same way, not kept.
         """
         variables = check_variables(data or {}, element=f"message {name}")
+        actor = self._who(actor)
         if case_id is not None:
             candidates = [case_id]
         else:
@@ -346,6 +404,7 @@ class Engine:
         read them; nothing runs. The journal row holds the reason and each field's old and new value."""
         if not reason:
             raise TaskDataError("a correction needs a reason", field="reason")
+        reason, actor = clean_text(reason, field="reason"), self._who(actor)
         if not data:
             raise TaskDataError("a correction needs at least one field", field="data")
         loaded = self._load(case_id, expected_revision, allow=(CaseStatus.ACTIVE, CaseStatus.SUSPENDED))
@@ -372,6 +431,7 @@ class Engine:
                       status: CaseStatus) -> tuple[LoadedCase, StepContext]:
         if not reason:
             raise TaskDataError("a suspension or resumption needs a reason", field="reason")
+        reason, actor = clean_text(reason, field="reason"), self._who(actor)
         record = self.store.get_case(case_id, with_state=False)
         if record.status != status:
             what = "is not suspended" if status == CaseStatus.SUSPENDED else (
@@ -402,6 +462,7 @@ class Engine:
         if migration is None:
             return self._unchanged(case_id)
         plan = migration.plan(case_id)
+        actor = self._who(actor)
         if not plan.allowed:
             raise MigrationRefusedError(f"case '{case_id}' cannot move to version {plan.to_version}: "
                                         f"{'; '.join(plan.reasons)}", plan)
@@ -498,9 +559,11 @@ class Engine:
     def _load_to_stop(self, case_id: str, reason: str, actor: str | None,
                       expected_revision: int | None) -> tuple[LoadedCase, StepContext]:
         reasons = self.profile.rules.end_reasons
-        if (reasons and reason not in reasons) or not reason:
+        actor = self._who(actor)
+        if not isinstance(reason, str) or (reasons and reason not in reasons) or not reason:
             allowed = ", ".join(sorted(reasons)) or "a non-empty code"
-            raise TaskDataError(f"end reason '{reason}' is not one of {allowed}", field="reason")
+            raise TaskDataError(f"end reason {reason!r:.80} is not one of {allowed}", field="reason")
+        reason = clean_text(reason, field="reason")
         loaded = self._load(case_id, expected_revision)
         ctx = StepContext(case_id=case_id, at=self.clock.now(), definition=loaded.workflow.definition, actor=actor,
                           submitted={"end_reason": reason})
@@ -523,7 +586,8 @@ class Engine:
                 result.write(tx)
 
     def _check_start(self, definition: ProcessDefinition, participant: str, data: Mapping[str, Any]) -> dict[str, Any]:
-        if not _PARTICIPANT_KEY.match(participant) or self.profile.rules.identifier_in(participant):
+        if (not isinstance(participant, str) or not _PARTICIPANT_KEY.match(participant)
+                or self.profile.rules.identifier_in(participant)):
             raise TaskDataError("participant must be a pseudonymous key (letters, digits, . _ : -; at most 64; "
                                 "never a personal identity number)", field="participant")
         start = definition.start_event
@@ -540,7 +604,8 @@ class Engine:
 
     def _start(self, definition: ProcessDefinition, participant: str, data: Mapping[str, Any],
                actor: str | None, case_id: str | None, *, deploy: bool,
-               variables: Mapping[str, Any] | None = None, message: str | None = None) -> StepResult:
+               variables: Mapping[str, Any] | None = None, message: str | None = None,
+               allow_concurrent: bool = False) -> StepResult:
         start = definition.start_event
         by_message = definition.message_start
         if by_message is not None and message != by_message:
@@ -550,6 +615,13 @@ class Engine:
         start_data = {**self._check_start(definition, participant or "", data),
                       **_variables(definition.start_form, variables,
                                    element=start.id if start is not None else definition.process_id)}
+        actor = self._who(actor)
+        if case_id is not None and not (isinstance(case_id, str) and CASE_ID.match(case_id)):
+            raise TaskDataError(f"case id {case_id!r:.80} must be letters, digits, . _ : - (at most 64)",
+                                field="case_id")
+        other = None if allow_concurrent else self._running_case(definition.process_id, participant)
+        if other is not None:
+            raise DuplicateCaseError(_duplicate(participant, definition.process_id, other), other)
         now = self.clock.now()
         record = CaseRecord(case_id=case_id or uuid.uuid4().hex[:12], participant=participant,
                             process_id=definition.process_id, definition_version=definition.version,
@@ -583,9 +655,20 @@ def _variables(form: Form | None, variables: Mapping[str, Any] | None, *, elemen
     return check_variables(variables, element=element, fields=() if form is None else (f.id for f in form.fields))
 
 
-def _start_fields(row: Mapping[str, Any]) -> dict[str, Any]:
-    """An import row's start-form fields (empty cells are left out)."""
-    return {k: v for k, v in row.items() if k not in _IMPORT_COLUMNS and v not in (None, "")}
+def _duplicate(participant: str, process_id: str, case_id: str) -> str:
+    return (f"participant '{participant}' already has a running case of process '{process_id}': '{case_id}' "
+            "(a second one would be counted twice; allow_concurrent / --allow-concurrent starts it anyway); "
+            "nothing was written")
+
+
+def _in_row(exc: TaskDataError | UnknownProcessError | DuplicateCaseError, line: int) -> SedflowError:
+    """The same error, its message naming the import row."""
+    message = f"row {line}: {exc}"
+    if isinstance(exc, TaskDataError):
+        return TaskDataError(message, field=exc.field, element=exc.element)
+    if isinstance(exc, DuplicateCaseError):
+        return DuplicateCaseError(message, exc.case_id)
+    return UnknownProcessError(message)
 
 
 def _resolve(ready: list[ReadyTask], case_id: str, ref: str) -> ReadyTask:

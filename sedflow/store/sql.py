@@ -14,7 +14,7 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
-from ..errors import RecordConflictError, SedflowError, StoreError, UnknownCaseError
+from ..errors import RecordConflictError, SedflowError, StoreError, TaskDataError, UnknownCaseError
 from ..journal import JournalEntry, JournalKind
 from .persistence import (
     SCHEMA_VERSION,
@@ -130,7 +130,7 @@ class SQLStore(Store):
         """sedflow's error for a backend error, by the backend's table (None: not the backend's)."""
         for rule in self.ERRORS:
             if isinstance(exc, rule.raised) and (not rule.codes or self._error_code(exc) in rule.codes):
-                detail = str(exc).strip()
+                detail = " ".join(str(exc).split())  # one line: libpq's messages run over several
                 if issubclass(rule.mapped, RecordConflictError):
                     return rule.mapped(f"conflicting write: {detail}")
                 return rule.mapped(f"{self._label}: {detail}")
@@ -141,6 +141,9 @@ class SQLStore(Store):
         """Backend errors inside become sedflow's, with the backend's exception as the cause."""
         try:
             yield
+        except UnicodeEncodeError as exc:  # a lone surrogate (input that was not UTF-8) the checks did not see
+            raise TaskDataError(f"{self._label}: a value given is not valid Unicode text (the input was not UTF-8); "
+                                "nothing was written") from exc
         except Exception as exc:
             mapped = self._translate(exc)
             if mapped is None:
@@ -210,7 +213,7 @@ class SQLStore(Store):
         except Exception as exc:
             if self._translate(exc) is None:
                 raise
-            raise StoreError(f"cannot open {self._label}: {str(exc).strip()}") from exc
+            raise StoreError(f"cannot open {self._label}: {' '.join(str(exc).split())}") from exc
         try:
             with self._guard():
                 self._open_schema(create=create, migrate=migrate)

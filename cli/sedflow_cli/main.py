@@ -61,6 +61,9 @@ class SedflowGroup(LazyGroup):
             for problem in problems:  # one line each, whatever the message quotes
                 click.echo(f"error: {printable(str(problem))}", err=True)
             ctx.exit(exc.exit_code)
+        except click.ClickException as exc:  # a usage error quoting what was typed: no control character raw
+            exc.message = printable(exc.message)
+            raise
 
 
 @click.group(cls=SedflowGroup, lazy_subcommands=COMMANDS, epilog=EXIT_CODES)

@@ -61,9 +61,11 @@ class SedflowGroup(LazyGroup):
             for problem in problems:  # one line each, whatever the message quotes
                 click.echo(f"error: {printable(str(problem))}", err=True)
             ctx.exit(exc.exit_code)
-        except click.ClickException as exc:  # a usage error quoting what was typed: no control character raw
-            exc.message = printable(exc.message)
-            raise
+        except click.UsageError as exc:  # it quotes what was typed: no control character goes out raw
+            shown = printable(exc.format_message())
+            if shown == exc.format_message():
+                raise
+            raise click.UsageError(shown, ctx=exc.ctx) from exc
 
 
 @click.group(cls=SedflowGroup, lazy_subcommands=COMMANDS, epilog=EXIT_CODES)

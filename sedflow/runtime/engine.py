@@ -23,6 +23,7 @@ from ..definitions import Definitions, ElementInfo, Form, ProcessDefinition
 from ..definitions.variables import check_variables
 from ..errors import (
     CaseStateError,
+    ConnectionLostError,
     DuplicateCaseError,
     MigrationRefusedError,
     NoMatchingCaseError,
@@ -581,9 +582,28 @@ class Engine:
         return result.view()
 
     def _commit(self, *results: StepResult) -> None:
-        with self.store.transaction() as tx:
-            for result in results:
-                result.write(tx)
+        """Write the results in one transaction. If the store's connection is lost before the commit, nothing
+        was written and the transaction is made again on a new connection (the revision guard still holds);
+        lost during the commit, the step counts as written when its first case reads back at the new
+        revision with the new state, and is made again otherwise."""
+        for attempt in range(3):
+            try:
+                with self.store.transaction() as tx:
+                    for result in results:
+                        result.write(tx)
+                return
+            except ConnectionLostError as exc:
+                if exc.in_commit and self._landed(results[0]):
+                    return
+                if attempt == 2:
+                    raise
+
+    def _landed(self, result: StepResult) -> bool:
+        try:
+            record = self.store.get_case(result.record.case_id)
+        except UnknownCaseError:
+            return False
+        return (record.revision, record.state) == (result.record.revision, result.record.state)
 
     def _check_start(self, definition: ProcessDefinition, participant: str, data: Mapping[str, Any]) -> dict[str, Any]:
         if (not isinstance(participant, str) or not _PARTICIPANT_KEY.match(participant)

@@ -27,7 +27,7 @@ _COMMANDS = "sedflow_cli.commands"
 #: Every command: where it lives and the short help ``sedflow --help`` lists (a test keeps them in step).
 COMMANDS = {
     "init": LazyCommand(f"{_COMMANDS}.store.init", "Create the store (default ./sedflow.db)."),
-    "store": LazyCommand(f"{_COMMANDS}.store.store", "The store: schema version and upgrades."),
+    "store": LazyCommand(f"{_COMMANDS}.store.store", "The store: schema version, upgrades and checks."),
     "processes": LazyCommand(f"{_COMMANDS}.processes.processes", "The process definitions (diagrams)."),
     "case": LazyCommand(f"{_COMMANDS}.case.case", "Start, inspect and advance cases."),
     "message": LazyCommand(f"{_COMMANDS}.message.message", "Deliver a message to the case waiting for it."),

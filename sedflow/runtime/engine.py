@@ -109,6 +109,31 @@ class Engine:
         self.store.get_case(case_id, with_state=False)
         return self.store.read_journal(case_id)
 
+    def check_cases(self) -> list[str]:
+        """What is wrong between each running case's stored state and its summary row and open tasks (the
+        part of ``sedflow store check`` that needs the workflows): the state restores, its ready tasks are
+        the open tasks, and it has not ended while the row says it runs."""
+        problems = []
+        for row in self.store.list_cases():
+            if row.status not in (CaseStatus.ACTIVE, CaseStatus.SUSPENDED):
+                continue
+            try:
+                record = self.store.get_case(row.case_id)
+                definition = self.definition(record.definition_version)
+                workflow, _ = CaseWorkflow.restore(record.state or b"", definition,
+                                                   self._registry.environment(definition))
+            except SedflowError as exc:
+                problems.append(f"case '{row.case_id}': its state cannot be restored: {exc}")
+                continue
+            ready = {t.task_id for t in workflow.ready_tasks()}
+            listed = {t.task_id for t in self.store.list_open_tasks(case_id=row.case_id)}
+            if ready != listed:
+                problems.append(f"case '{row.case_id}': open tasks {sorted(listed)} are not its state's ready "
+                                f"tasks {sorted(ready)}")
+            if workflow.is_completed:
+                problems.append(f"case '{row.case_id}' is {row.status} but its workflow has ended")
+        return problems
+
     # ---------------------------------------------------------------------------- event feed (feed.py)
 
     def events(self, *, after: int = 0, kinds: Collection[JournalKind | str] | None = None,

@@ -74,6 +74,7 @@ def test_text_is_normalised_and_prose_keeps_its_line_breaks():
     lambda e, c: e.complete_task(c, "first_contact", {"first_contact_date": "2026-02-03"}, actor="a\x1b[0m"),
     lambda e, c: e.complete_task("c\udcff", "first_contact"),
     lambda e, c: e.suspend_case(c, "sick\x00"),
+    lambda e, c: e.suspend_case(c, "about 19900101–1234"),
     lambda e, c: e.update_case_data(c, {"referral_unit": "x" * 1_000_000}, "fix"),
     lambda e, c: e.withdraw_case(c, "MOVED", actor="\udc80"),
     lambda e, c: e.correlate_message("participant_withdrawal", case_id=c, data={"k": "\udc80"}),

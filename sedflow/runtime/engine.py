@@ -304,6 +304,10 @@ class Engine:
         """The actor as stored: checked like every stored text, and never a personal identity number."""
         return clean_optional(actor, field="actor", identifier_in=self.profile.rules.identifier_in)
 
+    def _reason(self, reason: str) -> str:
+        """A reason as stored (one line): checked like every stored text."""
+        return clean_text(reason, field="reason", identifier_in=self.profile.rules.identifier_in)
+
     def complete_task(self, case_id: str, task: str, data: Mapping[str, Any] | None = None, *,
                       variables: Mapping[str, Any] | None = None, actor: str | None = None,
                       expected_revision: int | None = None) -> Case:
@@ -430,7 +434,7 @@ class Engine:
         read them; nothing runs. The journal row holds the reason and each field's old and new value."""
         if not reason:
             raise TaskDataError("a correction needs a reason", field="reason")
-        reason, actor = clean_text(reason, field="reason"), self._who(actor)
+        reason, actor = self._reason(reason), self._who(actor)
         if not data:
             raise TaskDataError("a correction needs at least one field", field="data")
         loaded = self._load(case_id, expected_revision, allow=(CaseStatus.ACTIVE, CaseStatus.SUSPENDED))
@@ -457,7 +461,7 @@ class Engine:
                       status: CaseStatus) -> tuple[LoadedCase, StepContext]:
         if not reason:
             raise TaskDataError("a suspension or resumption needs a reason", field="reason")
-        reason, actor = clean_text(reason, field="reason"), self._who(actor)
+        reason, actor = self._reason(reason), self._who(actor)
         record = self.store.get_case(case_id, with_state=False)
         if record.status != status:
             what = "is not suspended" if status == CaseStatus.SUSPENDED else (
@@ -589,7 +593,7 @@ class Engine:
         if not isinstance(reason, str) or (reasons and reason not in reasons) or not reason:
             allowed = ", ".join(sorted(reasons)) or "a non-empty code"
             raise TaskDataError(f"end reason {reason!r:.80} is not one of {allowed}", field="reason")
-        reason = clean_text(reason, field="reason")
+        reason = self._reason(reason)
         loaded = self._load(case_id, expected_revision)
         ctx = StepContext(case_id=case_id, at=self.clock.now(), definition=loaded.workflow.definition, actor=actor,
                           submitted={"end_reason": reason})

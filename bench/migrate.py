@@ -37,7 +37,7 @@ def main() -> None:
         store = SQLiteStore(Path(tmp) / "bench.db", create=True)
         engine = Engine(store, load_directory(PROCESSES_DIR), clock=ManualClock("2026-02-02T09:00:00+00:00"),
                         profile=SE_PROFILE)
-        ids = engine.import_cases([{"participant": f"p-{i:05d}", **REFERRAL} for i in range(n)], process_id=SE)
+        ids = engine.import_cases([{"participant": f"p-{i:05d}", **REFERRAL} for i in range(n)], process_id=SE).started
         forms = {e.id: e.form for e in engine.definitions.get(SE).user_tasks()}
         for case_id in ids:
             for task, choices in TO_MAPPING:

@@ -17,7 +17,9 @@ from .definitions import Definitions, ElementInfo, Form, FormField, ProcessDefin
 from .definitions.changes import DefinitionChanges, ElementChange, diff_definitions
 from .errors import (
     CaseStateError,
+    ConnectionLostError,
     DefinitionError,
+    DuplicateCaseError,
     EngineError,
     ExpressionError,
     MigrationRefusedError,
@@ -40,14 +42,17 @@ from .runtime import (
     Consumer,
     Deployment,
     Engine,
+    ImportResult,
     IncidentView,
     MigrationPlan,
     RetryPolicy,
     SignalResult,
+    Skipped,
     TaskView,
     TickResult,
 )
 from .store import SCHEMA_VERSION, CaseStatus, Incident, IncidentKind, OpenKind, SQLiteStore, Store, open_store
+from .text import MAX_TEXT, parse_json, printable
 
 
 def _processes_dir() -> Path:
@@ -65,14 +70,16 @@ except PackageNotFoundError:  # a source tree that was never installed
     __version__ = "0+unknown"
 
 __all__ = [
-    "GENERIC", "PROCESSES_DIR", "SCHEMA_VERSION", "Case", "CaseStateError", "CaseStatus", "Clock", "Consumer",
+    "GENERIC", "MAX_TEXT", "PROCESSES_DIR", "SCHEMA_VERSION", "Case", "CaseStateError", "CaseStatus", "Clock",
+    "ConnectionLostError", "Consumer", "DuplicateCaseError", "ImportResult",
     "DefinitionChanges", "DefinitionError", "Definitions", "Deployment", "DomainRules", "ElementChange",
     "ElementInfo", "ElementRef", "Engine", "EngineError", "ExpressionError", "Form", "FormField", "Incident",
     "IncidentKind", "IncidentView", "JournalEntry",
     "JournalKind", "ManualClock", "MigrationPlan", "MigrationRefusedError", "NotFoundError", "OpenKind",
     "ProcessDefinition", "Profile", "PropertyRule", "RecordConflictError", "ReportError", "RetryPolicy", "SQLiteStore",
-    "SedflowError", "SignalResult", "Store", "StoreError", "SystemClock", "TaskDataError", "TaskView", "TickResult",
+    "SedflowError", "SignalResult", "Skipped", "Store", "StoreError", "SystemClock", "TaskDataError", "TaskView",
+    "TickResult",
     "NoMatchingCaseError", "UnknownCaseError", "UnknownProcessError", "UnknownTaskError", "UnknownVersionError",
     "add_duration",
-    "diff_definitions", "load_directory", "load_files", "open_store",
+    "diff_definitions", "load_directory", "load_files", "open_store", "parse_json", "printable",
 ]

@@ -44,12 +44,21 @@ class ManualClock:
         return self._now
 
 
+#: The last moment a clock may be set to: timers and leases add years to "now", which must still be a date.
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+
+
 def _as_utc(when: datetime | str) -> datetime:
+    """``when`` in UTC (naive: UTC), or ValueError outside the years 1 to 9000 (what date arithmetic keeps)."""
     if isinstance(when, str):
         when = datetime.fromisoformat(when)
-    if when.tzinfo is None:
-        return when.replace(tzinfo=UTC)
-    return when.astimezone(UTC)
+    try:
+        utc = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError(f"{when.isoformat()} is outside the years 1 to 9000") from exc
+    if utc >= LATEST:
+        raise ValueError(f"{when.isoformat()} is after the year 9000; a clock stops before it")
+    return utc
 
 
 # --- ISO 8601 durations --------------------------------------------------------------------------------

@@ -16,9 +16,11 @@ The CLI exits with the error's ``exit_code``::
     │   └── NoMatchingCaseError        no case waits for the message (or several do)
     ├── TaskDataError             5  data does not fit the form (.field .element)
     ├── CaseStateError            6  not in the case's state (it has ended, ...)
-    │   └── MigrationRefusedError      the migration policy refuses (.plan)
+    │   ├── MigrationRefusedError      the migration policy refuses (.plan)
+    │   └── DuplicateCaseError         the participant already has an active case of the process (.case_id)
     ├── RecordConflictError       7  someone else changed the case first: reload and retry
     ├── StoreError                8  the store cannot be opened, has the wrong schema, or failed
+    │   └── ConnectionLostError        the server dropped the connection mid-transaction (.in_commit)
     ├── EngineError               9  SpiffWorkflow failed during a step (nothing was written)
     └── ReportError              10  a report cannot be computed as asked
 
@@ -133,6 +135,17 @@ class MigrationRefusedError(CaseStateError):
         super().__init__(message)
 
 
+class DuplicateCaseError(CaseStateError):
+    """A case would start for a participant who already has one running in that process (``case_id``).
+
+    Reports count cases, so a second active case counts the person twice; ``allow_concurrent=True``
+    (CLI ``--allow-concurrent``) starts it anyway for the rare real need."""
+
+    def __init__(self, message: str, case_id: str):
+        self.case_id = case_id
+        super().__init__(message)
+
+
 class RecordConflictError(SedflowError):
     """Another writer changed the case first (optimistic version check failed).
 
@@ -146,6 +159,18 @@ class StoreError(SedflowError):
     """The store cannot be opened, has the wrong schema, or failed underneath."""
 
     exit_code = 8
+
+
+class ConnectionLostError(StoreError):
+    """The database server dropped the connection while a write transaction was open.
+
+    ``in_commit`` False: it was lost before the commit was sent, so nothing was written and the writes
+    may be made again. True: it was lost during the commit, whose outcome is unknown until the written
+    rows are read back (``Engine`` does so before it retries a step)."""
+
+    def __init__(self, message: str, *, in_commit: bool):
+        self.in_commit = in_commit
+        super().__init__(message)
 
 
 class EngineError(SedflowError):

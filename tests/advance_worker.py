@@ -47,7 +47,7 @@ def step(e: Engine, case_id: str, actor: str, only: tuple[str, ...] = ()) -> boo
 def start(url: str, count: int) -> None:
     e = engine(url, START)
     for case_id in e.import_cases([{"participant": f"w-{n:04d}", **REFERRAL} for n in range(count)],
-                                  process_id="supported_employment", actor="importer", batch=count):
+                                  process_id="supported_employment", actor="importer", batch=count).started:
         while step(e, case_id, "setup", SETUP):
             pass
 

@@ -50,8 +50,8 @@ def form_of(element_id):
     return info.form
 
 
-def start(cli):
-    out = json.loads(cli("case", "start", "supported_employment", "--participant", "p-cli", *sets(REFERRAL),
+def start(cli, participant="p-cli"):
+    out = json.loads(cli("case", "start", "supported_employment", "--participant", participant, *sets(REFERRAL),
                          "--actor", "coach-9", "--json").output)
     return out["case_id"]
 
@@ -78,7 +78,7 @@ def test_every_end_event_through_the_cli(cli, path):
 
 
 def test_withdraw_and_lists(cli):
-    first, second = start(cli), start(cli)
+    first, second = start(cli), start(cli, "p-cli-2")
     cli("case", "complete", first, "first_contact", "--set", "first_contact_date=2026-02-03")
     listed = cli("case", "list", "--stage", "agreement").output
     assert first in listed and second in listed and "2 case(s)" in listed
@@ -110,7 +110,7 @@ def test_processes_commands(cli):
      "task 'referral_received', field 'gender' (Kön): 'Q' is not one of F, M, X"),
     (["case", "start", "supported_employment", "--participant", "p-1", "--set", "nokey"], 2, "is not key=value"),
     (["case", "withdraw", "nope", "--reason", "MOVED"], 4, "unknown case"),
-    (["case", "start", "supported_employment", "--participant", "p-1", "--data", "/dev/null"], 2, "cannot read JSON"),
+    (["case", "start", "supported_employment", "--participant", "p-1", "--data", "/dev/null"], 5, "not JSON"),
     (["due", "--now", "tomorrow"], 2, "is not an ISO 8601"),
     (["report", "html"], 2, "needs OUT_DIR"),
     (["report", "funnel", "--format", "xlsx"], 2, "needs --output"),

@@ -245,7 +245,7 @@ def test_a_case_that_stalls_at_its_start_is_committed_in_incident(run):
     case = engine.start_case("p", "p-1", {"go": False})
     assert (case.status, case.tasks, case.incident.element_id) == ("active", [], "join")
     assert kinds(engine, case.case_id)[-1] == "incident_opened"
-    started = engine.import_cases([{"participant": "p-2", "process": "p", "go": "false"}])
+    started = engine.import_cases([{"participant": "p-2", "process": "p", "go": "false"}]).started
     assert {c.case_id for c in engine.list_cases(incident=True)} == {case.case_id, *started}
 
 

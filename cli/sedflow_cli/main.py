@@ -27,7 +27,7 @@ _COMMANDS = "sedflow_cli.commands"
 #: Every command: where it lives and the short help ``sedflow --help`` lists (a test keeps them in step).
 COMMANDS = {
     "init": LazyCommand(f"{_COMMANDS}.store.init", "Create the store (default ./sedflow.db)."),
-    "store": LazyCommand(f"{_COMMANDS}.store.store", "The store: schema version and upgrades."),
+    "store": LazyCommand(f"{_COMMANDS}.store.store", "The store: schema version, upgrades and checks."),
     "processes": LazyCommand(f"{_COMMANDS}.processes.processes", "The process definitions (diagrams)."),
     "case": LazyCommand(f"{_COMMANDS}.case.case", "Start, inspect and advance cases."),
     "message": LazyCommand(f"{_COMMANDS}.message.message", "Deliver a message to the case waiting for it."),
@@ -86,7 +86,7 @@ class SedflowGroup(LazyGroup):
         return super().parse_args(ctx, hoist_global_options(args))
 
     def invoke(self, ctx: click.Context) -> Any:
-        from sedflow import DefinitionError, SedflowError, TaskDataError
+        from sedflow import DefinitionError, SedflowError, TaskDataError, printable
         try:
             return super().invoke(ctx)
         except SedflowError as exc:
@@ -95,9 +95,14 @@ class SedflowGroup(LazyGroup):
             if ctx.params.get("debug"):
                 raise
             problems = exc.problems if isinstance(exc, DefinitionError) else [exc]
-            for problem in problems:
-                click.echo(f"error: {problem}", err=True)
+            for problem in problems:  # one line each, whatever the message quotes
+                click.echo(f"error: {printable(str(problem))}", err=True)
             ctx.exit(exc.exit_code)
+        except click.UsageError as exc:  # it quotes what was typed: no control character goes out raw
+            shown = printable(exc.format_message())
+            if shown == exc.format_message():
+                raise
+            raise click.UsageError(shown, ctx=exc.ctx) from exc
 
 
 @click.group(cls=SedflowGroup, lazy_subcommands=COMMANDS, epilog=EXIT_CODES)

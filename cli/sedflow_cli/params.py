@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+from sedflow import TaskDataError, parse_json, printable
 
 if TYPE_CHECKING:
     from sedflow import ManualClock
@@ -46,11 +47,14 @@ def variables(pairs: tuple[str, ...]) -> dict[str, Any]:
 
 
 def json_or_text(value: object) -> object:
-    """Text typed on the command line read as JSON where it is (``3``, ``true``, ``[1, 2]``), else kept as text."""
+    """Text typed on the command line read as JSON where it is (``3``, ``true``, ``[1, 2]``), else kept as text
+    (JSON nested too deeply to read is an error, not text)."""
     if not isinstance(value, str):
         return value
     try:
         return json.loads(value)
+    except RecursionError as exc:
+        raise TaskDataError("a value is JSON nested too deeply to read", field="--var") from exc
     except ValueError:
         return value
 
@@ -61,11 +65,14 @@ def form_data(pairs: tuple[str, ...], data_file: str | None) -> dict[str, Any]:
     data: dict[str, Any] = {}
     if data_file:
         try:
-            loaded = json.loads(Path(data_file).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise click.BadParameter(f"cannot read JSON from {data_file}: {exc}", param_hint="--data") from exc
+            text = Path(data_file).read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise TaskDataError(f"--data {printable(data_file)}: cannot read it as UTF-8 text ({exc})",
+                                field="--data") from exc
+        loaded = parse_json(text, field=f"--data {printable(data_file)}")
         if not isinstance(loaded, dict):
-            raise click.BadParameter("the JSON must be an object of field: value", param_hint="--data")
+            raise TaskDataError(f"--data {printable(data_file)}: the JSON must be an object of field: value, not "
+                                f"{type(loaded).__name__}", field="--data")
         data.update(loaded)
     for pair in pairs:
         key, sep, value = pair.partition("=")
@@ -75,21 +82,34 @@ def form_data(pairs: tuple[str, ...], data_file: str | None) -> dict[str, Any]:
     return data
 
 
-def read_rows(path: str) -> list[dict[str, Any]]:
-    """The rows of a ``.csv`` file (a header line) or of a JSON-lines file (one object a line)."""
-    text = Path(path).read_text(encoding="utf-8-sig")
+def read_rows(path: str, encoding: str = "utf-8") -> list[dict[str, Any]]:
+    """The rows of a ``.csv`` file (a header line) or of a JSON-lines file (one object a line), in ``encoding``
+    (UTF-8 by default, with or without a byte-order mark; Swedish spreadsheets saved as "CSV" are often
+    ``cp1252``). A file that is not in that encoding, or a line that is not a row, is a TaskDataError naming
+    the file and line."""
+    name = printable(path)
+    codec = "utf-8-sig" if encoding.replace("_", "-").lower() in ("utf-8", "utf8") else encoding
+    try:
+        text = Path(path).read_bytes().decode(codec)
+    except LookupError as exc:
+        raise click.BadParameter(f"unknown encoding '{encoding}'", param_hint="--encoding") from exc
+    except UnicodeDecodeError as exc:
+        at = Path(path).read_bytes()[:exc.start].count(b"\n") + 1
+        raise TaskDataError(f"{name} line {at}: not {encoding} text (byte 0x{exc.object[exc.start]:02x}); save it "
+                            "as UTF-8 (\"CSV UTF-8\" in Excel) or name its encoding, e.g. --encoding cp1252",
+                            field="FILE") from exc
     if path.endswith(".csv"):
-        return list(csv.DictReader(text.splitlines()))
+        try:
+            return list(csv.DictReader(text.splitlines()))
+        except csv.Error as exc:
+            raise TaskDataError(f"{name}: not a CSV file ({exc})", field="FILE") from exc
     rows = []
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
-        try:
-            row = json.loads(line)
-        except ValueError as exc:
-            raise click.BadParameter(f"line {number} is not JSON: {exc}", param_hint="FILE") from exc
+        row = parse_json(line, field=f"{name} line {number}")
         if not isinstance(row, dict):
-            raise click.BadParameter(f"line {number} is not a JSON object", param_hint="FILE")
+            raise TaskDataError(f"{name} line {number}: not a JSON object", field="FILE")
         rows.append(row)
     return rows
 

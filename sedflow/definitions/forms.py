@@ -19,11 +19,15 @@ from lxml import etree
 
 from ..bpmn.xml import NS
 from ..errors import DefinitionError, TaskDataError
+from ..text import clean_text
 
 if TYPE_CHECKING:
     from ..profile import DomainRules
 
 FIELD_TYPES = ("string", "long", "boolean", "date", "enum")
+
+#: A whole number a form takes: what the store and JSON keep exactly (64 bits).
+_LONG_LIMIT = 2 ** 63
 
 _TRUE = frozenset({"true", "yes", "y", "1"})
 _FALSE = frozenset({"false", "no", "n", "0"})
@@ -74,14 +78,18 @@ class FormField:
             false_words = _FALSE | (rules.false_words if rules else frozenset())
             if isinstance(value, str) and value.strip().lower() in true_words | false_words:
                 return value.strip().lower() in true_words
-            raise fail(f"expected true or false, got {value!r}")
+            raise fail(f"expected true or false, got {_shown(value)}")
         if self.type == "long":
             if isinstance(value, bool) or not isinstance(value, (int, str)):
-                raise fail(f"expected a whole number, got {value!r}")
+                raise fail(f"expected a whole number, got {_shown(value)}")
+            if isinstance(value, str) and len(value) > 40:  # Python refuses to read over 4,300 digits
+                raise fail(f"expected a whole number of at most 19 digits, got {len(value)} characters")
             try:
                 number = int(value)
             except ValueError as exc:
-                raise fail(f"expected a whole number, got {value!r}") from exc
+                raise fail(f"expected a whole number, got {_shown(value)}") from exc
+            if not -_LONG_LIMIT < number < _LONG_LIMIT:
+                raise fail("a whole number outside 64 bits")
             low, high = self.constraints.get("min"), self.constraints.get("max")
             if low is not None and number < int(low):
                 raise fail(f"{number} is below the minimum {low}")
@@ -93,26 +101,32 @@ class FormField:
                 value = value.date()
             if isinstance(value, date):
                 return value.isoformat()
+            if not isinstance(value, str):
+                raise fail(f"expected a date as YYYY-MM-DD, got {_shown(value)}")
             try:
-                return date.fromisoformat(str(value)).isoformat()
+                return date.fromisoformat(value).isoformat()
             except ValueError as exc:
-                raise fail(f"expected a date as YYYY-MM-DD, got {value!r}") from exc
+                raise fail(f"expected a date as YYYY-MM-DD, got {_shown(value)}") from exc
         if self.type == "enum":
             codes = [code for code, _ in self.options]
-            if value not in codes:
-                raise fail(f"{value!r} is not one of {', '.join(codes)}")
+            if not isinstance(value, str) or value not in codes:
+                raise fail(f"{_shown(value)} is not one of {', '.join(codes)}")
             return value
-        if not isinstance(value, str):
-            raise fail(f"expected text, got {type(value).__name__}")
-        if rules is not None and rules.identifier_in(value):
-            raise fail("looks like a direct identifier (e.g. a personal identity number); sedflow keeps "
-                       "pseudonymous data only")
         low, high = self.constraints.get("minlength"), self.constraints.get("maxlength")
-        if low is not None and len(value) < int(low):
+        text = clean_text(value, field=self.id, element=element, limit=None if high is None else int(high),
+                          prose=True, identifier_in=rules.identifier_in if rules is not None else None)
+        if low is not None and len(text) < int(low):
             raise fail(f"shorter than {low} characters")
-        if high is not None and len(value) > int(high):
-            raise fail(f"longer than {high} characters")
-        return value
+        return text
+
+
+def _shown(value: Any) -> str:
+    """A submitted value as an error message shows it: its repr (control characters escaped), cut short; a
+    number too long to print in full (Python refuses over 4,300 digits) by its size."""
+    if isinstance(value, int) and value.bit_length() > 256:
+        return f"a number of {value.bit_length()} bits"
+    shown = repr(value)
+    return shown if len(shown) <= 80 else shown[:77] + "..."
 
 
 @dataclass(frozen=True)

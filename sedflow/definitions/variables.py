@@ -8,8 +8,9 @@ nothing undeclared slips in unnoticed. The rule:
 - a name is an identifier (a letter, then letters, digits or ``_``; at most 64), not one of the
   expression language's functions and not a field of the element's form (those go through ``data=``,
   typed by the form);
-- a value is JSON: text, a number, true/false, null, or lists and objects of those (at most five
-  levels deep, 64 KiB in all) -- lists are what a multi-instance activity's collection reads;
+- a value is JSON: text (valid Unicode without control characters but line breaks and tabs), a number,
+  true/false, null, or lists and objects of those (at most five levels deep, 64 KiB in all) -- lists are
+  what a multi-instance activity's collection reads;
 - variables are journaled with the step exactly like form data, and they become task data the
   diagram's expressions read.
 """
@@ -24,6 +25,7 @@ from typing import Any
 
 from ..errors import TaskDataError
 from ..expressions import FUNCTIONS
+from ..text import text_problem
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 _RESERVED = frozenset({*FUNCTIONS, "today", "true", "false", "null", "empty", "and", "or", "not", "eq", "ne", "lt",
@@ -56,7 +58,9 @@ def check_variables(variables: Mapping[str, Any], *, element: str, fields: Itera
 def _json_problem(value: Any, depth: int) -> str | None:
     if depth > MAX_DEPTH:
         return f"nested deeper than {MAX_DEPTH} levels"
-    if value is None or isinstance(value, (bool, str)):
+    if isinstance(value, str):
+        return text_problem(value)
+    if value is None or isinstance(value, bool):
         return None
     if isinstance(value, int):
         return None if abs(value) < 2 ** 63 else "an integer outside 64 bits"
@@ -67,6 +71,9 @@ def _json_problem(value: Any, depth: int) -> str | None:
     if isinstance(value, Mapping):
         if not all(isinstance(k, str) for k in value):
             return "an object whose keys are not all text"
+        key = next((p for p in map(text_problem, value) if p), None)
+        if key:
+            return f"a key {key}"
         return next((p for p in (_json_problem(v, depth + 1) for v in value.values()) if p), None)
     return f"a value of type {type(value).__name__!r}, which is not JSON (text, number, true/false, null, list, object)"
 

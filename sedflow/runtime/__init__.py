@@ -2,10 +2,11 @@
 
 from .engine import Engine
 from .feed import Consumer
+from .importing import ImportResult, Skipped
 from .migration import Deployment, MigrationPlan
 from .scheduler import RetryPolicy, TickResult
 from .signals import SignalResult
 from .views import Case, IncidentView, TaskView
 
-__all__ = ["Case", "Consumer", "Deployment", "Engine", "IncidentView", "MigrationPlan", "RetryPolicy", "SignalResult",
-           "TaskView", "TickResult"]
+__all__ = ["Case", "Consumer", "Deployment", "Engine", "ImportResult", "IncidentView", "MigrationPlan", "RetryPolicy",
+           "SignalResult", "Skipped", "TaskView", "TickResult"]

@@ -23,6 +23,8 @@ from ..definitions import Definitions, ElementInfo, Form, ProcessDefinition
 from ..definitions.variables import check_variables
 from ..errors import (
     CaseStateError,
+    ConnectionLostError,
+    DuplicateCaseError,
     EngineError,
     MigrationRefusedError,
     NoMatchingCaseError,
@@ -54,7 +56,9 @@ from ..store import (
     Store,
     Transaction,
 )
+from ..text import clean_optional, clean_text
 from .feed import Consumer, read_events
+from .importing import CASE_ID, ImportResult, Skipped, case_id_of, cell, start_fields
 from .migration import Deployment, Migration, MigrationPlan
 from .registry import DefinitionRegistry
 from .scheduler import DEFAULT_RETRY, Fired, RetryPolicy, TickResult, run_tick
@@ -63,7 +67,6 @@ from .step import COMPLETE, Ending, LoadedCase, StepResult, failure_incident, pl
 from .views import Case, IncidentView, TaskView
 
 _PARTICIPANT_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
-_IMPORT_COLUMNS = ("participant", "process", "case_id")
 
 
 class Engine:
@@ -134,6 +137,31 @@ class Engine:
     def case_history(self, case_id: str) -> list[JournalEntry]:
         self.store.get_case(case_id, with_state=False)
         return self.store.read_journal(case_id)
+
+    def check_cases(self) -> list[str]:
+        """What is wrong between each running case's stored state and its summary row and open tasks (the
+        part of ``sedflow store check`` that needs the workflows): the state restores, its ready tasks are
+        the open tasks, and it has not ended while the row says it runs."""
+        problems = []
+        for row in self.store.list_cases():
+            if row.status not in (CaseStatus.ACTIVE, CaseStatus.SUSPENDED):
+                continue
+            try:
+                record = self.store.get_case(row.case_id)
+                definition = self.definition(record.definition_version)
+                workflow, _ = CaseWorkflow.restore(record.state or b"", definition,
+                                                   self._registry.environment(definition))
+            except SedflowError as exc:
+                problems.append(f"case '{row.case_id}': its state cannot be restored: {exc}")
+                continue
+            ready = {t.task_id for t in workflow.ready_tasks()}
+            listed = {t.task_id for t in self.store.list_open_tasks(case_id=row.case_id)}
+            if ready != listed:
+                problems.append(f"case '{row.case_id}': open tasks {sorted(listed)} are not its state's ready "
+                                f"tasks {sorted(ready)}")
+            if workflow.is_completed:
+                problems.append(f"case '{row.case_id}' is {row.status} but its workflow has ended")
+        return problems
 
     # ---------------------------------------------------------------------------- event feed (feed.py)
 
@@ -214,50 +242,107 @@ class Engine:
 
     def start_case(self, process_id: str, participant: str, data: Mapping[str, Any] | None = None, *,
                    variables: Mapping[str, Any] | None = None, actor: str | None = None,
-                   case_id: str | None = None) -> Case:
+                   case_id: str | None = None, allow_concurrent: bool = False) -> Case:
         """Start a case for a participant (a pseudonymous key), with the start event's form data and any
-        process variables no form declares (``definitions/variables.py`` says which are accepted)."""
+        process variables no form declares (``definitions/variables.py`` says which are accepted).
+
+        A participant who already has a running (active or suspended) case of the process is refused with
+        DuplicateCaseError naming it, since reports would count them twice; ``allow_concurrent`` starts a
+        second one anyway."""
         definition, deploy = self._registry.for_new_cases(process_id)
         result = self._start(definition, participant, data or {}, actor, case_id, deploy=deploy,
-                             variables=variables or {})
+                             variables=variables or {}, allow_concurrent=allow_concurrent)
         self._commit(result)
         return result.view()
 
     def import_cases(self, rows: Iterable[Mapping[str, Any]], *, process_id: str | None = None,
-                     actor: str | None = None, batch: int = 500,
-                     on_batch: Callable[[int], object] | None = None) -> list[str]:
-        """Start many cases: each row has ``participant``, optionally ``process`` and ``case_id``, and the
-        start form's fields. Every row is checked first (a TaskDataError names the first bad row and
-        nothing is written); then cases start in batches, one transaction per batch."""
-        rows = list(rows)
+                     actor: str | None = None, batch: int = 500, allow_concurrent: bool = False,
+                     on_batch: Callable[[int], object] | None = None) -> ImportResult:
+        """Start many cases, resumably: each row has ``participant``, optionally ``process``, ``case_id`` and
+        ``referral_date``, and the start form's fields. Every row is checked first (an error names the first
+        bad row and nothing is written); rows whose case is already in the store are skipped (see
+        ``runtime/importing.py``: re-running a file after a crash starts exactly the missing rows); then the
+        rest start in batches, one transaction per batch. A row for a participant with a running case of
+        the process (in the store or earlier in the file) is refused unless ``allow_concurrent``."""
+        if batch < 1:
+            raise TaskDataError(f"a batch holds at least one case, not {batch}", field="batch")
+        actor = self._who(actor)
         current: dict[str, tuple[ProcessDefinition, bool]] = {}
+        todo: list[tuple[str, str, dict[str, Any], str]] = []  # (process, participant, fields, case id)
+        skipped: list[Skipped] = []
+        seen: dict[str, int] = {}
+        running: dict[tuple[str, str], str] = {}
         for line, row in enumerate(rows, 1):
-            pid = row.get("process") or process_id or ""
             try:
+                pid = cell(row, "process") or process_id or ""
                 if pid not in current:
                     current[pid] = self._registry.for_new_cases(pid)
-                self._check_start(current[pid][0], row.get("participant") or "", _start_fields(row))
-            except (TaskDataError, UnknownProcessError) as exc:
-                raise type(exc)(f"row {line}: {exc}") from exc
+                definition = current[pid][0]
+                participant, fields = cell(row, "participant"), start_fields(row)
+                self._check_start(definition, participant, fields)
+                case_id = case_id_of(row, definition.process_id, participant)
+                if case_id in seen:
+                    skipped.append(Skipped(line, case_id, f"repeats row {seen[case_id]}"))
+                    continue
+                seen[case_id] = line
+                if self._already_imported(case_id, definition.process_id, participant):
+                    skipped.append(Skipped(line, case_id, "already in the store"))
+                    continue
+                key = (definition.process_id, participant)
+                other = running.get(key) or self._running_case(*key)
+                if other is not None and not allow_concurrent:
+                    raise DuplicateCaseError(_duplicate(participant, definition.process_id, other), other)
+                running[key] = case_id
+                todo.append((pid, participant, fields, case_id))
+            except (TaskDataError, UnknownProcessError, DuplicateCaseError) as exc:
+                raise _in_row(exc, line) from exc
+        if skipped and on_batch is not None:
+            on_batch(len(skipped))
         started = []
-        for first in range(0, len(rows), batch):
+        for first in range(0, len(todo), batch):
             results = []
-            for row in rows[first:first + batch]:
-                definition, deploy = current[row.get("process") or process_id or ""]
-                results.append(self._start(definition, row["participant"], _start_fields(row), actor,
-                                           row.get("case_id") or None, deploy=deploy))
-                current[definition.process_id] = definition, False
+            for pid, participant, fields, case_id in todo[first:first + batch]:
+                definition, deploy = current[pid]
+                results.append(self._start(definition, participant, fields, actor, case_id, deploy=deploy,
+                                           allow_concurrent=True))  # checked above, across the file
+                current[pid] = definition, False
             self._commit(*results)
             started += [result.record.case_id for result in results]
             if on_batch is not None:
                 on_batch(len(results))
-        return started
+        return ImportResult(started, skipped)
+
+    def _already_imported(self, case_id: str, process_id: str, participant: str) -> bool:
+        """Whether the case is in the store for this participant and process (an error if for others)."""
+        try:
+            record = self.store.get_case(case_id, with_state=False)
+        except UnknownCaseError:
+            return False
+        if (record.participant, record.process_id) != (participant, process_id):
+            raise TaskDataError(f"case id '{case_id}' is taken by another participant or process in the store "
+                                f"(participant '{record.participant}', process '{record.process_id}')",
+                                field="case_id")
+        return True
+
+    def _running_case(self, process_id: str, participant: str) -> str | None:
+        """The participant's running (active or suspended) case of the process, if any."""
+        found = self.store.list_cases(CaseFilter(process_id=process_id, participant=participant))
+        return next((c.case_id for c in found if c.status in (CaseStatus.ACTIVE, CaseStatus.SUSPENDED)), None)
+
+    def _who(self, actor: str | None) -> str | None:
+        """The actor as stored: checked like every stored text, and never a personal identity number."""
+        return clean_optional(actor, field="actor", identifier_in=self.profile.rules.identifier_in)
+
+    def _reason(self, reason: str) -> str:
+        """A reason as stored (one line): checked like every stored text."""
+        return clean_text(reason, field="reason", identifier_in=self.profile.rules.identifier_in)
 
     def complete_task(self, case_id: str, task: str, data: Mapping[str, Any] | None = None, *,
                       variables: Mapping[str, Any] | None = None, actor: str | None = None,
                       expected_revision: int | None = None) -> Case:
         """Complete a ready task (by task id, or by element id when unambiguous) with its form data and any
         process variables no form declares."""
+        actor = self._who(actor)
         loaded = self._load(case_id, expected_revision)
         target = self._ready_task(loaded, task)
         submitted = {**self._validate(target.info.form, data or {}, element=target.info.id),
@@ -323,6 +408,7 @@ class Engine:
         that comes before its catch is reached is refused the same way, not kept.
         """
         variables = check_variables(data or {}, element=f"message {name}")
+        actor = self._who(actor)
         if case_id is not None:
             candidates = [case_id]
         else:
@@ -501,6 +587,7 @@ class Engine:
         read them; nothing runs. The journal row holds the reason and each field's old and new value."""
         if not reason:
             raise TaskDataError("a correction needs a reason", field="reason")
+        reason, actor = self._reason(reason), self._who(actor)
         if not data:
             raise TaskDataError("a correction needs at least one field", field="data")
         loaded = self._load(case_id, expected_revision, allow=(CaseStatus.ACTIVE, CaseStatus.SUSPENDED))
@@ -527,6 +614,7 @@ class Engine:
                       status: CaseStatus) -> tuple[LoadedCase, StepContext]:
         if not reason:
             raise TaskDataError("a suspension or resumption needs a reason", field="reason")
+        reason, actor = self._reason(reason), self._who(actor)
         record = self.store.get_case(case_id, with_state=False)
         if record.status != status:
             what = "is not suspended" if status == CaseStatus.SUSPENDED else (
@@ -557,6 +645,7 @@ class Engine:
         if migration is None:
             return self._unchanged(case_id)
         plan = migration.plan(case_id)
+        actor = self._who(actor)
         if not plan.allowed:
             raise MigrationRefusedError(f"case '{case_id}' cannot move to version {plan.to_version}: "
                                         f"{'; '.join(plan.reasons)}", plan)
@@ -745,9 +834,11 @@ class Engine:
     def _load_to_stop(self, case_id: str, reason: str, actor: str | None,
                       expected_revision: int | None) -> tuple[LoadedCase, StepContext]:
         reasons = self.profile.rules.end_reasons
-        if (reasons and reason not in reasons) or not reason:
+        actor = self._who(actor)
+        if not isinstance(reason, str) or (reasons and reason not in reasons) or not reason:
             allowed = ", ".join(sorted(reasons)) or "a non-empty code"
-            raise TaskDataError(f"end reason '{reason}' is not one of {allowed}", field="reason")
+            raise TaskDataError(f"end reason {reason!r:.80} is not one of {allowed}", field="reason")
+        reason = self._reason(reason)
         loaded = self._load(case_id, expected_revision)
         ctx = StepContext(case_id=case_id, at=self.clock.now(), definition=loaded.workflow.definition, actor=actor,
                           submitted={"end_reason": reason})
@@ -766,16 +857,35 @@ class Engine:
         return result.view()
 
     def _commit(self, *results: StepResult, then: Callable[[Transaction], object] | None = None) -> None:
-        """Write the steps, the signals they threw and ``then`` in one transaction."""
-        with self.store.transaction() as tx:
-            for result in results:
-                result.write(tx)
-                self._record_signals(tx, result)
-            if then is not None:
-                then(tx)
+        """Write the steps, the signals they threw and ``then`` in one transaction. If the store's connection
+        is lost before the commit, nothing was written and the transaction is made again on a new connection
+        (the revision guard still holds); lost during the commit, the step counts as written when its first
+        case reads back at the new revision with the new state, and is made again otherwise."""
+        for attempt in range(3):
+            try:
+                with self.store.transaction() as tx:
+                    for result in results:
+                        result.write(tx)
+                        self._record_signals(tx, result)
+                    if then is not None:
+                        then(tx)
+                return
+            except ConnectionLostError as exc:
+                if exc.in_commit and results and self._landed(results[0]):
+                    return
+                if attempt == 2:
+                    raise
+
+    def _landed(self, result: StepResult) -> bool:
+        try:
+            record = self.store.get_case(result.record.case_id)
+        except UnknownCaseError:
+            return False
+        return (record.revision, record.state) == (result.record.revision, result.record.state)
 
     def _check_participant(self, participant: str) -> None:
-        if not _PARTICIPANT_KEY.match(participant) or self.profile.rules.identifier_in(participant):
+        if (not isinstance(participant, str) or not _PARTICIPANT_KEY.match(participant)
+                or self.profile.rules.identifier_in(participant)):
             raise TaskDataError("participant must be a pseudonymous key (letters, digits, . _ : -; at most 64; "
                                 "never a personal identity number)", field="participant")
 
@@ -796,7 +906,7 @@ class Engine:
     def _start(self, definition: ProcessDefinition, participant: str, data: Mapping[str, Any],
                actor: str | None, case_id: str | None, *, deploy: bool,
                variables: Mapping[str, Any] | None = None, message: str | None = None,
-               signal: Signal | None = None) -> StepResult:
+               signal: Signal | None = None, allow_concurrent: bool = False) -> StepResult:
         start = definition.start_event
         by_message, by_signal = definition.message_start, definition.signal_starts
         if by_message is not None and message != by_message:
@@ -811,6 +921,13 @@ class Engine:
         start_data = {**self._check_start(definition, participant or "", data),
                       **_variables(definition.start_form, variables,
                                    element=start.id if start is not None else definition.process_id)}
+        actor = self._who(actor)
+        if case_id is not None and not (isinstance(case_id, str) and CASE_ID.match(case_id)):
+            raise TaskDataError(f"case id {case_id!r:.80} must be letters, digits, . _ : - (at most 64)",
+                                field="case_id")
+        other = None if allow_concurrent else self._running_case(definition.process_id, participant)
+        if other is not None:
+            raise DuplicateCaseError(_duplicate(participant, definition.process_id, other), other)
         now = self.clock.now()
         record = CaseRecord(case_id=case_id or uuid.uuid4().hex[:12], participant=participant,
                             process_id=definition.process_id, definition_version=definition.version,
@@ -860,9 +977,20 @@ def _variables(form: Form | None, variables: Mapping[str, Any] | None, *, elemen
     return check_variables(variables, element=element, fields=() if form is None else (f.id for f in form.fields))
 
 
-def _start_fields(row: Mapping[str, Any]) -> dict[str, Any]:
-    """An import row's start-form fields (empty cells are left out)."""
-    return {k: v for k, v in row.items() if k not in _IMPORT_COLUMNS and v not in (None, "")}
+def _duplicate(participant: str, process_id: str, case_id: str) -> str:
+    return (f"participant '{participant}' already has a running case of process '{process_id}': '{case_id}' "
+            "(a second one would be counted twice; allow_concurrent / --allow-concurrent starts it anyway); "
+            "nothing was written")
+
+
+def _in_row(exc: TaskDataError | UnknownProcessError | DuplicateCaseError, line: int) -> SedflowError:
+    """The same error, its message naming the import row."""
+    message = f"row {line}: {exc}"
+    if isinstance(exc, TaskDataError):
+        return TaskDataError(message, field=exc.field, element=exc.element)
+    if isinstance(exc, DuplicateCaseError):
+        return DuplicateCaseError(message, exc.case_id)
+    return UnknownProcessError(message)
 
 
 def _resolve(ready: list[ReadyTask], case_id: str, ref: str) -> ReadyTask:

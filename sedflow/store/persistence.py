@@ -376,6 +376,13 @@ class StoreMeta(Protocol):
     def is_empty(self) -> bool:
         """Whether the store holds no case yet."""
 
+    def integrity_problems(self) -> list[str]:
+        """What the database's own check of its pages finds (SQLite ``PRAGMA integrity_check``)."""
+
+    def consistency_problems(self) -> list[str]:
+        """What sedflow's checks across the tables find: each case started once, its status against its
+        ``case_ended`` rows, its open tasks against the journal, and every row decodes."""
+
     def close(self) -> None:
         """Release the connection; the store cannot be used afterwards."""
 

@@ -5,17 +5,26 @@ several sedflow stores, or test runs, apart in one database. Reads run in autoco
 transaction at READ COMMITTED, where the revision check in ``update_case`` re-reads a row a concurrent
 writer has just committed and so turns a lost update into RecordConflictError. Tick workers claim due
 cases with ``FOR UPDATE SKIP LOCKED``, so they never wait on, or take, each other's cases.
+
+A long-running worker outlives its connection: when the server drops it (a restart, an administrator's
+``pg_terminate_backend``, a network cut) the store connects again, waiting 0.05 s, then twice as long
+each time up to 2 s, for at most :attr:`PostgresStore.RECONNECT_SECONDS`. A read is then asked again; a
+write transaction lost before its commit was sent, or at its ``BEGIN``, is begun again by whoever owns its
+writes (``ConnectionLostError(in_commit=False)``: nothing of it was written); one lost during the commit
+raises ``ConnectionLostError(in_commit=True)``, whose outcome the caller decides by reading back what it
+wrote (``Engine`` compares the case's revision and state).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from ..errors import RecordConflictError, StoreError
+from ..errors import ConnectionLostError, RecordConflictError, StoreError
 from .persistence import Row
 from .sql import Cursor, ErrorRule, SQLStore
 
@@ -136,7 +145,12 @@ class PostgresStore(SQLStore):
     TS_TEXT = "to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS')"
     MONTH = "to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM')"
 
+    #: How long a lost connection is tried again before the store gives up (seconds).
+    RECONNECT_SECONDS = 30.0
+
     def __init__(self, url: str, *, create: bool = False, migrate: bool = False):
+        #: How many times the connection was made again after the server dropped it.
+        self.reconnects = 0
         self.url = url
         self._conninfo, self.schema = split_url(url)
         parts = urlsplit(url)
@@ -159,12 +173,66 @@ class PostgresStore(SQLStore):
         return Jsonb(value)
 
     def _query(self, sql: str, args: Sequence[Any] = ()) -> list[Row]:
+        for _ in range(2):  # a read is asked again on a new connection
+            try:
+                return self._conn.execute(sql, args).fetchall()
+            except psycopg.OperationalError:
+                if not self._lost():
+                    raise
+            self._reconnect()
         return self._conn.execute(sql, args).fetchall()
+
+    def _lost(self) -> bool:
+        return self._conn.closed or self._conn.broken
+
+    def _reconnect(self) -> None:
+        """Connect again after the server dropped the connection, with backoff (see the module)."""
+        deadline, delay = time.monotonic() + self.RECONNECT_SECONDS, 0.05
+        while True:
+            try:
+                self._conn.close()
+                self._connect(create=False)
+                self.reconnects += 1
+                return
+            except psycopg.OperationalError as exc:
+                if time.monotonic() + delay > deadline:
+                    raise StoreError(f"{self._label}: the connection was lost and could not be made again in "
+                                     f"{self.RECONNECT_SECONDS:g} s: {' '.join(str(exc).split())}") from exc
+                time.sleep(delay)
+                delay = min(delay * 2, 2.0)
+
+    def _begin(self) -> None:
+        """BEGIN, on a new connection if the old one is (or turns out to be) lost: nothing was sent yet."""
+        if self._lost():
+            self._reconnect()
+        try:
+            self._conn.execute("BEGIN")
+        except psycopg.OperationalError:
+            if not self._lost():
+                raise
+            self._reconnect()
+            self._conn.execute("BEGIN")
 
     @contextmanager
     def _write(self) -> Iterator[psycopg.Cursor[Row]]:
-        with self._conn.transaction(), self._conn.cursor() as cur:
-            yield cur
+        self._begin()
+        try:
+            with self._conn.cursor() as cur:
+                yield cur
+        except BaseException as exc:
+            if not self._lost():
+                self._conn.execute("ROLLBACK")
+            elif isinstance(exc, psycopg.OperationalError):
+                raise ConnectionLostError(f"{self._label}: the connection was lost before the commit; nothing was "
+                                          f"written ({' '.join(str(exc).split())})", in_commit=False) from exc
+            raise
+        try:
+            self._conn.execute("COMMIT")
+        except psycopg.OperationalError as exc:
+            if not self._lost():
+                raise
+            raise ConnectionLostError(f"{self._label}: the connection was lost during the commit, which may or may "
+                                      f"not have been made ({' '.join(str(exc).split())})", in_commit=True) from exc
 
     def _meta_table_exists(self) -> bool:
         return self._query("SELECT to_regclass('sedflow_meta')")[0][0] is not None
@@ -178,6 +246,12 @@ class PostgresStore(SQLStore):
         return (int(cur.fetchall()[0][0]), cursor)
 
     def claim_due(self, now: datetime, worker: str, limit: int, lease: timedelta) -> list[str]:
+        try:
+            return self._claim(now, worker, limit, lease)
+        except ConnectionLostError:  # claimed again (a claim lost in its commit holds its cases for the lease)
+            return self._claim(now, worker, limit, lease)
+
+    def _claim(self, now: datetime, worker: str, limit: int, lease: timedelta) -> list[str]:
         with self._guard(), self._write() as cur:
             cur.execute(
                 "UPDATE cases SET claimed_by = %s, claimed_until = %s WHERE case_id IN ("

@@ -14,7 +14,7 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
-from ..errors import RecordConflictError, SedflowError, StoreError, UnknownCaseError
+from ..errors import RecordConflictError, SedflowError, StoreError, TaskDataError, UnknownCaseError
 from ..journal import JournalEntry, JournalKind
 from .persistence import (
     SCHEMA_VERSION,
@@ -140,7 +140,7 @@ class SQLStore(Store):
         """sedflow's error for a backend error, by the backend's table (None: not the backend's)."""
         for rule in self.ERRORS:
             if isinstance(exc, rule.raised) and (not rule.codes or self._error_code(exc) in rule.codes):
-                detail = str(exc).strip()
+                detail = " ".join(str(exc).split())  # one line: libpq's messages run over several
                 if issubclass(rule.mapped, RecordConflictError):
                     return rule.mapped(f"conflicting write: {detail}")
                 return rule.mapped(f"{self._label}: {detail}")
@@ -151,6 +151,9 @@ class SQLStore(Store):
         """Backend errors inside become sedflow's, with the backend's exception as the cause."""
         try:
             yield
+        except UnicodeEncodeError as exc:  # a lone surrogate (input that was not UTF-8) the checks did not see
+            raise TaskDataError(f"{self._label}: a value given is not valid Unicode text (the input was not UTF-8); "
+                                "nothing was written") from exc
         except Exception as exc:
             mapped = self._translate(exc)
             if mapped is None:
@@ -220,7 +223,7 @@ class SQLStore(Store):
         except Exception as exc:
             if self._translate(exc) is None:
                 raise
-            raise StoreError(f"cannot open {self._label}: {str(exc).strip()}") from exc
+            raise StoreError(f"cannot open {self._label}: {' '.join(str(exc).split())}") from exc
         try:
             with self._guard():
                 self._open_schema(create=create, migrate=migrate)
@@ -334,9 +337,10 @@ class SQLStore(Store):
         sql += " ORDER BY coalesce(t.due_at, t.since), t.case_id, t.element_id"
         with self._guard():
             rows = self._query(self._sql(sql), args)
-        return [OpenTask(case_id=r[0], task_id=r[1], element_id=r[2], name=r[3], process_id=r[4],
-                         definition_version=r[5], lane=r[6], stage=r[7], since=self._dt(r[8]), participant=r[9],
-                         kind=_OPEN_KINDS[r[10]], due_at=self._dt_or_none(r[11])) for r in rows]
+        with self._decoding():
+            return [OpenTask(case_id=r[0], task_id=r[1], element_id=r[2], name=r[3], process_id=r[4],
+                             definition_version=r[5], lane=r[6], stage=r[7], since=self._dt(r[8]), participant=r[9],
+                             kind=_OPEN_KINDS[r[10]], due_at=self._dt_or_none(r[11])) for r in rows]
 
     def read_journal(self, case_id: str | None = None, *, after_seq: int = 0,
                      limit: int | None = None) -> list[JournalEntry]:
@@ -352,7 +356,21 @@ class SQLStore(Store):
             rows = self._query(self._sql(sql), args)
         return self._entries(rows)
 
+    @contextmanager
+    def _decoding(self) -> Iterator[None]:
+        """Rows that do not decode (a damaged page, a hand edit) are a StoreError, never shown as if good."""
+        try:
+            yield
+        except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
+            raise StoreError(f"{self._label}: a stored row cannot be read ({type(exc).__name__}: "
+                             f"{' '.join(str(exc).split())[:200]}); the store may be damaged: run 'sedflow store "
+                             "check'") from exc
+
     def _entries(self, rows: Iterable[Row]) -> list[JournalEntry]:
+        with self._decoding():
+            return self._journal_entries(rows)
+
+    def _journal_entries(self, rows: Iterable[Row]) -> list[JournalEntry]:
         return [JournalEntry(seq=r[0], case_id=r[1], at=self._dt(r[2]), kind=_JOURNAL_KINDS[r[3]], process_id=r[4],
                              definition_version=r[5], element_id=r[6], element_name=r[7], element_type=r[8],
                              lane=r[9], actor=r[10], task_id=r[11], data=self._unjson(r[12]), outcome=r[13],
@@ -453,6 +471,41 @@ class SQLStore(Store):
                                          "LIMIT 1"), (process_id,))
         return str(rows[0][0]) if rows else None
 
+    # ---------------------------------------------------------------------------- checks
+
+    #: sedflow's own consistency checks, one query each: the case ids it finds, and what is wrong with them.
+    CONSISTENCY = (
+        ("SELECT c.case_id FROM cases c WHERE (SELECT count(*) FROM journal j WHERE j.case_id = c.case_id "
+         "AND j.kind = 'case_started') <> 1", "has not exactly one case_started row"),
+        ("SELECT c.case_id FROM cases c WHERE (SELECT count(*) FROM journal j WHERE j.case_id = c.case_id "
+         "AND j.kind = 'case_ended') <> (CASE WHEN c.status IN ('active', 'suspended') THEN 0 ELSE 1 END)",
+         "its status disagrees with its case_ended rows"),
+        ("SELECT t.case_id FROM open_tasks t WHERE t.kind = 'task' AND NOT EXISTS (SELECT 1 FROM journal j "
+         "WHERE j.case_id = t.case_id AND j.task_id = t.task_id AND j.kind = 'task_ready')",
+         "has an open task the journal never made ready"),
+        ("SELECT t.case_id FROM open_tasks t WHERE t.kind = 'task' AND EXISTS (SELECT 1 FROM journal j "
+         "WHERE j.case_id = t.case_id AND j.task_id = t.task_id AND j.kind IN ('task_completed', 'task_cancelled'))",
+         "has an open task the journal completed or cancelled"),
+        ("SELECT t.case_id FROM open_tasks t JOIN cases c ON c.case_id = t.case_id "
+         "WHERE c.status NOT IN ('active', 'suspended')", "has ended but still has open tasks or timers"),
+    )
+
+    def integrity_problems(self) -> list[str]:
+        """The database's own check of its pages (none where the backend has no such check)."""
+        return []
+
+    def consistency_problems(self) -> list[str]:
+        """sedflow's checks (:attr:`CONSISTENCY`), then that every case, open task and journal row decodes."""
+        problems = []
+        for sql, why in self.CONSISTENCY:
+            problems += [f"case '{row[0]}' {why}" for row in self.query(sql)]
+        for read in (self.list_cases, self.list_open_tasks, self.read_journal):
+            try:
+                read()
+            except StoreError as exc:
+                problems.append(str(exc))
+        return problems
+
     # ---------------------------------------------------------------------------- mapping
 
     def _incident_row(self, i: Incident | None) -> tuple[object, ...]:
@@ -466,6 +519,10 @@ class SQLStore(Store):
                 *self._incident_row(c.incident), c.failures, c.state)
 
     def _case(self, row: Row) -> CaseRecord:
+        with self._decoding():
+            return self._case_record(row)
+
+    def _case_record(self, row: Row) -> CaseRecord:
         return CaseRecord(
             case_id=row[0], participant=row[1], process_id=row[2], definition_version=row[3],
             status=_STATUSES[row[4]],

@@ -10,12 +10,14 @@ per commit (on this machine's disk about 2x the step time). Writers take the wri
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from ..errors import RecordConflictError, StoreError
 from .persistence import Row
@@ -151,13 +153,23 @@ class SQLiteStore(SQLStore):
     def __init__(self, path: str | Path, *, create: bool = False, migrate: bool = False, synchronous: str = "NORMAL"):
         self.path = Path(path)
         self.url = f"sqlite:///{self.path}"
-        self._label = f"SQLite store {self.path}"
+        #: A file this process may not write is opened read-only: reads work, a write says "read-only".
+        self.read_only = self.path.exists() and not os.access(self.path, os.W_OK)
+        self._label = f"SQLite store {self.path}{' (read-only)' if self.read_only else ''}"
         self._synchronous = synchronous
         if not self.path.exists() and not create:
             raise StoreError(f"no sedflow store at {self.path} (create one with 'sedflow init')")
         self._open(create=create, migrate=migrate)
 
     def _connect(self, *, create: bool) -> None:
+        if self.read_only:
+            # A reader of a WAL file keeps its -shm beside it; in a folder it cannot write either, the file is
+            # read as it is (immutable: a copy nobody writes, as a manager's read-only copy is).
+            mode = "ro" if os.access(self.path.parent, os.W_OK) else "ro&immutable=1"
+            self._db = sqlite3.connect(f"file:{quote(str(self.path.resolve()))}?mode={mode}", uri=True,
+                                       isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA busy_timeout = 10000")
+            return
         self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA busy_timeout = 10000")
         self._db.execute("PRAGMA journal_mode = WAL")
@@ -215,6 +227,14 @@ class SQLiteStore(SQLStore):
             cur.executemany("UPDATE cases SET claimed_by = ?, claimed_until = ? WHERE case_id = ?",
                             [(worker, self._ts(now + lease), case_id) for case_id in ids])
         return ids
+
+    def integrity_problems(self) -> list[str]:
+        try:
+            with self._guard():
+                found = [str(row[0]) for row in self._query("PRAGMA integrity_check")]
+        except StoreError as exc:  # damaged so badly that the check cannot run: that is what it found
+            return [str(exc)]
+        return [] if found == ["ok"] else found
 
     def close(self) -> None:
         self._db.close()

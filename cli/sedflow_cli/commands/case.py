@@ -12,13 +12,18 @@ from collections.abc import Callable
 from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 import click
-from sedflow import Case, CaseStateError, CaseStatus, Engine
+from sedflow import Case, CaseStateError, CaseStatus, Engine, printable
 
 from .. import render
 from ..context import Settings, pass_settings
 from ..ids import CASE_ID, TASK
 from ..params import actor_option, data_option, form_data, json_option, read_rows, set_option, var_option, variables
 from ..prompts import ask_form
+
+#: ``--allow-concurrent``: start a case even if the participant has a running one of the process.
+allow_concurrent_option = click.option("--allow-concurrent", is_flag=True,
+                                       help="Start even if the participant already has a running case of the "
+                                            "process (it would be counted twice).")
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -41,11 +46,13 @@ def _reads_a_case(command: Callable[Concatenate[Settings, P], R]) -> Callable[P,
 @data_option
 @var_option
 @actor_option
+@allow_concurrent_option
 @json_option
 @pass_settings
 def case_start(settings: Settings, process_id: str, participant: str, sets: tuple[str, ...], data_file: str | None,
-               var_pairs: tuple[str, ...], actor: str | None, as_json: bool) -> None:
-    """Start a case of PROCESS_ID for a participant. In a terminal without data, asks for the start form."""
+               var_pairs: tuple[str, ...], actor: str | None, allow_concurrent: bool, as_json: bool) -> None:
+    """Start a case of PROCESS_ID for a participant (refused if they already have a running case of it). In
+    a terminal without data, asks for the start form."""
     engine = settings.engine()
     data = form_data(sets, data_file)
     extra = variables(var_pairs)
@@ -55,7 +62,8 @@ def case_start(settings: Settings, process_id: str, participant: str, sets: tupl
         if definition.start_form is not None and start is not None:
             data = ask_form(definition.start_form, start.id, engine.profile.rules,
                             title=f"{definition.name}: {start.label}")
-    c = engine.start_case(process_id, participant, data, variables=extra, actor=actor)
+    c = engine.start_case(process_id, participant, data, variables=extra, actor=actor,
+                          allow_concurrent=allow_concurrent)
     render.emit(c.to_dict(), as_json, lambda: render.case(c))
 
 
@@ -131,17 +139,27 @@ def case_variables(settings: Settings, case_id: str, task: str | None, as_json: 
 @case.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--process", "process_id", help="Process for rows without a 'process' column.")
-@click.option("--batch", default=500, show_default=True, help="Cases per transaction.")
+@click.option("--batch", default=500, show_default=True, type=click.IntRange(min=1), help="Cases per transaction.")
+@click.option("--encoding", default="utf-8", show_default=True,
+              help="The file's text encoding (a byte-order mark is read either way), e.g. cp1252 or latin-1.")
 @actor_option
+@allow_concurrent_option
+@json_option
 @pass_settings
-def case_import(settings: Settings, file: str, process_id: str | None, batch: int, actor: str | None) -> None:
-    """Start many cases from FILE.csv or FILE.jsonl: a 'participant' column, optional 'process' and
-    'case_id', and the start form's fields. Every row is checked before anything is written."""
-    rows = read_rows(file)
+def case_import(settings: Settings, file: str, process_id: str | None, batch: int, encoding: str, actor: str | None,
+                allow_concurrent: bool, as_json: bool) -> None:
+    """Start many cases from FILE.csv or FILE.jsonl: a 'participant' column, optional 'process', 'case_id' and
+    'referral_date', and the start form's fields. Every row is checked before anything is written. Run it
+    again after a crash: rows whose case is already in the store are skipped (by case id, else by
+    participant, process and referral date), so exactly the missing rows start."""
+    rows = read_rows(file, encoding)
     engine = settings.engine()
     with click.progressbar(length=len(rows), label="importing", file=sys.stderr) as bar:
-        started = engine.import_cases(rows, process_id=process_id, actor=actor, batch=batch, on_batch=bar.update)
-    click.echo(f"{len(started)} case(s) started from {file}")
+        result = engine.import_cases(rows, process_id=process_id, actor=actor, batch=batch,
+                                     allow_concurrent=allow_concurrent, on_batch=bar.update)
+    render.emit(result.to_dict(), as_json,
+                lambda: click.echo(f"{len(result.started)} case(s) started, {len(result.skipped)} skipped (already "
+                                   f"in the store) from {printable(file)}"))
 
 
 class _Ending(Protocol):

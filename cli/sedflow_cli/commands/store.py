@@ -22,7 +22,7 @@ def init(settings: Settings) -> None:
 
 @click.group()
 def store() -> None:
-    """The store: schema version and upgrades."""
+    """The store: schema version, upgrades and checks."""
 
 
 @store.command("info")
@@ -30,6 +30,32 @@ def store() -> None:
 def store_info(settings: Settings) -> None:
     """Where the store is and its schema version."""
     _describe(settings)
+
+
+@store.command("check")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@pass_settings
+def store_check(settings: Settings, as_json: bool) -> None:
+    """Check the store: the database's own page check (SQLite integrity_check), then sedflow's: each case
+    started once, its status against its journal, its open tasks against the journal and against its
+    stored state, every row readable. Exits 8 when anything is wrong."""
+    import json
+
+    from sedflow import StoreError, printable
+    opened = settings.store()
+    found = {"integrity": opened.integrity_problems()}
+    found["consistency"] = opened.consistency_problems() if not found["integrity"] else []
+    found["cases"] = settings.engine().check_cases() if not found["integrity"] else []
+    if as_json:
+        click.echo(json.dumps(found, ensure_ascii=False, indent=2))
+    else:
+        for part, problems in found.items():
+            click.echo(f"{part}: {'ok' if not problems else f'{len(problems)} problem(s)'}")
+            for problem in problems[:50]:
+                click.echo(f"  {printable(problem)}")
+    total = sum(len(p) for p in found.values())
+    if total:
+        raise StoreError(f"{opened.url}: {total} problem(s) found (listed above)")
 
 
 @store.command("upgrade")

@@ -266,7 +266,7 @@ def test_a_fan_out_killed_midway_is_completed_by_tick_each_receiver_exactly_once
     with open_store(store_url, create=True) as store:
         engine = Engine(store, DEFS, clock=ManualClock(NOW))
         ids = engine.import_cases([{"participant": f"w-{n:04d}"} for n in range(receivers)],
-                                  process_id="catch_intermediate")
+                                  process_id="catch_intermediate").started
         thrower = engine.start_case("throw_intermediate", "p-thrower").case_id
         engine.complete_task(thrower, "ti_work")
         [seq] = {d.signal.seq for d in store.signal_deliveries()}
@@ -298,7 +298,7 @@ def test_two_workers_delivering_one_fan_out_at_once_deliver_each_signal_exactly_
     with open_store(store_url, create=True) as store:
         engine = Engine(store, DEFS, clock=ManualClock(NOW))
         ids = engine.import_cases([{"participant": f"w-{n:04d}"} for n in range(receivers)],
-                                  process_id="catch_boundary_beside")  # still waits after each delivery
+                                  process_id="catch_boundary_beside").started  # still waits after each delivery
         engine.complete_task(engine.start_case("throw_intermediate", "p-thrower").case_id, "ti_work")
         procs = [subprocess.Popen([sys.executable, "-m", "sedflow_cli.main", "--store", store_url, "--processes",
                                    str(SIGNALS), "tick", "--now", NOW, "--quiet"]) for _ in range(2)]

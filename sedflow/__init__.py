@@ -19,6 +19,7 @@ from .errors import (
     DefinitionError,
     EngineError,
     ExpressionError,
+    ExternalTaskLockError,
     MigrationRefusedError,
     NoMatchingCaseError,
     NotFoundError,
@@ -28,14 +29,15 @@ from .errors import (
     StoreError,
     TaskDataError,
     UnknownCaseError,
+    UnknownExternalTaskError,
     UnknownProcessError,
     UnknownTaskError,
     UnknownVersionError,
 )
 from .journal import JournalEntry, JournalKind
 from .profile import GENERIC, DomainRules, Profile, PropertyRule
-from .runtime import Case, Consumer, Deployment, Engine, MigrationPlan, TaskView, TickResult
-from .store import SCHEMA_VERSION, CaseStatus, Incident, OpenKind, SQLiteStore, Store, open_store
+from .runtime import Case, Consumer, Deployment, Engine, LockedTask, MigrationPlan, TaskView, TickResult
+from .store import SCHEMA_VERSION, CaseStatus, ExternalTaskRecord, Incident, OpenKind, SQLiteStore, Store, open_store
 
 
 def _processes_dir() -> Path:
@@ -50,7 +52,8 @@ PROCESSES_DIR = _processes_dir()
 __all__ = [
     "GENERIC", "PROCESSES_DIR", "SCHEMA_VERSION", "Case", "CaseStateError", "CaseStatus", "Clock", "Consumer",
     "DefinitionChanges", "DefinitionError", "Definitions", "Deployment", "DomainRules", "ElementChange",
-    "ElementInfo", "ElementRef", "Engine", "EngineError", "ExpressionError", "Form", "FormField", "Incident",
+    "ElementInfo", "ElementRef", "Engine", "EngineError", "ExpressionError", "ExternalTaskLockError",
+    "ExternalTaskRecord", "LockedTask", "UnknownExternalTaskError", "Form", "FormField", "Incident",
     "JournalEntry",
     "JournalKind", "ManualClock", "MigrationPlan", "MigrationRefusedError", "NotFoundError", "OpenKind",
     "ProcessDefinition", "Profile", "PropertyRule", "RecordConflictError", "ReportError", "SQLiteStore",

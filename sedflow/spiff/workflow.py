@@ -21,16 +21,19 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import TaskState
 
 from ..definitions import ElementInfo, ProcessDefinition
-from ..errors import EngineError, ExpressionError, SedflowError
+from ..errors import CaseStateError, EngineError, ExpressionError, SedflowError
 from ..journal import JournalEntry
 from .environment import CaseEnvironment
 from .events import interrupt, triggered
+from .external import ExternalWait, complete_external, throw_error, waiting_external
 from .queries import (
     LIVE,
     MessageWait,
     ReadyTask,
     Stuck,
     WaitingTimer,
+    all_tasks,
+    element_of,
     live_elements,
     message_waits,
     ready_tasks,
@@ -77,6 +80,15 @@ class CaseWorkflow:
 
     def ready_tasks(self) -> list[ReadyTask]:
         return ready_tasks(self._workflow, self.definition)
+
+    def external_waits(self) -> list[ExternalWait]:
+        """External tasks waiting for a worker, in tree order."""
+        waits = []
+        for task in waiting_external(all_tasks(self._workflow)):
+            info = element_of(task, self.definition)
+            if info is not None:
+                waits.append(ExternalWait(str(task.id), info, task.task_spec.topic))
+        return waits
 
     def waiting_timers(self) -> list[WaitingTimer]:
         return waiting_timers(self._workflow, self.definition)
@@ -137,6 +149,22 @@ class CaseWorkflow:
             task = self._workflow.get_task_from_id(UUID(task_id))
             task.data.update(data)
             self._workflow.run_task_from_id(task.id)
+        return self.run(ctx, act)
+
+    def complete_external(self, ctx: StepContext, task_id: str, variables: Mapping[str, Any]) -> list[JournalEntry]:
+        """A worker completed an external task with its (checked) variables."""
+        return self.run(ctx, lambda: complete_external(self._workflow, task_id, dict(variables)))
+
+    def throw_error(self, ctx: StepContext, task_id: str, code: str, message: str | None,
+                    variables: Mapping[str, Any]) -> list[JournalEntry]:
+        """A worker threw BPMN error ``code`` from an external task; CaseStateError when nothing catches it."""
+        def act() -> None:
+            if not throw_error(self._workflow, task_id, code, message, dict(variables)):
+                element = self._workflow.get_task_from_id(UUID(task_id)).task_spec.bpmn_id
+                raise CaseStateError(
+                    f"case '{ctx.case_id}': no error boundary event or error event sub-process catches BPMN error "
+                    f"'{code}' thrown from '{element}'; nothing was written (catch it in the diagram, or report a "
+                    "failure instead)")
         return self.run(ctx, act)
 
     def message_waits(self, name: str) -> list[MessageWait]:

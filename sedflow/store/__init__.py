@@ -26,6 +26,7 @@ from .persistence import (
     CaseStatus,
     CaseStore,
     DeploymentRecord,
+    ExternalTaskRecord,
     Incident,
     OpenKind,
     OpenTask,
@@ -55,5 +56,5 @@ def open_store(url: str | Path | None = None, *, create: bool = False, migrate: 
 
 __all__ = ["ACTIVE", "CANCELLED", "COMPLETED", "DEFAULT_STORE", "INCIDENT", "SCHEMA_VERSION", "STATUSES", "SUSPENDED",
            "TASK", "TIMER", "WITHDRAWN", "CaseFilter", "CaseRecord", "CaseStatus", "CaseStore", "DeploymentRecord",
-           "Incident", "OpenKind", "OpenTask", "ReportQueries", "Row", "SQLiteStore", "Store", "StoreMeta",
-           "Transaction", "open_store"]
+           "ExternalTaskRecord", "Incident", "OpenKind", "OpenTask", "ReportQueries", "Row", "SQLiteStore", "Store",
+           "StoreMeta", "Transaction", "open_store"]

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from ..errors import RecordConflictError, StoreError
-from .persistence import Row
-from .sql import ErrorRule, SQLStore
+from .persistence import ExternalTaskRecord, Row
+from .sql import EXTERNAL_COLUMNS, ErrorRule, SQLStore
 
 _V1 = """
 CREATE TABLE sedflow_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -111,11 +112,23 @@ CREATE TABLE feed_consumers (name TEXT PRIMARY KEY, cursor_seq INTEGER NOT NULL,
 """
 
 
+# v8: external tasks (see persistence.py): one row per task a case waits for a worker at, with its lock, the
+# retries a worker left and the error it reported; fetched by topic, oldest first.
+_V8_EXTERNAL_TASKS = """
+CREATE TABLE external_tasks (
+    id TEXT PRIMARY KEY, case_id TEXT NOT NULL REFERENCES cases(case_id), task_id TEXT NOT NULL,
+    element_id TEXT NOT NULL, process_id TEXT NOT NULL, topic TEXT NOT NULL, created_at TEXT NOT NULL,
+    lock_owner TEXT, lock_until TEXT, retries INTEGER, error_message TEXT, error_details TEXT, retry_at TEXT,
+    UNIQUE (case_id, task_id));
+CREATE INDEX external_tasks_fetch ON external_tasks(topic, created_at, id)
+"""
+
+
 class SQLiteStore(SQLStore):
     """A store in one SQLite file at ``path`` (``synchronous``: FULL for an fsync per commit)."""
 
     MIGRATIONS = (_statements(_V1), _statements(_V2), _statements(_V3), _statements(_V4), _statements(_V5),
-                  _statements(_V6), _statements(_V7))
+                  _statements(_V6), _statements(_V7), _statements(_V8_EXTERNAL_TASKS))
     STAGE_FILTER = "EXISTS (SELECT 1 FROM json_each(c.stages) WHERE value = ?)"
     # SQLite raises IntegrityError for every constraint: only a taken key is a lost race.
     ERRORS = (ErrorRule(sqlite3.IntegrityError, RecordConflictError,
@@ -189,6 +202,20 @@ class SQLiteStore(SQLStore):
             cur.executemany("UPDATE cases SET claimed_by = ?, claimed_until = ? WHERE case_id = ?",
                             [(worker, self._ts(now + lease), case_id) for case_id in ids])
         return ids
+
+    def lock_external_tasks(self, topics: Collection[str], worker: str, now: datetime, limit: int,
+                            lease: timedelta) -> list[ExternalTaskRecord]:
+        # Locked under the database write lock, so two workers never take the same task.
+        ts = self._ts(now)
+        with self._guard(), self._write() as cur:
+            rows = cur.execute(
+                f"SELECT {', '.join('e.' + c for c in EXTERNAL_COLUMNS)} FROM external_tasks e "
+                f"JOIN cases c ON c.case_id = e.case_id WHERE e.topic IN ({', '.join('?' * len(topics))}) "
+                f"AND {self.FETCHABLE} ORDER BY e.created_at, e.id LIMIT ?", (*topics, ts, ts, limit)).fetchall()
+            until = now + lease
+            cur.executemany("UPDATE external_tasks SET lock_owner = ?, lock_until = ? WHERE id = ?",
+                            [(worker, self._ts(until), row[0]) for row in rows])
+        return [replace(self._external(row), lock_owner=worker, lock_until=until) for row in rows]
 
     def close(self) -> None:
         self._db.close()

@@ -54,6 +54,9 @@ def external_work(el: etree._Element) -> bool:
     return local(el) in EXTERNAL_KINDS and _implementation(el).get(f"{{{CAMUNDA_NS}}}type") == "external"
 
 
+_NO_PRIORITY = "sedflow's workers fetch the oldest external task first and take no priorities; remove it"
+
+
 def _external_problems(el: etree._Element) -> Iterator[str]:
     """How an external task is drawn: a fixed topic, and none of the Camunda attributes sedflow does not run."""
     if not external_work(el):
@@ -68,8 +71,7 @@ def _external_problems(el: etree._Element) -> Iterator[str]:
                "topic computed from case data could name one no worker serves; write the topic itself (and branch "
                "with an exclusive gateway to one external task per topic)")
     if drawn.get(f"{{{CAMUNDA_NS}}}taskPriority") is not None:
-        yield (f"camunda:taskPriority on '{eid}' is refused: sedflow's workers fetch the oldest task first and take "
-               "no priorities; remove it")
+        yield f"camunda:taskPriority on '{eid}' is refused: {_NO_PRIORITY}"
     for ext in el.iterfind(bpmn("extensionElements")):
         if ext.find(f"{{{CAMUNDA_NS}}}errorEventDefinition") is not None:
             yield (f"camunda:errorEventDefinition on '{eid}' is refused: sedflow evaluates no expressions on a "
@@ -96,6 +98,9 @@ def camunda_problems(process: etree._Element, file: str) -> list[DefinitionError
         return DefinitionError(message, file=file, element=el.get("id"), line=el.sourceline)
 
     found: list[DefinitionError] = []
+    if process.get(f"{{{CAMUNDA_NS}}}taskPriority") is not None:
+        found.append(problem(process, f"camunda:taskPriority on process '{process.get('id')}' is refused: "
+                                      f"{_NO_PRIORITY}"))
     for el in nodes.values():
         kind, outs = local(el), outgoing.get(el.get("id"), [])
         default = el.get("default")

@@ -140,8 +140,9 @@ def undrivable(process: etree._Element, file: str) -> list[DefinitionError]:
             why = (f"message {what} are refused unless an external-task worker sends the message: sedflow "
                    "delivers no message to another case or system itself; SpiffWorkflow fails the step at a throw "
                    "without a payload, and keeps a message with one unread in the case's state for ever; give the "
-                   "message event definition Implementation: External and a topic (camunda:type=\"external\"), "
-                   f"or draw {instead} and a user task for the person who passes the message on")
+                   "message event definition Implementation: External and a topic (camunda:type=\"external\") for "
+                   f"a worker that sends it, or draw {instead}, and a user task for the person who passes the message "
+                   "on")
         if why:
             problems.append(DefinitionError(why, file=file, element=el.get("id"), line=el.sourceline))
     return problems

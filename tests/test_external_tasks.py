@@ -12,7 +12,11 @@ SQLite and PostgreSQL.
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
 import sys
+import time
+from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
@@ -28,6 +32,7 @@ from sedflow import (
     TaskDataError,
     UnknownExternalTaskError,
     load_files,
+    open_store,
 )
 from sedflow.definitions import load_sources
 from sedflow.spiff.external import ExternalServiceTask, ExternalThrowEvent
@@ -402,3 +407,68 @@ def test_the_worker_command_reports_a_failing_program_as_a_failure(store_url, tm
     listed = json.loads(runner.invoke(main, ["--processes", str(tmp_path), "external-tasks", "--json"],
                                       env=env).output)
     assert [(r["retries"], r["error_message"]) for r in listed] == [(2, "printer on fire")]
+
+
+# ------------------------------------------------------------------------------- real worker processes
+
+HELPER = str(Path(__file__).parent / "external_worker.py")
+
+
+def per_case(url: str) -> tuple[dict, Counter]:
+    """Each participant's journal as (kind, element, data) rows counted (not who did them, nor when), and
+    how many times each external element was completed."""
+    with open_store(url) as store:
+        cases = {c.case_id: c.participant for c in store.list_cases()}
+        journals: dict[str, Counter] = {}
+        done: Counter = Counter()
+        for e in store.read_journal():
+            timed = e.kind in (JournalKind.TIMER_WAITING, JournalKind.TIMER_FIRED)
+            row = (e.kind, e.element_id, "" if timed else json.dumps(e.data, sort_keys=True))
+            journals.setdefault(cases[e.case_id], Counter())[row] += 1
+            if e.kind == JournalKind.TASK_COMPLETED:
+                done[(cases[e.case_id], e.element_id)] += 1
+        return journals, done
+
+
+def test_four_workers_and_two_ticks_do_every_task_once_even_when_one_is_killed(store_url, tmp_path):
+    """4 worker processes and 2 tick processes on one store: every external task is completed exactly once,
+    the worker SIGKILLed while holding a task loses it to another when its lease lapses, and each case's
+    journal is what one process doing all of it in turn writes."""
+    from conftest import POSTGRES, postgres_schema_url
+    cases = 24
+    open_store(store_url, create=True).close()
+    subprocess.run([sys.executable, HELPER, store_url, "start", str(cases)], check=True, timeout=300)
+    serial_url = (f"sqlite:///{tmp_path / 'serial.db'}" if store_url.startswith("sqlite")
+                  else postgres_schema_url(store_url.rsplit("schema=", 1)[1] + "_serial"))
+    open_store(serial_url, create=True).close()
+    try:
+        subprocess.run([sys.executable, HELPER, serial_url, "start", str(cases)], check=True, timeout=300)
+        subprocess.run([sys.executable, HELPER, serial_url, "serial"], check=True, timeout=300)
+        log = tmp_path / "handled.log"
+        hung = subprocess.Popen([sys.executable, HELPER, store_url, "work", "w0", str(log), "--hang-at", "3"])
+        procs = [subprocess.Popen([sys.executable, HELPER, store_url, "work", f"w{k}", str(log)]) for k in (1, 2, 3)]
+        procs += [subprocess.Popen([sys.executable, HELPER, store_url, "tick"]) for _ in range(2)]
+        marker = log.with_suffix(".hung")
+        deadline = time.monotonic() + 120
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert marker.exists(), "worker w0 never took its third task"
+        with open_store(store_url) as store:   # it holds the lock of the task it hangs on
+            assert store.get_external_task(marker.read_text()).lock_owner == "w0"
+        hung.send_signal(signal.SIGKILL)
+        hung.wait(timeout=30)
+        assert [p.wait(timeout=300) for p in procs] == [0] * len(procs)
+        concurrent, serial = per_case(store_url), per_case(serial_url)
+        assert set(concurrent[1].values()) == {1} and len(concurrent[1]) == 2 * cases   # each task once
+        assert concurrent[0] == serial[0]
+        handled = [line.split() for line in log.read_text().splitlines()]
+        stolen = marker.read_text()
+        assert [w for w, t in handled if t == stolen][0] == "w0" and len([t for _, t in handled if t == stolen]) == 2
+        with open_store(store_url) as store:
+            assert {c.status for c in store.list_cases()} == {CaseStatus.COMPLETED}
+            assert store.list_external_tasks() == []
+    finally:
+        if not serial_url.startswith("sqlite") and POSTGRES:
+            import psycopg
+            with psycopg.connect(POSTGRES, autocommit=True) as conn:
+                conn.execute(f'DROP SCHEMA IF EXISTS "{serial_url.rsplit("schema=", 1)[1]}" CASCADE')

@@ -103,21 +103,44 @@ def test_handle_bpmn_error(camunda_engine):
     assert cancelled.data == {"bpmn_error": "ERROR-OCCURED", "error_message": "no such invoice", "reason": "gone"}
 
 
-def test_a_bpmn_error_whose_code_no_boundary_catches_is_refused_and_writes_nothing(camunda_engine):
-    """ExternalTaskServiceTest#testHandleBpmnErrorWithoutDefinedBoundary, a stated difference: Camunda 7 (by
-    default) ends the path silently and logs; sedflow refuses, as Camunda with
-    ``enableExceptionsAfterUnhandledBpmnError`` does, so that a case never ends without anyone noticing."""
+def test_handle_bpmn_error_without_defined_boundary(camunda_engine):
+    """ExternalTaskServiceTest#testHandleBpmnErrorWithoutDefinedBoundary: a BPMN error nothing catches ends the
+    task's path (Camunda 7's default, ``BpmnExceptionHandler.propagateError``): the process has ended. The same
+    for a code the task's boundary event does not catch (twoExternalTaskProcess): the boundary event goes too."""
     engine = camunda_engine("oneExternalTaskProcess", "twoExternalTaskProcess")
-    for process in ("oneExternalTaskProcess", "twoExternalTaskProcess"):
+    for process, code in (("oneExternalTaskProcess", "ERROR-OCCURED"), ("twoExternalTaskProcess", "OTHER")):
         case = engine.start_case(process, "p-1")
         [locked] = engine.fetch_and_lock([TOPIC], WORKER)
-        before = snapshot(engine, case.case_id)
-        with pytest.raises(CaseStateError, match="no error boundary event or error event sub-process catches BPMN "
-                                                 "error 'OTHER' thrown from 'externalTask'; nothing was written"):
-            engine.bpmn_error(locked.id, WORKER, "OTHER")
-        assert snapshot(engine, case.case_id) == before
-        done = engine.complete_external_task(locked.id, WORKER)      # the worker still holds it
-        assert done.status == (CaseStatus.COMPLETED if process == "oneExternalTaskProcess" else CaseStatus.ACTIVE)
+        after = engine.bpmn_error(locked.id, WORKER, code, data={"why": "no account"})
+        assert (after.status, after.tasks, after.incident) == (CaseStatus.COMPLETED, [], None)
+        assert engine.external_tasks() == [] and engine.fetch_and_lock([TOPIC], WORKER) == []
+        ended = [e for e in engine.case_history(case.case_id) if e.element_id == "externalTask"][-1]
+        assert (ended.kind, ended.actor) == (JournalKind.TASK_COMPLETED, WORKER)
+        assert ended.data == {"bpmn_error": code, "error_message": None, "why": "no account"}
+
+
+SUB_PROCESS = ('<bpmn:startEvent id="s" /><bpmn:subProcess id="sp"><bpmn:startEvent id="ss" />'
+               '<bpmn:serviceTask id="x" camunda:type="external" camunda:topic="t" /><bpmn:userTask id="inner" />'
+               '<bpmn:endEvent id="se" /><bpmn:sequenceFlow id="g1" sourceRef="ss" targetRef="x" />'
+               '<bpmn:sequenceFlow id="g2" sourceRef="x" targetRef="inner" />'
+               '<bpmn:sequenceFlow id="g3" sourceRef="inner" targetRef="se" /></bpmn:subProcess>'
+               '<bpmn:userTask id="after" /><bpmn:endEvent id="e" />'
+               '<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="sp" />'
+               '<bpmn:sequenceFlow id="f2" sourceRef="sp" targetRef="after" />'
+               '<bpmn:sequenceFlow id="f3" sourceRef="after" targetRef="e" />')
+
+
+def test_an_uncaught_bpmn_error_ends_its_path_and_a_sub_process_left_empty_completes(store, clock):
+    """Camunda's ``execution.end(true)``: the scope the path ended in completes when nothing else runs in it,
+    and the flow goes on after it (never past the task itself: 'inner' is not reached)."""
+    engine = Engine(store, load_sources(diagram(SUB_PROCESS)), clock=clock)
+    case = engine.start_case("p", "p-1")
+    [locked] = engine.fetch_and_lock(["t"], WORKER)
+    after = engine.bpmn_error(locked.id, WORKER, "NOT_CAUGHT", data={"v": 1})
+    assert [t.element_id for t in after.tasks] == ["after"] and after.incident is None
+    assert engine.variables(case.case_id, "after") == {"v": 1}
+    kinds = [(e.kind, e.element_id) for e in engine.case_history(case.case_id)]
+    assert (JournalKind.ACTIVITY_COMPLETED, "sp") in kinds and (JournalKind.TASK_READY, "inner") not in kinds
 
 
 def test_handle_failure_then_retry_after_the_timeout(camunda_engine):
@@ -264,14 +287,24 @@ def test_bad_variables_from_a_worker_are_refused_and_write_nothing(camunda_engin
 
 
 def test_suspended_cases_tasks_are_not_fetched(camunda_engine):
-    """ExternalTaskServiceTest#testFetchSuspendedTask: a suspended case's task is not fetched; after resuming
-    it is."""
+    """ExternalTaskServiceTest#testFetchSuspendedTask and #testCompleteSuspendedTask: a suspended case's task
+    is not fetched, and one fetched before cannot be reported on; after resuming it can."""
     engine = camunda_engine("oneExternalTaskProcess")
     case = engine.start_case("oneExternalTaskProcess", "p-1")
+    [locked] = engine.fetch_and_lock([TOPIC], WORKER, lease=timedelta(hours=1))
     engine.suspend_case(case.case_id, "on hold")
-    assert engine.fetch_and_lock([TOPIC], WORKER) == []
+    before = snapshot(engine, case.case_id)
+    for report in (lambda: engine.complete_external_task(locked.id, WORKER),
+                   lambda: engine.fail_external_task(locked.id, WORKER, "x", retries=1),
+                   lambda: engine.bpmn_error(locked.id, WORKER, "E")):
+        with pytest.raises(CaseStateError, match="suspended"):
+            report()
+        assert snapshot(engine, case.case_id) == before
+    engine.clock.advance(hours=2)
+    assert engine.fetch_and_lock([TOPIC], WORKER) == []              # its lease lapsed, but it is held
     engine.resume_case(case.case_id, "go on")
-    assert len(engine.fetch_and_lock([TOPIC], WORKER)) == 1
+    [again] = engine.fetch_and_lock([TOPIC], WORKER)
+    assert engine.complete_external_task(again.id, WORKER).status == CaseStatus.COMPLETED
 
 
 # ------------------------------------------------------------------------------ rows follow the case

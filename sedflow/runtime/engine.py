@@ -347,7 +347,7 @@ class Engine:
                    data: Mapping[str, Any] | None = None) -> Case:
         """The worker holding the task throws BPMN error ``code`` from it (with ``data`` as variables): an error
         boundary event on the task, or an enclosing error catch, takes the flow in one step. An error nothing
-        catches is refused (CaseStateError) and nothing is written (Camunda 7 ends the path silently)."""
+        catches ends the task's path there (Camunda 7's default): a scope with nothing else running completes."""
         return self._external.bpmn_error(task_id, worker_id, code, message, data)
 
     # ------------------------------------------------------------------------ suspension, corrections

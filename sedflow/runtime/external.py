@@ -5,9 +5,10 @@ keeps one row per such task, written with the step that reaches it. Workers fetc
 lease (:meth:`ExternalTasks.fetch_and_lock`), then report: complete (a case step: the variables join the
 case and the flow goes on), fail (retries left and when to try again, journaled ``external_task_failed``),
 or a BPMN error (a case step: an error boundary event on the task, or an enclosing error catch, takes
-the flow). Every report is guarded by the worker's lock in the transaction that writes it: a worker
-whose lease lapsed, or who never held it, gets ``ExternalTaskLockError`` and nothing is written, so a
-task another worker fetched since is done once.
+the flow; nothing catching it, the task's path ends there, as Camunda 7 does by default). Every report
+is guarded by the worker's lock in the transaction that writes it: a worker whose lease lapsed, or who
+never held it, gets ``ExternalTaskLockError`` and nothing is written, so a task another worker fetched
+since is done once.
 """
 
 from __future__ import annotations
@@ -93,7 +94,7 @@ class ExternalTasks:
         row, loaded, ctx, variables = self._step(task_id, worker_id, data)
         entries = [replace(e, actor=worker_id, data={**e.data, "bpmn_error": code, "error_message": message,
                                                      **variables})
-                   if e.task_id == row.task_id and e.kind == JournalKind.TASK_CANCELLED else e
+                   if e.task_id == row.task_id and e.kind in _ENDED else e
                    for e in loaded.workflow.throw_error(ctx, row.task_id, code, message, variables)]
         return self._commit(row, worker_id, plan_step(loaded, ctx, entries, rules=self._engine.profile.rules,
                                                       recorded=variables))
@@ -162,6 +163,11 @@ class ExternalTasks:
             tx.hold_external_task(row.id, worker_id, result.record.updated_at)
             result.write(tx)
         return result.view()
+
+
+#: How the journal says a task a BPMN error was thrown from ended: cancelled by the boundary event that caught
+#: it, or (nothing caught it) its path ended there.
+_ENDED = frozenset({JournalKind.TASK_CANCELLED, JournalKind.TASK_COMPLETED, JournalKind.EVENT_REACHED})
 
 
 def _worker(worker_id: str) -> None:

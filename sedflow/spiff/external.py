@@ -21,6 +21,7 @@ from uuid import UUID
 
 from lxml import etree
 from SpiffWorkflow.bpmn.serializer.default.task_spec import BpmnTaskSpecConverter, EventConverter
+from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, EndEvent, IntermediateThrowEvent
 from SpiffWorkflow.bpmn.specs.mixins.bpmn_spec_mixin import BpmnSpecMixin
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
@@ -152,7 +153,7 @@ def throw_error(workflow: Any, task_id: str, code: str, message: str | None, var
     """Throw BPMN error ``code`` from the external task (with the worker's variables): caught by an error
     boundary event on the task whose code matches (or that names none), else outwards as an error thrown in
     the task's scope (event sub-processes, boundary events on enclosing activities). False: nothing caught
-    it (and nothing changed)."""
+    it, and the task's path ended there (Camunda 7's default)."""
     task = _started(workflow, task_id)
     definition = CamundaError(code, code)
     definition.message = message
@@ -172,8 +173,26 @@ def throw_error(workflow: Any, task_id: str, code: str, message: str | None, var
     top.catch(event)
     if len(top.bpmn_events) > before and top.bpmn_events[-1] is event:  # reached the top uncaught
         top.bpmn_events.pop()
+        _end_path(task)
         return False
     return True
+
+
+def _end_path(task: Task) -> None:
+    """What Camunda 7 does with a BPMN error nothing catches (``BpmnExceptionHandler.propagateError``, by
+    default): the execution ends at the task -- its outgoing flows are not taken, its boundary events go --
+    and a scope left with nothing else running completes, as if an end event followed the task."""
+    split = task.parent
+    if split is not None and isinstance(split.task_spec, BoundaryEventSplit):
+        for sibling in list(split.children):
+            if sibling is not task and sibling.has_state(TaskState.NOT_FINISHED_MASK):
+                sibling.cancel()
+    task._drop_children()
+    task._set_state(TaskState.COMPLETED)
+    scope = task.workflow
+    if scope.get_next_task(state=TaskState.NOT_FINISHED_MASK) is None:
+        scope._mark_complete(task)
+    scope._task_completed_notify(task)
 
 
 __all__ = ["CONVERTERS", "ExternalEndEvent", "ExternalParser", "ExternalServiceTask", "ExternalThrowEvent",

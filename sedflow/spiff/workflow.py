@@ -21,7 +21,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import TaskState
 
 from ..definitions import ElementInfo, ProcessDefinition
-from ..errors import CaseStateError, EngineError, ExpressionError, SedflowError
+from ..errors import EngineError, ExpressionError, SedflowError
 from ..journal import JournalEntry
 from .environment import CaseEnvironment
 from .events import interrupt, triggered
@@ -157,15 +157,9 @@ class CaseWorkflow:
 
     def throw_error(self, ctx: StepContext, task_id: str, code: str, message: str | None,
                     variables: Mapping[str, Any]) -> list[JournalEntry]:
-        """A worker threw BPMN error ``code`` from an external task; CaseStateError when nothing catches it."""
-        def act() -> None:
-            if not throw_error(self._workflow, task_id, code, message, dict(variables)):
-                element = self._workflow.get_task_from_id(UUID(task_id)).task_spec.bpmn_id
-                raise CaseStateError(
-                    f"case '{ctx.case_id}': no error boundary event or error event sub-process catches BPMN error "
-                    f"'{code}' thrown from '{element}'; nothing was written (catch it in the diagram, or report a "
-                    "failure instead)")
-        return self.run(ctx, act)
+        """A worker threw BPMN error ``code`` from an external task: caught, or (nothing catches it) the task's
+        path ends there, as in Camunda 7."""
+        return self.run(ctx, lambda: throw_error(self._workflow, task_id, code, message, dict(variables)))
 
     def message_waits(self, name: str) -> list[MessageWait]:
         """Where the case would catch message ``name`` now (none: it is not waiting for it)."""

@@ -533,11 +533,18 @@ class _SQLTransaction(Transaction):
                                          f"VALUES ({', '.join('?' * len(_JOURNAL_COLUMNS))})"), rows)
 
     def sync_external_tasks(self, case_id: str, tasks: Iterable[ExternalTaskRecord], *, new: bool = False) -> None:
-        s, rows = self._store, list(tasks)
+        # Rows already there are read, not written: a step never waits on the row lock of a worker's report
+        # (PostgreSQL), and only rows that come or go are touched.
+        s, rows, there = self._store, list(tasks), set()
         if not new:
-            keep = [t.task_id for t in rows]
-            self._exec("DELETE FROM external_tasks WHERE case_id = ?"
-                       + (f" AND task_id NOT IN ({', '.join('?' * len(keep))})" if keep else ""), (case_id, *keep))
+            self._exec("SELECT task_id FROM external_tasks WHERE case_id = ?", (case_id,))
+            there = {str(r[0]) for r in self._cur.fetchall()}
+            gone = there - {t.task_id for t in rows}
+            if gone:
+                marks = ", ".join("?" * len(gone))
+                self._exec(f"DELETE FROM external_tasks WHERE case_id = ? AND task_id IN ({marks})",
+                           (case_id, *sorted(gone)))
+        rows = [t for t in rows if t.task_id not in there]
         if rows:
             self._cur.executemany(s._sql(
                 "INSERT INTO external_tasks (id, case_id, task_id, element_id, process_id, topic, created_at) "

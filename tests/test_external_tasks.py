@@ -143,6 +143,32 @@ def test_an_uncaught_bpmn_error_ends_its_path_and_a_sub_process_left_empty_compl
     assert (JournalKind.ACTIVITY_COMPLETED, "sp") in kinds and (JournalKind.TASK_READY, "inner") not in kinds
 
 
+ENCLOSED = ('<bpmn:startEvent id="s" /><bpmn:subProcess id="sp"><bpmn:startEvent id="ss" />'
+            '<bpmn:serviceTask id="x" camunda:type="external" camunda:topic="t" /><bpmn:endEvent id="se" />'
+            '<bpmn:sequenceFlow id="g1" sourceRef="ss" targetRef="x" />'
+            '<bpmn:sequenceFlow id="g2" sourceRef="x" targetRef="se" /></bpmn:subProcess>'
+            '<bpmn:boundaryEvent id="b" attachedToRef="sp"><bpmn:errorEventDefinition errorRef="OUTER" '
+            'camunda:errorCodeVariable="code" camunda:errorMessageVariable="why" /></bpmn:boundaryEvent>'
+            '<bpmn:userTask id="outer" /><bpmn:userTask id="after" /><bpmn:endEvent id="e" />'
+            '<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="sp" />'
+            '<bpmn:sequenceFlow id="f2" sourceRef="sp" targetRef="after" />'
+            '<bpmn:sequenceFlow id="f3" sourceRef="after" targetRef="e" />'
+            '<bpmn:sequenceFlow id="f4" sourceRef="b" targetRef="outer" />')
+
+
+def test_a_bpmn_error_reaches_the_error_boundary_of_an_enclosing_sub_process(store, clock):
+    """Propagated outwards as Camunda does, the code and message into the catcher's variables; a code that
+    catch does not name ends the task's path (and the sub-process, left with nothing)."""
+    engine = Engine(store, load_sources(diagram(ENCLOSED)), clock=clock)
+    for code, then, seen in (("OUTER", "outer", {"d": 1, "code": "OUTER", "why": "closed"}),
+                             ("OTHER", "after", {"d": 1})):
+        case = engine.start_case("p", f"p-{code}")
+        [locked] = engine.fetch_and_lock(["t"], WORKER)
+        after = engine.bpmn_error(locked.id, WORKER, code, message="closed", data={"d": 1})
+        assert [t.element_id for t in after.tasks] == [then] and after.incident is None
+        assert engine.variables(case.case_id, then) == seen
+
+
 def test_handle_failure_then_retry_after_the_timeout(camunda_engine):
     """ExternalTaskServiceTest#testHandleFailure: after a failure with retries left the task is not fetchable
     until the retry timeout passes; then it is, with the retries and the error message."""

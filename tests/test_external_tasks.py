@@ -37,6 +37,8 @@ from sedflow import (
 from sedflow.definitions import load_sources
 from sedflow.spiff.external import ExternalServiceTask, ExternalThrowEvent
 from sedflow.spiff.serializer import serializer_registry
+from sedflow.worker import BpmnError
+from sedflow.worker import run as run_worker
 
 from sedflow_cli.main import main
 
@@ -422,6 +424,52 @@ def test_the_serializer_round_trips_the_external_specs():
     restored = registry.restore(dct)
     assert type(restored) is ExternalThrowEvent and restored.topic == TOPIC
     assert type(restored.event_definition) is type(spec.event_definition)
+
+
+# ------------------------------------------------------------------------------------------ sedflow.worker
+
+
+def test_a_handler_that_keeps_failing_is_retried_with_a_doubling_backoff_then_given_up(camunda_engine):
+    engine = camunda_engine("oneExternalTaskProcess")
+    case = engine.start_case("oneExternalTaskProcess", "p-1")
+    calls = []
+
+    def handler(task):
+        calls.append(task.retries)
+        raise ConnectionError("the SMS gateway is down")
+
+    def once() -> int:
+        return run_worker(engine, {TOPIC: handler}, worker_id=WORKER, once=True, backoff=timedelta(seconds=10))
+
+    assert once() == 1
+    for wait in (10, 20):
+        engine.clock.advance(seconds=wait - 1)
+        assert once() == 0                          # not before the backoff has passed
+        engine.clock.advance(seconds=1)
+        assert once() == 1
+    engine.clock.advance(days=1)
+    assert once() == 0                              # no retries left: fetched no more
+    assert calls == [None, 2, 1]
+    failed = [e.data for e in engine.case_history(case.case_id) if e.kind == JournalKind.EXTERNAL_TASK_FAILED]
+    assert [f["retries"] for f in failed] == [2, 1, 0]
+    assert {f["error"] for f in failed} == {"the SMS gateway is down"}
+    assert "ConnectionError" in failed[0]["details"]
+
+
+def test_a_handler_raising_bpmn_error_takes_the_boundary_path_and_one_returning_variables_completes(
+        camunda_engine):
+    engine = camunda_engine("twoExternalTaskProcess")
+    first, second = (engine.start_case("twoExternalTaskProcess", f"p-{n}") for n in (1, 2))
+
+    def handler(task):
+        if task.case_id == first.case_id:
+            raise BpmnError("ERROR-OCCURED", "no such person", {"looked_up": False})
+        return {"looked_up": True}
+
+    assert run_worker(engine, {TOPIC: handler}, worker_id=WORKER, max_tasks=5, once=True) == 2
+    assert [t.element_id for t in engine.show_case(first.case_id).tasks] == ["afterBpmnError"]
+    assert [t.element_id for t in engine.show_case(second.case_id).tasks] == ["afterExternalTask"]
+    assert engine.variables(second.case_id, "afterExternalTask") == {"looked_up": True}
 
 
 # ------------------------------------------------------------------------------------------ the CLI

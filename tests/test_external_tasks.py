@@ -73,7 +73,8 @@ def test_complete(camunda_engine):
     engine = camunda_engine("twoExternalTaskProcess")
     case = engine.start_case("twoExternalTaskProcess", "p-1", variables={"order": 7})
     assert case.tasks == [] and case.incident is None        # a worker's task is a live wait, not a person's
-    assert engine.list_tasks() == []
+    assert engine.list_tasks() == [] and engine.due(within=timedelta(days=365)) == []
+    assert engine._load(case.case_id, None).workflow.stuck() is None   # the stall check's own reading too
     [locked] = engine.fetch_and_lock([TOPIC], WORKER, lease=LEASE)
     assert (locked.topic, locked.case_id, locked.element_id, locked.process_id) == (
         TOPIC, case.case_id, "externalTask", "twoExternalTaskProcess")

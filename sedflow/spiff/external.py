@@ -7,8 +7,9 @@ work going on elsewhere -- so ``do_engine_steps`` passes it by and the case wait
 keeps a row per such waiting task (the external-task table), and a worker ends the wait:
 :func:`complete_external` completes the task with the worker's variables (the flow goes on from it),
 :func:`throw_error` throws a BPMN error from it, caught as Camunda 7 catches one (the task's own error
-boundary events first, then outwards, as an error end event in the task's scope is). A throw event
-done by a worker throws nothing itself: the worker sends the message, as in Camunda.
+boundary events first, then outwards, as an error end event in the task's scope is; nothing catching
+it, the task's path ends there). A throw event done by a worker throws nothing itself: the worker sends
+the message, as in Camunda.
 """
 
 from __future__ import annotations
@@ -164,9 +165,9 @@ def throw_error(workflow: Any, task_id: str, code: str, message: str | None, var
            if b is not task and isinstance(b.task_spec, BoundaryEvent) and b.state == TaskState.WAITING
            and b.task_spec.catches(b, event)]
     if own:
-        for boundary in own[:1]:  # the first drawn wins, as in Camunda
-            boundary.task_spec.catch(boundary, event)
-            boundary.task_spec._update(boundary)
+        boundary = own[0]  # the first drawn wins, as in Camunda
+        boundary.task_spec.catch(boundary, event)
+        boundary.task_spec._update(boundary)
         return True
     top = workflow  # SpiffWorkflow queues an event nothing caught as one for outside the case
     before = len(top.bpmn_events)

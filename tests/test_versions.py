@@ -258,6 +258,7 @@ def test_an_upgraded_store_counts_the_versions_cases_ran_on_as_deployed(store_ur
     with open_store(store_url) as store:
         version_row = store.query("SELECT version, process_id FROM definitions")
         with store._write() as cur:
+            cur.execute("DROP TABLE external_tasks")  # v8's external tasks
             cur.execute("DROP TABLE feed_consumers")  # v7's feed: consumers, and on PostgreSQL the writer's xid
             if store.PARAM == "%s":
                 cur.execute("ALTER TABLE journal DROP COLUMN writer_xid")

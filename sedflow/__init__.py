@@ -22,6 +22,7 @@ from .errors import (
     DuplicateCaseError,
     EngineError,
     ExpressionError,
+    ExternalTaskLockError,
     MigrationRefusedError,
     NoMatchingCaseError,
     NotFoundError,
@@ -31,6 +32,7 @@ from .errors import (
     StoreError,
     TaskDataError,
     UnknownCaseError,
+    UnknownExternalTaskError,
     UnknownProcessError,
     UnknownTaskError,
     UnknownVersionError,
@@ -44,6 +46,7 @@ from .runtime import (
     Engine,
     ImportResult,
     IncidentView,
+    LockedTask,
     MigrationPlan,
     RetryPolicy,
     SignalResult,
@@ -51,7 +54,17 @@ from .runtime import (
     TaskView,
     TickResult,
 )
-from .store import SCHEMA_VERSION, CaseStatus, Incident, IncidentKind, OpenKind, SQLiteStore, Store, open_store
+from .store import (
+    SCHEMA_VERSION,
+    CaseStatus,
+    ExternalTaskRecord,
+    Incident,
+    IncidentKind,
+    OpenKind,
+    SQLiteStore,
+    Store,
+    open_store,
+)
 from .text import MAX_TEXT, parse_json, printable
 
 
@@ -73,7 +86,8 @@ __all__ = [
     "GENERIC", "MAX_TEXT", "PROCESSES_DIR", "SCHEMA_VERSION", "Case", "CaseStateError", "CaseStatus", "Clock",
     "ConnectionLostError", "Consumer", "DuplicateCaseError", "ImportResult",
     "DefinitionChanges", "DefinitionError", "Definitions", "Deployment", "DomainRules", "ElementChange",
-    "ElementInfo", "ElementRef", "Engine", "EngineError", "ExpressionError", "Form", "FormField", "Incident",
+    "ElementInfo", "ElementRef", "Engine", "EngineError", "ExpressionError", "ExternalTaskLockError",
+    "ExternalTaskRecord", "LockedTask", "UnknownExternalTaskError", "Form", "FormField", "Incident",
     "IncidentKind", "IncidentView", "JournalEntry",
     "JournalKind", "ManualClock", "MigrationPlan", "MigrationRefusedError", "NotFoundError", "OpenKind",
     "ProcessDefinition", "Profile", "PropertyRule", "RecordConflictError", "ReportError", "RetryPolicy", "SQLiteStore",

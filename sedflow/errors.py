@@ -13,12 +13,14 @@ The CLI exits with the error's ``exit_code``::
     │   ├── UnknownCaseError
     │   ├── UnknownVersionError
     │   ├── UnknownTaskError
+    │   ├── UnknownExternalTaskError   no external task has this id (done, or never was)
     │   └── NoMatchingCaseError        no case waits for the message (or several do)
     ├── TaskDataError             5  data does not fit the form (.field .element)
     ├── CaseStateError            6  not in the case's state (it has ended, ...)
     │   ├── MigrationRefusedError      the migration policy refuses (.plan)
     │   └── DuplicateCaseError         the participant already has an active case of the process (.case_id)
     ├── RecordConflictError       7  someone else changed the case first: reload and retry
+    │   └── ExternalTaskLockError      the worker does not hold the external task's lock (lapsed, foreign)
     ├── StoreError                8  the store cannot be opened, has the wrong schema, or failed
     │   └── ConnectionLostError        the server dropped the connection mid-transaction (.in_commit)
     ├── EngineError               9  SpiffWorkflow failed during a step (nothing was written)
@@ -106,6 +108,10 @@ class UnknownTaskError(NotFoundError):
     """The task named is not ready in the case (or the name is ambiguous)."""
 
 
+class UnknownExternalTaskError(NotFoundError):
+    """No external task has this id: it was completed, its case moved on, or it never existed."""
+
+
 class NoMatchingCaseError(NotFoundError):
     """No case waits for the message sent (or more than one does, and the sender must say which)."""
 
@@ -153,6 +159,11 @@ class RecordConflictError(SedflowError):
     """
 
     exit_code = 7
+
+
+class ExternalTaskLockError(RecordConflictError):
+    """A worker reported on an external task whose lock it does not hold: it never fetched it, its lease
+    lapsed, or another worker holds it now. Nothing was written; fetch the task again."""
 
 
 class StoreError(SedflowError):

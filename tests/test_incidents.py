@@ -385,8 +385,9 @@ def after_start(element: str, *, extra: str = "") -> bytes:
                    + flows("s>step", "step>e"))
 
 
-NO_CODE = ("sedflow runs no code from diagrams and calls no system from them; external-task workers arrive with the "
-           "integration issue, and until then a case would wait here forever with nothing to drive it")
+NO_CODE = ("sedflow runs no code from diagrams and calls no system from them, and a case would wait here forever "
+           "with nothing to drive it; for work a program does, choose Implementation: External with a topic "
+           '(camunda:type="external"), which waits for an external-task worker')
 CONNECTOR = ('<bpmn:extensionElements><camunda:connector><camunda:connectorId>http-connector</camunda:connectorId>'
              '</camunda:connector></bpmn:extensionElements>')
 
@@ -396,11 +397,11 @@ CONNECTOR = ('<bpmn:extensionElements><camunda:connector><camunda:connectorId>ht
     ('<bpmn:serviceTask id="step" camunda:delegateExpression="${notifier}" />',
      " (camunda:delegateExpression '${notifier}')"),
     ('<bpmn:serviceTask id="step" camunda:expression="${mail.send()}" />', " (camunda:expression '${mail.send()}')"),
-    ('<bpmn:serviceTask id="step" camunda:type="external" camunda:topic="notify" />',
-     " (camunda:type 'external', camunda:topic 'notify')"),
+    ('<bpmn:serviceTask id="step" camunda:type="connector" camunda:topic="notify" />',
+     " (camunda:type 'connector', camunda:topic 'notify')"),
     (f'<bpmn:serviceTask id="step">{CONNECTOR}</bpmn:serviceTask>', " (a camunda:connector)"),
     ('<bpmn:serviceTask id="step" />', ""),
-], ids=["class", "delegateExpression", "expression", "external", "connector", "none"])
+], ids=["class", "delegateExpression", "expression", "another type", "connector", "none"])
 def test_a_service_task_is_refused_with_any_implementation_or_none(element, said):
     problem = refusal(after_start(element))
     assert problem.detail == (f"service tasks are refused{said}: {NO_CODE}; draw a user task for the person who does "
@@ -416,9 +417,9 @@ def test_a_service_task_is_refused_with_any_implementation_or_none(element, said
      "business rule tasks are refused (camunda:decisionRef 'eligibility'): sedflow loads no DMN decision tables",
      "draw the decision as an exclusive gateway with conditions"),
     ('<bpmn:intermediateThrowEvent id="step"><bpmn:messageEventDefinition messageRef="m_hello" />'
-     '</bpmn:intermediateThrowEvent>', "message intermediate throw events are refused: sedflow delivers no message "
-     "to another case or system yet (the integration issue); SpiffWorkflow fails the step at a throw without a "
-     "payload, and keeps a message with one unread in the case's state for ever",
+     '</bpmn:intermediateThrowEvent>', "message intermediate throw events are refused unless an external-task "
+     "worker sends the message: sedflow delivers no message to another case or system itself; SpiffWorkflow fails "
+     "the step at a throw without a payload, and keeps a message with one unread in the case's state for ever",
      "draw a none intermediate event, and a user task for the person who passes the message on"),
 ], ids=["send task", "send task with a class", "business rule task", "message throw"])
 def test_what_would_run_code_or_send_a_message_is_refused(element, why, instead):

@@ -54,7 +54,8 @@ def test_the_core_never_imports_a_programme_profile() -> None:
 
 def test_the_cli_uses_the_library_through_its_public_names() -> None:
     """Commands call the public API: ``sedflow``'s top-level names and the documented packages."""
-    public = ("sedflow", "sedflow.errors", "sedflow.programmes", "sedflow.reports", "sedflow.simulation")
+    public = ("sedflow", "sedflow.errors", "sedflow.programmes", "sedflow.reports", "sedflow.simulation",
+              "sedflow.worker")
 
     def allowed(name: str) -> bool:
         if not name.startswith("sedflow.") or name in public or name.startswith(tuple(m + "." for m in public[1:])):

@@ -36,6 +36,10 @@ COMMANDS = {
                              "own, where and why."),
     "incident": LazyCommand(f"{_COMMANDS}.incident.incident", "Retry or resolve a case's incident."),
     "tasks": LazyCommand(f"{_COMMANDS}.tasks.tasks", "The work queue: ready tasks across all cases."),
+    "worker": LazyCommand(f"{_COMMANDS}.worker.worker", "Fetch external tasks of each --topic and run CMD for "
+                          "each (until interrupted, or --once)."),
+    "external-tasks": LazyCommand(f"{_COMMANDS}.worker.external_tasks", "The external tasks cases wait for "
+                                  "workers at, oldest first: lock, retries left, last error."),
     "tick": LazyCommand(f"{_COMMANDS}.time.tick",
                         "Fire every timer that is due, across all cases (run it from cron or a scheduler)."),
     "due": LazyCommand(f"{_COMMANDS}.time.due",

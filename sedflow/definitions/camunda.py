@@ -37,6 +37,48 @@ _EXTENSIONS = {
     "failedJobRetryTimeCycle": "sedflow runs no job executor: a failing step writes nothing and is reported",
 }
 
+#: The elements Camunda 7 lets an external-task worker do (``camunda:type="external"``) that sedflow runs
+#: so: tasks carry the attributes, message throw and end events on their message event definition.
+EXTERNAL_KINDS = frozenset({"serviceTask", "sendTask", "intermediateThrowEvent", "endEvent"})
+
+
+def _implementation(el: etree._Element) -> etree._Element:
+    if local(el) in ("intermediateThrowEvent", "endEvent"):
+        definition = el.find(bpmn("messageEventDefinition"))
+        return definition if definition is not None else el
+    return el
+
+
+def external_work(el: etree._Element) -> bool:
+    """Whether an element is drawn as external-task work: Implementation External in Camunda Modeler."""
+    return local(el) in EXTERNAL_KINDS and _implementation(el).get(f"{{{CAMUNDA_NS}}}type") == "external"
+
+
+_NO_PRIORITY = "sedflow's workers fetch the oldest external task first and take no priorities; remove it"
+
+
+def _external_problems(el: etree._Element) -> Iterator[str]:
+    """How an external task is drawn: a fixed topic, and none of the Camunda attributes sedflow does not run."""
+    if not external_work(el):
+        return
+    eid, drawn = el.get("id"), _implementation(el)
+    topic = (drawn.get(f"{{{CAMUNDA_NS}}}topic") or "").strip()
+    if not topic:
+        yield (f"external task '{eid}' names no topic (Camunda refuses it too): set Topic (camunda:topic), the name "
+               "its workers fetch it by")
+    elif "${" in topic or "#{" in topic:
+        yield (f"camunda:topic '{topic}' on '{eid}' is refused: sedflow's workers fetch by a fixed topic, and a "
+               "topic computed from case data could name one no worker serves; write the topic itself (and branch "
+               "with an exclusive gateway to one external task per topic)")
+    if drawn.get(f"{{{CAMUNDA_NS}}}taskPriority") is not None:
+        yield f"camunda:taskPriority on '{eid}' is refused: {_NO_PRIORITY}"
+    for ext in el.iterfind(bpmn("extensionElements")):
+        if ext.find(f"{{{CAMUNDA_NS}}}errorEventDefinition") is not None:
+            yield (f"camunda:errorEventDefinition on '{eid}' is refused: sedflow evaluates no expressions on a "
+                   "worker's result; the worker throws the BPMN error itself (Engine.bpmn_error, or BpmnError in "
+                   "a sedflow.worker handler), caught by an error boundary event on the task")
+
+
 #: What may follow an event-based gateway (BPMN 2.0, 10.5.6).
 _AFTER_EVENT_GATEWAY = frozenset({"intermediateCatchEvent", "receiveTask"})
 
@@ -56,6 +98,9 @@ def camunda_problems(process: etree._Element, file: str) -> list[DefinitionError
         return DefinitionError(message, file=file, element=el.get("id"), line=el.sourceline)
 
     found: list[DefinitionError] = []
+    if process.get(f"{{{CAMUNDA_NS}}}taskPriority") is not None:
+        found.append(problem(process, f"camunda:taskPriority on process '{process.get('id')}' is refused: "
+                                      f"{_NO_PRIORITY}"))
     for el in nodes.values():
         kind, outs = local(el), outgoing.get(el.get("id"), [])
         default = el.get("default")
@@ -65,6 +110,7 @@ def camunda_problems(process: etree._Element, file: str) -> list[DefinitionError
         found += [problem(el, m) for m in _gateway_rules(el, kind, outs, nodes, incoming)]
         found += [problem(el, m) for m in _unsupported(el, kind, errors)]
         found += [problem(el, m) for m in _camunda_extensions(el)]
+        found += [problem(el, m) for m in _external_problems(el)]
     for scope in process.iter(bpmn("subProcess"), bpmn("transaction")):
         for kind in ("errorEventDefinition", "escalationEventDefinition"):
             esps = [esp for esp in scope.iterfind(bpmn("subProcess")) if esp.get("triggeredByEvent") == "true"
@@ -174,4 +220,4 @@ def _condition(flow: etree._Element) -> etree._Element | None:
     return flow.find(bpmn("conditionExpression"))
 
 
-__all__ = ["camunda_problems"]
+__all__ = ["EXTERNAL_KINDS", "camunda_problems", "external_work"]

@@ -24,6 +24,7 @@ from ..errors import DefinitionError, ExpressionError
 from ..expressions import compile_expression
 from ..expressions.juel import CRON_LITERAL
 from ..spiff.timers import cron_problem
+from .camunda import EXTERNAL_KINDS, external_work
 
 
 @dataclass(frozen=True)
@@ -96,8 +97,9 @@ def check_process(process: etree._Element, file: str, names_used: list[NamesUsed
 _CAMUNDA = "{http://camunda.org/schema/1.0/bpmn}"
 #: How a Camunda 7 diagram says what a task runs (attributes of the task), and what a connector is.
 _IMPLEMENTATIONS = ("class", "delegateExpression", "expression", "type", "topic", "decisionRef")
-_NO_CODE = ("sedflow runs no code from diagrams and calls no system from them; external-task workers arrive with "
-            "the integration issue, and until then a case would wait here forever with nothing to drive it")
+_NO_CODE = ("sedflow runs no code from diagrams and calls no system from them, and a case would wait here forever "
+            "with nothing to drive it; for work a program does, choose Implementation: External with a topic "
+            "(camunda:type=\"external\"), which waits for an external-task worker")
 
 
 def _implementation(el: etree._Element) -> str:
@@ -111,10 +113,14 @@ def _implementation(el: etree._Element) -> str:
 def undrivable(process: etree._Element, file: str) -> list[DefinitionError]:
     """Elements no case could get past, whatever the programme: service, send and business rule tasks
     (with any implementation or none), message throws (intermediate and end), and a process's own
-    message start events. Each refusal says why and what to draw instead."""
+    message start events. Each refusal says why and what to draw instead. Service and send tasks and
+    message throws drawn as external tasks (``camunda:type="external"``) wait for a worker and pass
+    (``camunda.external_problems`` checks how they are drawn)."""
     problems = []
     for el in flow_nodes(process):
         kind, why = local(el), ""
+        if kind in EXTERNAL_KINDS and external_work(el):
+            continue
         if kind == "serviceTask":
             why = (f"service tasks are refused{_implementation(el)}: {_NO_CODE}; draw a user task for the person "
                    "who does the work (and records its result in the task's form)")
@@ -127,10 +133,12 @@ def undrivable(process: etree._Element, file: str) -> list[DefinitionError]:
         elif kind in ("intermediateThrowEvent", "endEvent") and el.find("bpmn:messageEventDefinition", NS) is not None:
             what = "end events" if kind == "endEvent" else "intermediate throw events"
             instead = "a none end event" if kind == "endEvent" else "a none intermediate event"
-            why = (f"message {what} are refused: sedflow delivers no message to another case or system yet (the "
-                   "integration issue); SpiffWorkflow fails the step at a throw without a payload, and keeps a "
-                   f"message with one unread in the case's state for ever; draw {instead}, and a user task for "
-                   "the person who passes the message on")
+            why = (f"message {what} are refused unless an external-task worker sends the message: sedflow "
+                   "delivers no message to another case or system itself; SpiffWorkflow fails the step at a throw "
+                   "without a payload, and keeps a message with one unread in the case's state for ever; give the "
+                   "message event definition Implementation: External and a topic (camunda:type=\"external\") for "
+                   f"a worker that sends it, or draw {instead}, and a user task for the person who passes the message "
+                   "on")
         if why:
             problems.append(DefinitionError(why, file=file, element=el.get("id"), line=el.sourceline))
     return problems

@@ -1,6 +1,7 @@
 """The runtime: cases run durably, one workflow per participant, on versions deployed in the store."""
 
 from .engine import Engine
+from .external import LockedTask
 from .feed import Consumer
 from .importing import ImportResult, Skipped
 from .migration import Deployment, MigrationPlan
@@ -8,5 +9,5 @@ from .scheduler import RetryPolicy, TickResult
 from .signals import SignalResult
 from .views import Case, IncidentView, TaskView
 
-__all__ = ["Case", "Consumer", "Deployment", "Engine", "ImportResult", "IncidentView", "MigrationPlan", "RetryPolicy",
-           "SignalResult", "Skipped", "TaskView", "TickResult"]
+__all__ = ["Case", "Consumer", "Deployment", "Engine", "ImportResult", "IncidentView", "LockedTask", "MigrationPlan",
+           "RetryPolicy", "SignalResult", "Skipped", "TaskView", "TickResult"]

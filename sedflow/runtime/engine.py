@@ -48,6 +48,7 @@ from ..store import (
     DeliveryKind,
     DeliveryState,
     DeploymentRecord,
+    ExternalTaskRecord,
     Incident,
     IncidentKind,
     OpenTask,
@@ -57,6 +58,7 @@ from ..store import (
     Transaction,
 )
 from ..text import clean_optional, clean_text
+from .external import ExternalTasks, LockedTask
 from .feed import Consumer, read_events
 from .importing import CASE_ID, ImportResult, Skipped, case_id_of, cell, start_fields
 from .migration import Deployment, Migration, MigrationPlan
@@ -86,6 +88,7 @@ class Engine:
         self.clock: Clock = clock or SystemClock()
         self.profile = profile
         self._registry = DefinitionRegistry(store, definitions, self.clock)
+        self._external = ExternalTasks(self)
 
     # ----------------------------------------------------------------------------------------- reads
 
@@ -557,6 +560,37 @@ class Engine:
         entries = loaded.workflow.cancel(ctx)
         return self._finish(loaded, ctx, entries, ending=Ending(CaseStatus.CANCELLED,
                                                                 self.profile.rules.cancel_outcome, reason))
+
+    # --------------------------------------------------------------------- external tasks (external.py)
+
+    def external_tasks(self, topic: str | None = None, case_id: str | None = None) -> list[ExternalTaskRecord]:
+        """The external tasks cases wait for workers at (of a topic, of a case), oldest first."""
+        return self._external.listed(topic, case_id)
+
+    def fetch_and_lock(self, topics: Collection[str], worker_id: str, *, max_tasks: int = 1,
+                       lease: timedelta = timedelta(minutes=5)) -> list[LockedTask]:
+        """Lock up to ``max_tasks`` external tasks of ``topics`` for ``worker_id`` for ``lease``, oldest first,
+        with the variables each task sees. Tasks of suspended cases, locked ones, failed ones not yet due for a
+        retry and those with no retries left are not fetched; a lapsed lease frees a task for any worker."""
+        return self._external.fetch_and_lock(topics, worker_id, max_tasks=max_tasks, lease=lease)
+
+    def complete_external_task(self, task_id: str, worker_id: str, data: Mapping[str, Any] | None = None) -> Case:
+        """The worker holding the task is done: ``data`` become process variables (the variables rule) and
+        the case goes on, in one step (ExternalTaskLockError if the worker's lock lapsed or was never its)."""
+        return self._external.complete(task_id, worker_id, data)
+
+    def fail_external_task(self, task_id: str, worker_id: str, error: str, *, retries: int,
+                           retry_in: timedelta = timedelta(0), details: str | None = None) -> ExternalTaskRecord:
+        """The worker holding the task failed: ``retries`` are left (0: the task is fetched no more), it may
+        be fetched again after ``retry_in``; journaled ``external_task_failed`` in the same transaction."""
+        return self._external.fail(task_id, worker_id, error, retries=retries, retry_in=retry_in, details=details)
+
+    def bpmn_error(self, task_id: str, worker_id: str, code: str, *, message: str | None = None,
+                   data: Mapping[str, Any] | None = None) -> Case:
+        """The worker holding the task throws BPMN error ``code`` from it (with ``data`` as variables): an error
+        boundary event on the task, or an enclosing error catch, takes the flow in one step. An error nothing
+        catches ends the task's path there (Camunda 7's default): a scope with nothing else running completes."""
+        return self._external.bpmn_error(task_id, worker_id, code, message, data)
 
     # ------------------------------------------------------------------------ suspension, corrections
 

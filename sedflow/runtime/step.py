@@ -7,13 +7,14 @@ timers, its journal entries -- without changing what it was given; :meth:`StepRe
 a store transaction, guarded by the revision the case was read at, so that a concurrent writer makes
 the later commit fail with ``RecordConflictError`` and nothing of it is written.
 
-No silent stall: after every step an active case must have a live wait -- a ready user task, a timer
-with a due time, or a message or signal the engine delivers awaited where it keeps a case alive. A step that
-leaves it none still commits (the step itself was valid), with an ``incident_opened`` entry naming the
-element(s) it is stuck at and why, and the incident on the case row; the step that gives it a live
-wait again, or ends it, journals ``incident_resolved``. The check reuses the ready tasks and timers
-the step computes anyway: only a case with neither walks its tree once more. A case in incident because
-a worker's attempts at its timers' step failed (``scheduler.RetryPolicy``) stays in it through other
+No silent stall: after every step an active case must have a live wait -- a ready user task, an external
+task waiting for a worker, a timer with a due time, or a message or signal the engine delivers awaited
+where it keeps a case alive. A step that leaves it none still commits (the step itself was valid), with
+an ``incident_opened`` entry naming the element(s) it is stuck at and why, and the incident on the case
+row; the step that gives it a live wait again, or ends it, journals ``incident_resolved``. The check
+reuses the ready tasks, external tasks and timers the step computes anyway: only a case with none of
+them walks its tree once more. A case in incident because a worker's attempts failed (a timer's step
+under ``tick``, ``scheduler.RetryPolicy``; an external task out of retries) stays in it through other
 steps (a coach's task, a data correction): only a retry that succeeds, a person resolving it, or the
 case's end closes it (``Engine.retry_incident`` / ``resolve_incident``), as Camunda 7 keeps a failed
 job's incident until its retries are set again.
@@ -21,6 +22,7 @@ job's incident until its retries are set again.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -33,7 +35,7 @@ from ..profile import DomainRules
 from ..spiff.queries import Stuck
 from ..spiff.transitions import StepContext
 from ..spiff.workflow import CaseWorkflow
-from ..store import CaseRecord, CaseStatus, Incident, IncidentKind, OpenKind, OpenTask, Transaction
+from ..store import CaseRecord, CaseStatus, ExternalTaskRecord, Incident, IncidentKind, OpenKind, OpenTask, Transaction
 from .views import Case, TaskView
 
 
@@ -71,6 +73,7 @@ class StepResult:
     expected_revision: int | None   # None: a new case
     first_deployment: bool = False  # the first case of a process never deployed deploys its version
     signal_waits: frozenset[str] = frozenset()  # the signals the case waits for (other cases' throws reach it)
+    external_tasks: tuple[ExternalTaskRecord, ...] = ()  # what the case waits for workers to do
 
     def write(self, tx: Transaction) -> None:
         d, r = self.definition, self.record
@@ -84,6 +87,7 @@ class StepResult:
         tx.replace_open_tasks(r.case_id, self.open_tasks + self.timers)
         if d.caught_signals or self.expected_revision is not None:  # (a new case of a process without any: none)
             tx.replace_signal_waits(r.case_id, self.signal_waits)
+        tx.sync_external_tasks(r.case_id, self.external_tasks, new=self.expected_revision is None)
         tx.append_journal(self.entries)
 
     def view(self) -> Case:
@@ -120,15 +124,18 @@ def plan_step(loaded: LoadedCase, ctx: StepContext, entries: Sequence[JournalEnt
                             process_id=t.info.process_id, definition_version=definition.version, lane=t.info.lane,
                             stage=t.info.stage, since=now, kind=OpenKind.TIMER, due_at=t.due)
                    for t in workflow.waiting_timers())
+    external = tuple(ExternalTaskRecord(id=uuid.uuid4().hex, case_id=record.case_id, task_id=w.task_id,
+                                        element_id=w.info.id, process_id=w.info.process_id, topic=w.topic,
+                                        created_at=now) for w in workflow.external_waits())
     # A live wait in hand costs nothing more; only a case with none is walked again.
-    stuck = None if completed or open_tasks or timers else workflow.stuck()
+    stuck = None if completed or open_tasks or timers or external else workflow.stuck()
     incident = None
     failed = record.incident is not None and record.incident.kind == IncidentKind.FAILED
     if failed and stuck is None and not completed and resolution is None:
         incident = record.incident  # only a retry, a person, or the case's end closes it
     elif stuck is not None or record.incident is not None:
         incident = _incident(record.incident, stuck, entries, ctx,
-                             live=resolution or _live(open_tasks, timers, completed, ending))
+                             live=resolution or _live(open_tasks, timers, completed, ending, external))
     ended: dict[str, Any] = {}
     if completed:
         end = _closing(definition, entries, data, ending, rules, ctx)
@@ -144,7 +151,7 @@ def plan_step(loaded: LoadedCase, ctx: StepContext, entries: Sequence[JournalEnt
     signals = frozenset(w.definition.name for w in workflow.signal_waits()) \
         if definition.caught_signals and not completed else frozenset()
     return StepResult(new_record, definition, open_tasks, timers, tuple(entries),
-                      None if new else record.revision, first_deployment, signals)
+                      None if new else record.revision, first_deployment, signals, external)
 
 
 def _incident(previous: Incident | None, stuck: list[Stuck] | None, entries: list[JournalEntry], ctx: StepContext,
@@ -181,12 +188,16 @@ def _reason(stuck: Sequence[Stuck]) -> str:
                      for s in stuck)
 
 
-def _live(open_tasks: Sequence[OpenTask], timers: Sequence[OpenTask], completed: bool, ending: Ending) -> str:
+def _live(open_tasks: Sequence[OpenTask], timers: Sequence[OpenTask], completed: bool, ending: Ending,
+          external: Sequence[ExternalTaskRecord] = ()) -> str:
     """What a case that is not stuck has, in words: why an incident it was in is resolved."""
     if completed:
         return f"the case ended ({ending.status})"
     if open_tasks:
         return "the case can advance again: " + ", ".join(sorted({t.element_id for t in open_tasks})) + " ready"
+    if external:
+        return ("the case can advance again: " + ", ".join(sorted({t.element_id for t in external}))
+                + " waiting for a worker")
     if timers:
         return "the case can advance again: timer " + ", ".join(sorted({t.element_id for t in timers})) + " waiting"
     return "the case can advance again: it waits for a message or signal the engine delivers"

@@ -43,6 +43,7 @@ from ..errors import DefinitionError
 from .call_activity import CamundaCallActivity, CamundaCallActivityParser
 from .codes import CodeVariables
 from .events import BoundaryParser
+from .external import ExternalParser, ExternalServiceTask
 from .messages import MessageParser
 from .multi_instance import MultiInstanceParser
 from .rewrite import camunda_semantics
@@ -89,11 +90,11 @@ class _BoundaryEventParser(MessageParser, CodeVariables, _ClockedTimers, Camunda
     pass
 
 
-class _EndEventParser(CodeVariables, CamundaEndEventParser):  # type: ignore[misc]
+class _EndEventParser(ExternalParser, CodeVariables, CamundaEndEventParser):  # type: ignore[misc]
     pass
 
 
-class _ThrowEventParser(CodeVariables, CamundaIntermediateThrowEventParser):  # type: ignore[misc]
+class _ThrowEventParser(ExternalParser, CodeVariables, CamundaIntermediateThrowEventParser):  # type: ignore[misc]
     pass
 
 
@@ -102,6 +103,10 @@ class _Activity(BoundaryParser, MultiInstanceParser):
 
 
 class _TaskParser(_Activity, CamundaTaskParser):  # type: ignore[misc]
+    pass
+
+
+class _ExternalTaskParser(ExternalParser, _Activity, CamundaTaskParser):  # type: ignore[misc]
     pass
 
 
@@ -126,7 +131,8 @@ class SedflowParser(CamundaParser):  # type: ignore[misc]
 
     Only start, intermediate catch and boundary events carry timers; an event-based gateway's timers are
     the intermediate catch events after it. A plain ``task`` and a ``manualTask`` complete on arrival,
-    as in Camunda 7 (SpiffWorkflow would wait for someone to complete them).
+    as in Camunda 7 (SpiffWorkflow would wait for someone to complete them). External service and send
+    tasks and message throws wait for a worker (:mod:`.external`).
     """
 
     def get_document_positions(self, root: Any) -> dict[str, Any]:
@@ -143,6 +149,8 @@ class SedflowParser(CamundaParser):  # type: ignore[misc]
         full_tag("endEvent"): (_EndEventParser, EndEvent),
         full_tag("intermediateThrowEvent"): (_ThrowEventParser, IntermediateThrowEvent),
         **{full_tag(kind): (_TaskParser, PassThroughTask) for kind in sorted(PASS_THROUGH)},
+        # Only external ones get here (``checks.undrivable`` refuses the rest): they wait for a worker.
+        **{full_tag(kind): (_ExternalTaskParser, ExternalServiceTask) for kind in ("serviceTask", "sendTask")},
         full_tag("userTask"): (_UserTaskParser, CamundaParser.OVERRIDE_PARSER_CLASSES[full_tag("userTask")][1]),
         full_tag("subProcess"): (_SubProcessParser, CamundaParser.OVERRIDE_PARSER_CLASSES[full_tag("subProcess")][1]),
         full_tag("callActivity"): (_CallActivityParser, CamundaCallActivity),

@@ -20,6 +20,7 @@ from SpiffWorkflow.task import Task, TaskState
 
 from ..bpmn.elements import HUMAN, SUB_PROCESSES
 from ..definitions import ElementInfo, ProcessDefinition
+from .external import waits_for_worker
 from .timers import due_time, events_of, next_timer, timers_of
 
 LIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
@@ -186,11 +187,12 @@ DELIVERED = (MessageEventDefinition, SignalEventDefinition)
 def stuck_at(workflow: Any, definition: ProcessDefinition) -> list[Stuck] | None:
     """Where a case that is not completed is stuck: None if it has a live wait.
 
-    A live wait is a ready user task, a waiting timer with a due time, or a message or signal (which
-    ``Engine.correlate_message`` and ``Engine.broadcast_signal`` deliver, and other cases' signal throws)
-    awaited at an element that keeps a case alive (an intermediate catch, a receive task, an event-based
-    gateway; not a boundary event or a start event). Callers that
-    know the first two already (``plan_step``) call this only when there are none: one more walk of the tree.
+    A live wait is a ready user task, an external task waiting for a worker, a waiting timer with a due
+    time, or a message or signal (which ``Engine.correlate_message`` and ``Engine.broadcast_signal``
+    deliver, and other cases' signal throws) awaited at an element that keeps a case alive (an
+    intermediate catch, a receive task, an event-based gateway; not a boundary event or a start event).
+    Callers that know the tasks and timers already (``plan_step``) call this only when there are none: one
+    more walk of the tree.
 
     Otherwise every element the case is stuck at, in tree order: a join waiting for a branch that
     cannot come, a catch waiting for an event nothing delivers, a task SpiffWorkflow started or made
@@ -206,7 +208,7 @@ def stuck_at(workflow: Any, definition: ProcessDefinition) -> list[Stuck] | None
         info = element_of(task, definition)
         if info is None:
             continue
-        if task.state == TaskState.READY and info.kind in HUMAN:
+        if (task.state == TaskState.READY and info.kind in HUMAN) or waits_for_worker(task):
             return None
         events = events_of(task) if task.state == TaskState.WAITING else []
         if events and is_timer(task) and due_time(task) is not None:

@@ -3,7 +3,8 @@
 Workflow state is written with it, and SpiffWorkflow's spec diff (migration) needs it to compare two
 versions. sedflow's clocked timer definitions are written as the SpiffWorkflow classes they extend, so
 the stored state is plain SpiffWorkflow Camunda state; a pass-through task converts as a plain task, a
-call activity with Camunda's variable mappings as a plain call activity.
+call activity with Camunda's variable mappings as a plain call activity. External tasks
+(``.external``) are written with their topic and read back as themselves.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from SpiffWorkflow.camunda.specs.multiinstance_task import ParallelMultiInstance
 from .call_activity import CamundaCallActivity
 from .codes import CamundaError, CamundaEscalation
 from .events import LivingBoundaryJoin
+from .external import CONVERTERS as EXTERNAL_CONVERTERS
 from .messages import CaseMessage
 from .multi_instance import CamundaParallelMultiInstance, CamundaSequentialMultiInstance
 from .parser import PassThroughTask
@@ -46,7 +48,8 @@ def serializer_registry() -> Any:
     # The multi-instance converters write the same attributes for the standard BPMN classes sedflow's extend.
     adapted[CamundaParallelMultiInstance] = CAMUNDA_CONFIG[ParallelMultiInstanceTask]
     adapted[CamundaSequentialMultiInstance] = CAMUNDA_CONFIG[SequentialMultiInstanceTask]
-    return BpmnWorkflowSerializer.configure({**CAMUNDA_CONFIG, **adapted})
+    # External tasks carry their topic: converters of their own, which restore the same classes.
+    return BpmnWorkflowSerializer.configure({**CAMUNDA_CONFIG, **adapted, **EXTERNAL_CONVERTERS})
 
 
 __all__ = ["serializer_registry"]

@@ -18,6 +18,7 @@ from SpiffWorkflow.task import Task, TaskState
 from ..bpmn.elements import HUMAN, PASS_THROUGH, SUB_PROCESSES
 from ..definitions import ElementInfo, ProcessDefinition
 from ..journal import JournalEntry, JournalKind
+from .external import ExternalWork
 from .queries import LIVE, Snapshot, cycle_next, element_of, is_timer, snapshot
 from .timers import due_time, fired_at_gateway
 
@@ -79,12 +80,20 @@ def _entries(task: Task, info: ElementInfo, old: int | None, new: int, ctx: Step
                             element_type=info.kind, lane=info.lane, task_id=str(task.id), **kw)
 
     timer = is_timer(task)
+    external = isinstance(task.task_spec, ExternalWork)
     if new == TaskState.CANCELLED:
         # Waiting message/signal catchers are cancelled whenever a case ends: only work and timers count.
-        if old is not None and old & LIVE and (info.kind in HUMAN or info.kind in SUB_PROCESSES or timer):
+        if old is not None and old & LIVE and (info.kind in HUMAN or info.kind in SUB_PROCESSES or timer or external):
             yield entry(JournalKind.TASK_CANCELLED)
         return
-    if info.kind in HUMAN:
+    if external:  # waits for a worker from when it starts; a throw event done is an event reached
+        if new == TaskState.STARTED:
+            yield entry(JournalKind.TASK_READY, data={"topic": task.task_spec.topic})
+        elif new == TaskState.COMPLETED:
+            mine = str(task.id) == ctx.completed_task
+            yield entry(JournalKind.EVENT_REACHED if info.kind.endswith("Event") else JournalKind.TASK_COMPLETED,
+                        actor=ctx.actor if mine else None, data=dict(ctx.submitted) if mine else {})
+    elif info.kind in HUMAN:
         if new == TaskState.READY:
             yield entry(JournalKind.TASK_READY)
         elif new == TaskState.COMPLETED:

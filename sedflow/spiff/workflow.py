@@ -25,12 +25,15 @@ from ..errors import EngineError, ExpressionError, SedflowError
 from ..journal import JournalEntry
 from .environment import CaseEnvironment
 from .events import interrupt, triggered
+from .external import ExternalWait, complete_external, throw_error, waiting_external
 from .queries import (
     LIVE,
     EventWait,
     ReadyTask,
     Stuck,
     WaitingTimer,
+    all_tasks,
+    element_of,
     live_elements,
     message_waits,
     ready_tasks,
@@ -78,6 +81,15 @@ class CaseWorkflow:
 
     def ready_tasks(self) -> list[ReadyTask]:
         return ready_tasks(self._workflow, self.definition)
+
+    def external_waits(self) -> list[ExternalWait]:
+        """External tasks waiting for a worker, in tree order."""
+        waits = []
+        for task in waiting_external(all_tasks(self._workflow)):
+            info = element_of(task, self.definition)
+            if info is not None:
+                waits.append(ExternalWait(str(task.id), info, task.task_spec.topic))
+        return waits
 
     def waiting_timers(self) -> list[WaitingTimer]:
         return waiting_timers(self._workflow, self.definition)
@@ -140,6 +152,16 @@ class CaseWorkflow:
             task.data.update(data)
             self._workflow.run_task_from_id(task.id)
         return self.run(ctx, act)
+
+    def complete_external(self, ctx: StepContext, task_id: str, variables: Mapping[str, Any]) -> list[JournalEntry]:
+        """A worker completed an external task with its (checked) variables."""
+        return self.run(ctx, lambda: complete_external(self._workflow, task_id, dict(variables)))
+
+    def throw_error(self, ctx: StepContext, task_id: str, code: str, message: str | None,
+                    variables: Mapping[str, Any]) -> list[JournalEntry]:
+        """A worker threw BPMN error ``code`` from an external task: caught, or (nothing catches it) the task's
+        path ends there, as in Camunda 7."""
+        return self.run(ctx, lambda: throw_error(self._workflow, task_id, code, message, dict(variables)))
 
     def message_waits(self, name: str) -> list[EventWait]:
         """Where the case would catch message ``name`` now (none: it is not waiting for it)."""

@@ -23,6 +23,11 @@ the case's id; the journal keeps the history (``incident_opened`` and ``incident
 when the next may be made: a failing case is backed off, then put in incident, never retried in a
 tight loop (``sedflow.runtime.scheduler``). Every successful step clears both.
 
+An external task waiting for a worker is a row of ``external_tasks`` (:class:`ExternalTaskRecord`), written
+by the step that makes the case wait there and deleted by the step that ends the wait; the steps in
+between keep it as it is, so a worker's lock and the retries left survive them. A worker takes rows with
+a lease (``lock_external_tasks``) and every write that reports on one is guarded by that lock.
+
 The journal is also an event feed (``read_events``): every row in *feed order*, which a reader walks
 with a cursor and never sees a row appear behind it (see ``sedflow.runtime.feed`` for how each backend
 keeps that promise). Named consumers keep their cursor in the store (``feed_consumers``).
@@ -46,7 +51,7 @@ from typing import Any, Protocol, Self
 
 from ..journal import JournalEntry
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 #: A row of a report query: its columns in the order selected.
 Row = tuple[Any, ...]
@@ -146,6 +151,29 @@ class OpenTask:
     participant: str | None = None
     kind: OpenKind = OpenKind.TASK
     due_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ExternalTaskRecord:
+    """An external task: work a case waits for a worker to do (``topic``), at ``element_id`` of ``process_id``.
+
+    ``lock_owner`` holds it until ``lock_until`` (a lapsed lock frees it); ``retries`` is None until a
+    worker first reports a failure, then what that worker said is left (0: fetched no more), with its
+    ``error_message``/``error_details``; ``retry_at`` is when a failed task may be fetched again."""
+
+    id: str
+    case_id: str
+    task_id: str
+    element_id: str
+    process_id: str
+    topic: str
+    created_at: datetime
+    lock_owner: str | None = None
+    lock_until: datetime | None = None
+    retries: int | None = None
+    error_message: str | None = None
+    error_details: str | None = None
+    retry_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -251,6 +279,18 @@ class Transaction(Protocol):
     def finish_delivery(self, delivery: SignalDelivery, state: DeliveryState, at: datetime) -> None:
         """Mark a pending delivery done (``state``, with its ``case_id`` and ``reason``), or raise
         RecordConflictError if another writer already did."""
+    def sync_external_tasks(self, case_id: str, tasks: Iterable[ExternalTaskRecord], *, new: bool = False) -> None:
+        """Make ``tasks`` the case's external tasks: rows of tasks already there are kept as they are (their
+        lock and retries), rows of tasks not among them are deleted (``new``: the case has none yet)."""
+
+    def hold_external_task(self, task_id: str, worker: str, now: datetime) -> None:
+        """Check, for the rest of the transaction, that ``worker`` holds external task ``task_id``'s lock at
+        ``now`` (ExternalTaskLockError: not, or not any more)."""
+
+    def fail_external_task(self, task_id: str, worker: str, now: datetime, *, error: str, details: str | None,
+                           retries: int, retry_at: datetime) -> None:
+        """Record ``worker``'s failure of the external task it holds and release the lock: ``retries`` left,
+        fetchable again from ``retry_at`` (ExternalTaskLockError when it does not hold it)."""
 
     def save_definition(self, version: str, process_id: str, name: str, sources: Mapping[str, bytes],
                         at: datetime) -> None:
@@ -320,6 +360,19 @@ class CaseStore(Protocol):
     def ack_consumer(self, name: str, cursor: int, at: datetime) -> int:
         """Move consumer ``name``'s cursor to ``cursor`` unless it already is past it (a cursor only moves
         forward in feed order); returns the cursor stored."""
+
+    def lock_external_tasks(self, topics: Collection[str], worker: str, now: datetime, limit: int,
+                            lease: timedelta) -> list[ExternalTaskRecord]:
+        """Lock up to ``limit`` fetchable external tasks of ``topics`` for ``worker`` until ``now + lease``,
+        oldest first: of active cases, unlocked or with a lapsed lock, with retries left and due to be retried.
+        Two workers never get the same task."""
+
+    def get_external_task(self, task_id: str) -> ExternalTaskRecord:
+        """The external task, or UnknownExternalTaskError."""
+
+    def list_external_tasks(self, *, topic: str | None = None,
+                            case_id: str | None = None) -> list[ExternalTaskRecord]:
+        """External tasks (of a topic, of a case), oldest first."""
 
     def definition_sources(self, version: str) -> dict[str, bytes] | None:
         """The BPMN files of a saved definition version by file name (None: never saved)."""

@@ -18,15 +18,15 @@ wrote (``Engine`` compares the case's revision and state).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ..errors import ConnectionLostError, RecordConflictError, StoreError
-from .persistence import Row
-from .sql import Cursor, ErrorRule, SQLStore
+from .persistence import ExternalTaskRecord, Row
+from .sql import EXTERNAL_COLUMNS, Cursor, ErrorRule, SQLStore
 
 try:
     import psycopg
@@ -118,6 +118,15 @@ _V9 = ["CREATE TABLE signal_waits (case_id TEXT NOT NULL REFERENCES cases(case_i
        "PRIMARY KEY (signal_seq, kind, receiver))",
        "CREATE INDEX signal_deliveries_pending ON signal_deliveries(signal_seq) WHERE state = 'pending'"]
 
+# v10: external tasks (see persistence.py and sqlite.py).
+_V10 = [
+    """CREATE TABLE external_tasks (
+        id TEXT PRIMARY KEY, case_id TEXT NOT NULL REFERENCES cases(case_id), task_id TEXT NOT NULL,
+        element_id TEXT NOT NULL, process_id TEXT NOT NULL, topic TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL,
+        lock_owner TEXT, lock_until TIMESTAMPTZ, retries INTEGER, error_message TEXT, error_details TEXT,
+        retry_at TIMESTAMPTZ, UNIQUE (case_id, task_id))""",
+    "CREATE INDEX external_tasks_fetch ON external_tasks(topic, created_at, id)"]
+
 #: The transaction of the row at or before cursor ``?``: where the cursor is in feed order.
 _CURSOR_XID = "(SELECT j.writer_xid FROM journal j WHERE j.seq <= ? ORDER BY j.seq DESC LIMIT 1)"
 
@@ -125,7 +134,7 @@ _CURSOR_XID = "(SELECT j.writer_xid FROM journal j WHERE j.seq <= ? ORDER BY j.s
 class PostgresStore(SQLStore):
     """A store in schema ``schema`` of a PostgreSQL database (see the module)."""
 
-    MIGRATIONS = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9)
+    MIGRATIONS = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9, _V10)
     # Only rows of transactions below the snapshot's xmin (each has committed or aborted: nothing can still
     # appear among them), after the cursor's (writer_xid, seq).
     FEED_AFTER = ("writer_xid < pg_snapshot_xmin(pg_current_snapshot()) "
@@ -260,6 +269,19 @@ class PostgresStore(SQLStore):
                 " ORDER BY next_due_at, case_id LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING case_id",
                 (worker, now + lease, now, now, now, limit))
             return [str(row[0]) for row in cur.fetchall()]
+
+    def lock_external_tasks(self, topics: Collection[str], worker: str, now: datetime, limit: int,
+                            lease: timedelta) -> list[ExternalTaskRecord]:
+        # SKIP LOCKED: a task another worker is locking (or a step is completing) is left to it.
+        with self._guard(), self._write() as cur:
+            cur.execute(
+                f"UPDATE external_tasks SET lock_owner = %s, lock_until = %s WHERE id IN ("
+                f" SELECT e.id FROM external_tasks e JOIN cases c ON c.case_id = e.case_id"
+                f" WHERE e.topic = ANY(%s) AND {self._sql(self.FETCHABLE)}"
+                f" ORDER BY e.created_at, e.id LIMIT %s FOR UPDATE OF e SKIP LOCKED)"
+                f" RETURNING {', '.join(EXTERNAL_COLUMNS)}", (worker, now + lease, list(topics), now, now, limit))
+            rows = cur.fetchall()
+        return sorted((self._external(row) for row in rows), key=lambda t: (t.created_at, t.id))
 
     def close(self) -> None:
         self._conn.close()

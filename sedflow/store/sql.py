@@ -14,7 +14,15 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
-from ..errors import RecordConflictError, SedflowError, StoreError, TaskDataError, UnknownCaseError
+from ..errors import (
+    ExternalTaskLockError,
+    RecordConflictError,
+    SedflowError,
+    StoreError,
+    TaskDataError,
+    UnknownCaseError,
+    UnknownExternalTaskError,
+)
 from ..journal import JournalEntry, JournalKind
 from .persistence import (
     SCHEMA_VERSION,
@@ -24,6 +32,7 @@ from .persistence import (
     DeliveryKind,
     DeliveryState,
     DeploymentRecord,
+    ExternalTaskRecord,
     Incident,
     IncidentKind,
     OpenKind,
@@ -39,6 +48,9 @@ CASE_COLUMNS = ("case_id", "participant", "process_id", "definition_version", "s
                 "milestones", "outcome", "end_reason", "started_at", "updated_at", "ended_at", "next_due_at",
                 "incident_process", "incident_element", "incident_reason", "incident_since", "incident_kind",
                 "failures")
+#: The columns of an external task row, in :class:`ExternalTaskRecord`'s order.
+EXTERNAL_COLUMNS = ("id", "case_id", "task_id", "element_id", "process_id", "topic", "created_at", "lock_owner",
+                    "lock_until", "retries", "error_message", "error_details", "retry_at")
 _JOURNAL_COLUMNS = ("case_id", "at", "kind", "process_id", "definition_version", "element_id", "element_name",
                     "element_type", "lane", "actor", "task_id", "data", "outcome", "end_reason", "duration")
 
@@ -505,6 +517,38 @@ class SQLStore(Store):
             except StoreError as exc:
                 problems.append(str(exc))
         return problems
+    # ---------------------------------------------------------------------------- external tasks
+
+    #: The WHERE fragment of a fetch (after the topics): a task of an active case, not locked (or its lock
+    #: lapsed), with retries left, due to be retried; each "?" is the fetch's now.
+    FETCHABLE = ("c.status = 'active' AND (e.lock_until IS NULL OR e.lock_until <= ?) "
+                 "AND (e.retries IS NULL OR e.retries > 0) AND (e.retry_at IS NULL OR e.retry_at <= ?)")
+
+    def get_external_task(self, task_id: str) -> ExternalTaskRecord:
+        with self._guard():
+            rows = self._query(self._sql(f"SELECT {', '.join(EXTERNAL_COLUMNS)} FROM external_tasks WHERE id = ?"),
+                               (task_id,))
+        if not rows:
+            raise UnknownExternalTaskError(f"unknown external task '{task_id}' (completed, or its case moved on)")
+        return self._external(rows[0])
+
+    def list_external_tasks(self, *, topic: str | None = None,
+                            case_id: str | None = None) -> list[ExternalTaskRecord]:
+        where, args = [], []
+        for column, value in (("topic", topic), ("case_id", case_id)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                args.append(value)
+        sql = f"SELECT {', '.join(EXTERNAL_COLUMNS)} FROM external_tasks"
+        sql += (" WHERE " + " AND ".join(where)) if where else ""
+        with self._guard():
+            return [self._external(r) for r in self._query(self._sql(sql + " ORDER BY created_at, id"), args)]
+
+    def _external(self, r: Row) -> ExternalTaskRecord:
+        return ExternalTaskRecord(id=r[0], case_id=r[1], task_id=r[2], element_id=r[3], process_id=r[4], topic=r[5],
+                                  created_at=self._dt(r[6]), lock_owner=r[7], lock_until=self._dt_or_none(r[8]),
+                                  retries=r[9], error_message=r[10], error_details=r[11],
+                                  retry_at=self._dt_or_none(r[12]))
 
     # ---------------------------------------------------------------------------- mapping
 
@@ -609,6 +653,43 @@ class _SQLTransaction(Transaction):
         if self._cur.rowcount != 1:
             raise RecordConflictError(f"signal {delivery.signal.seq} '{delivery.signal.name}' to {delivery.kind} "
                                       f"'{delivery.receiver}' was delivered by someone else; nothing was written")
+    def sync_external_tasks(self, case_id: str, tasks: Iterable[ExternalTaskRecord], *, new: bool = False) -> None:
+        # Rows already there are read, not written: a step never waits on the row lock of a worker's report
+        # (PostgreSQL), and only rows that come or go are touched.
+        s, rows, there = self._store, list(tasks), set()
+        if not new:
+            self._exec("SELECT task_id FROM external_tasks WHERE case_id = ?", (case_id,))
+            there = {str(r[0]) for r in self._cur.fetchall()}
+            gone = there - {t.task_id for t in rows}
+            if gone:
+                marks = ", ".join("?" * len(gone))
+                self._exec(f"DELETE FROM external_tasks WHERE case_id = ? AND task_id IN ({marks})",
+                           (case_id, *sorted(gone)))
+        rows = [t for t in rows if t.task_id not in there]
+        if rows:
+            self._cur.executemany(s._sql(
+                "INSERT INTO external_tasks (id, case_id, task_id, element_id, process_id, topic, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (case_id, task_id) DO NOTHING"),
+                [(t.id, t.case_id, t.task_id, t.element_id, t.process_id, t.topic, s._ts(t.created_at)) for t in rows])
+
+    def hold_external_task(self, task_id: str, worker: str, now: datetime) -> None:
+        # An update of nothing takes the row's lock (PostgreSQL) until the transaction ends: a fetch skips it.
+        self._exec("UPDATE external_tasks SET lock_owner = lock_owner WHERE id = ? AND lock_owner = ? "
+                   "AND lock_until > ?", (task_id, worker, self._store._ts(now)))
+        self._held(task_id, worker)
+
+    def fail_external_task(self, task_id: str, worker: str, now: datetime, *, error: str, details: str | None,
+                           retries: int, retry_at: datetime) -> None:
+        s = self._store
+        self._exec("UPDATE external_tasks SET lock_owner = NULL, lock_until = NULL, retries = ?, error_message = ?, "
+                   "error_details = ?, retry_at = ? WHERE id = ? AND lock_owner = ? AND lock_until > ?",
+                   (retries, error, details, s._ts(retry_at), task_id, worker, s._ts(now)))
+        self._held(task_id, worker)
+
+    def _held(self, task_id: str, worker: str) -> None:
+        if self._cur.rowcount != 1:
+            raise ExternalTaskLockError(f"worker '{worker}' does not hold the lock of external task '{task_id}' any "
+                                        "more (it lapsed, and another worker may have it); nothing was written")
 
     def save_definition(self, version: str, process_id: str, name: str, sources: Mapping[str, bytes],
                         at: datetime) -> None:

@@ -12,16 +12,17 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from ..errors import RecordConflictError, StoreError
-from .persistence import Row
-from .sql import ErrorRule, SQLStore
+from .persistence import ExternalTaskRecord, Row
+from .sql import EXTERNAL_COLUMNS, ErrorRule, SQLStore
 
 _V1 = """
 CREATE TABLE sedflow_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -139,11 +140,24 @@ CREATE INDEX signal_deliveries_pending ON signal_deliveries(signal_seq) WHERE st
 """
 
 
+# v10: external tasks (see persistence.py): one row per task a case waits for a worker at, with its lock, the
+# retries a worker left and the error it reported; fetched by topic, oldest first.
+_V10 = """
+CREATE TABLE external_tasks (
+    id TEXT PRIMARY KEY, case_id TEXT NOT NULL REFERENCES cases(case_id), task_id TEXT NOT NULL,
+    element_id TEXT NOT NULL, process_id TEXT NOT NULL, topic TEXT NOT NULL, created_at TEXT NOT NULL,
+    lock_owner TEXT, lock_until TEXT, retries INTEGER, error_message TEXT, error_details TEXT, retry_at TEXT,
+    UNIQUE (case_id, task_id));
+CREATE INDEX external_tasks_fetch ON external_tasks(topic, created_at, id)
+"""
+
+
 class SQLiteStore(SQLStore):
     """A store in one SQLite file at ``path`` (``synchronous``: FULL for an fsync per commit)."""
 
     MIGRATIONS = (_statements(_V1), _statements(_V2), _statements(_V3), _statements(_V4), _statements(_V5),
-                  _statements(_V6), _statements(_V7), _statements(_V8), _statements(_V9))
+                  _statements(_V6), _statements(_V7), _statements(_V8), _statements(_V9),
+                  _statements(_V10))
     STAGE_FILTER = "EXISTS (SELECT 1 FROM json_each(c.stages) WHERE value = ?)"
     # SQLite raises IntegrityError for every constraint: only a taken key is a lost race.
     ERRORS = (ErrorRule(sqlite3.IntegrityError, RecordConflictError,
@@ -235,6 +249,19 @@ class SQLiteStore(SQLStore):
         except StoreError as exc:  # damaged so badly that the check cannot run: that is what it found
             return [str(exc)]
         return [] if found == ["ok"] else found
+    def lock_external_tasks(self, topics: Collection[str], worker: str, now: datetime, limit: int,
+                            lease: timedelta) -> list[ExternalTaskRecord]:
+        # Locked under the database write lock, so two workers never take the same task.
+        ts = self._ts(now)
+        with self._guard(), self._write() as cur:
+            rows = cur.execute(
+                f"SELECT {', '.join('e.' + c for c in EXTERNAL_COLUMNS)} FROM external_tasks e "
+                f"JOIN cases c ON c.case_id = e.case_id WHERE e.topic IN ({', '.join('?' * len(topics))}) "
+                f"AND {self.FETCHABLE} ORDER BY e.created_at, e.id LIMIT ?", (*topics, ts, ts, limit)).fetchall()
+            until = now + lease
+            cur.executemany("UPDATE external_tasks SET lock_owner = ?, lock_until = ? WHERE id = ?",
+                            [(worker, self._ts(until), row[0]) for row in rows])
+        return [replace(self._external(row), lock_owner=worker, lock_until=until) for row in rows]
 
     def close(self) -> None:
         self._db.close()

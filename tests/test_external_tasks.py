@@ -583,15 +583,15 @@ def test_four_workers_and_two_ticks_do_every_task_once_even_when_one_is_killed(s
 
 
 def test_a_store_before_external_tasks_is_upgraded_to_hold_them(store_url, clock):
-    """Schema 8 adds the external-task table: a store at 7 is refused until upgraded, then works."""
+    """Schema 10 adds the external-task table: a store at 9 is refused until upgraded, then works."""
     from sedflow import StoreError
 
     from test_store import at_version
-    at_version(store_url, 7)
+    at_version(store_url, 9)
     with pytest.raises(StoreError, match="run 'sedflow store upgrade'"):
         open_store(store_url)
     with open_store(store_url, migrate=True) as store:
-        assert store.schema_version() == 8
+        assert store.schema_version() == 10
         engine = Engine(store, camunda("oneExternalTaskProcess"), clock=clock)
         engine.start_case("oneExternalTaskProcess", "p-1")
         [locked] = engine.fetch_and_lock([TOPIC], WORKER)

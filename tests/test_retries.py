@@ -256,8 +256,8 @@ def test_upgrading_a_version_7_store_keeps_its_open_incidents_as_stalled(store_u
     definitions = load_sources({"unbalanced_join.bpmn": UNBALANCED}, profile=SE_PROFILE)
     with open_store(store_url, create=True) as store:
         case = stall(Engine(store, definitions, clock=ManualClock("2026-02-02T08:00:00Z"), profile=SE_PROFILE))
-        with store._write() as cur:  # back to version 7: without the columns version 8 added (and v9's tables)
-            for table in ("signal_deliveries", "signals", "signal_waits"):
+        with store._write() as cur:  # back to version 7: without what versions 8, 9 and 10 added
+            for table in ("external_tasks", "signal_deliveries", "signals", "signal_waits"):
                 cur.execute(f"DROP TABLE {table}")
             for column in ("incident_kind", "failures", "retry_at"):
                 cur.execute(f"ALTER TABLE cases DROP COLUMN {column}")

@@ -19,7 +19,7 @@ from ..definitions import ProcessDefinition
 from ..errors import ReportError
 from ..journal import JournalKind
 from ..store import Store
-from .privacy import suppress
+from .privacy import suppress, with_sums
 from .profile import GENERIC_REPORTS, CountingRule, ReportProfile
 from .sql import CaseSelection, ReportFilter, quote, stage_map
 from .table import Table
@@ -82,11 +82,11 @@ class Reports:
         """The table as it may be published: marked synthetic or not, small counts suppressed."""
         notes = table.notes + ((f"Celler med färre än {self.k} personer visas som '..' "
                                 "(och en till där summan annars avslöjar dem).",) if self.suppress else ())
-        table = replace(table, synthetic=self.synthetic, notes=notes, total_row=total_row)
+        table = with_sums(replace(table, synthetic=self.synthetic, notes=notes), count_columns=count_columns,
+                          total_row=total_row, total_column=total_column)
         if not self.suppress:
             return table
-        return suppress(table, self.k, count_columns=count_columns, total_row=total_row, total_column=total_column,
-                        derived=derived)
+        return suppress(table, self.k, derived=derived)
 
     @staticmethod
     def period_note(where: ReportFilter, what: str = "inskrivningsdatum") -> tuple[str, ...]:

@@ -3,6 +3,10 @@
 Every report is computed into a ``Table``; the outputs (terminal table, CSV, JSON, XLSX, charts, the
 HTML report) only render tables. Cells hidden by disclosure control are listed in ``suppressed`` and
 render as ``SUPPRESSED_MARK``; a table computed from a synthetic store says so in ``synthetic``.
+
+Which cells add up to which is part of the table (``row_sums``, ``column_sums``): disclosure control
+needs it (a total gives a lone hidden part back), and so does a reader's check that the parts make the
+total. A table shows every category its totals count, so parts and totals agree unless a cell is hidden.
 """
 
 from __future__ import annotations
@@ -27,6 +31,11 @@ class Table:
     synthetic: bool = False
     suppressed: frozenset[tuple[int, int]] = field(default_factory=frozenset)  # (row index, column index)
     total_row: bool = False                  # the last row holds the column totals
+    #: (part rows, total row): in every count column, the parts add up to the total row.
+    row_sums: tuple[tuple[tuple[int, ...], int], ...] = ()
+    #: (part columns, total column): in every row, the parts add up to the total column.
+    column_sums: tuple[tuple[tuple[int, ...], int], ...] = ()
+    count_columns: tuple[int, ...] = ()      # the columns holding counts of people or cases
 
     @property
     def all_suppressed(self) -> bool:
@@ -54,7 +63,10 @@ class Table:
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "title": self.title, "columns": list(self.columns), "rows": self.display_rows(),
                 "notes": list(self.notes), "synthetic": self.synthetic,
-                "suppressed_cells": sorted(list(cell) for cell in self.suppressed)}
+                "suppressed_cells": sorted(list(cell) for cell in self.suppressed),
+                "count_columns": list(self.count_columns),
+                "row_sums": [[list(parts), total] for parts, total in self.row_sums],
+                "column_sums": [[list(parts), total] for parts, total in self.column_sums]}
 
 
 def is_number(v: Any) -> bool:

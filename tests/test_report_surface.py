@@ -1,0 +1,111 @@
+"""What a manager and a funder read: the reports of the Quick start store and of both scenario stores, through
+the real CLI, add up, list stages in process order, speak Swedish, state their scope and export cleanly."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import fresh_store_url
+from sedflow_cli.main import main
+
+#: The stores a reader meets: the Quick start (the SE demo, then the walkthrough's Håbo demo into the same
+#: store) and the two seed scenarios, each with the rule and period its report is read with.
+STORES = {
+    "quickstart": ([["demo"], ["demo", "--process", "habo_ips"]], []),
+    "natkraft": ([["demo", "--scenario", "natkraft"]], ["--rule", "natkraft", "--from", "2006-05-01",
+                                                         "--to", "2013-12-31"]),
+    "gavle": ([["demo", "--scenario", "gavle"]], ["--rule", "gavle", "--from", "2017-09-01", "--to", "2019-10-31"]),
+}
+
+
+def cli(url, *args, code=0):
+    result = CliRunner().invoke(main, ["--store", url, *map(str, args)])
+    assert result.exit_code == code, result.output
+    return result.output
+
+
+@pytest.fixture(scope="module")
+def build(tmp_path_factory):
+    """Build the three stores on a backend once for the module: ``build(backend)`` -> {name: (url, options)}."""
+    built, cleanups = {}, []
+
+    def get(backend):
+        if backend not in built:
+            built[backend] = {}
+            for name, (demos, options) in STORES.items():
+                urls = fresh_store_url(backend, tmp_path_factory.mktemp(f"{name}-{backend}"))
+                url = next(urls)
+                cleanups.append(urls)
+                for demo in demos:
+                    cli(url, *demo)
+                built[backend][name] = (url, options)
+        return built[backend]
+
+    yield get
+    for urls in cleanups:
+        next(urls, None)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def stores(request, build):
+    return build(request.param)
+
+
+@pytest.fixture
+def sqlite_stores(build):
+    return build("sqlite")
+
+
+def report_all(url, options, *extra):
+    return json.loads(cli(url, "report", "all", "--format", "json", *options, *extra))
+
+
+def _count(value):
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def sum_mismatches(table):
+    """Every line of ``table`` whose visible parts do not add up to its total, as (line, parts, total).
+
+    A line with a suppressed part or total is the one allowed exception: the mark is its explanation.
+    """
+    hidden = {tuple(cell) for cell in table["suppressed_cells"]}
+    rows, bad = table["rows"], []
+    lines = [([(r, c) for r in parts], (total, c))
+             for parts, total in table["row_sums"] for c in table["count_columns"]]
+    lines += [([(r, c) for c in parts], (r, total)) for parts, total in table["column_sums"] for r in range(len(rows))]
+    for parts, total in lines:
+        if total in hidden or any(cell in hidden for cell in parts):
+            continue
+        values = [_count(rows[r][c]) for r, c in parts]
+        if sum(v or 0 for v in values) != _count(rows[total[0]][total[1]]):
+            bad.append((table["id"], parts, total))
+    return bad
+
+
+# --- 1. every table adds up ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("unsuppressed", [False, True])
+def test_every_table_of_report_all_adds_up(stores, unsuppressed):
+    checked = 0
+    for name, (url, options) in stores.items():
+        for table in report_all(url, options, *(["--unsuppressed"] if unsuppressed else [])):
+            # a table that shows a total declares what adds up to it, so the check below cannot pass it by
+            shows_total = "Totalt" in table["columns"] or any(row[0] == "Totalt" for row in table["rows"])
+            assert not shows_total or table["row_sums"] or table["column_sums"], (name, table["id"])
+            assert sum_mismatches(table) == [], (name, table["id"], table["rows"])
+            checked += len(table["row_sums"]) + len(table["column_sums"])
+    assert checked >= 3 * 8
+
+
+def test_gender_x_has_its_column_so_women_men_and_the_rest_make_the_total(sqlite_stores):
+    url, options = sqlite_stores["quickstart"]
+    table = next(t for t in report_all(url, options, "--unsuppressed") if t["id"] == "outcomes_by_gender")
+    assert table["columns"] == ["", "Kvinnor", "Män", "Annat/uppgift saknas", "Totalt"]
+    clients = table["rows"][0]
+    assert clients[3] > 0 and clients[1] + clients[2] + clients[3] == clients[4]
+    published = next(t for t in report_all(url, options) if t["id"] == "outcome_rate")
+    assert [row[0] for row in published["rows"]] == ["Kvinnor", "Män", "Annat/uppgift saknas", "Totalt"]

@@ -99,7 +99,7 @@ def test_the_default_demo_names_real_referring_units(tmp_path):
     body = table.rows[:-1]
     assert table.rows[-1][0] == "Totalt" and table.rows[-1][2] == 50
     for unit, source, _ in body:
-        assert unit in simulation.texts["referral_unit"].choices({"referral_source": source}, places), unit
+        assert unit in simulation.texts["referral_unit"].choices({"referral_source": source.code}, places), unit
     assert len({unit for unit, *_ in body}) == len(body)  # one row per unit: no unit under two sources
     assert len({(source, unit) for unit, source, _ in body}) == len(body)
     shown = [r for r, row in enumerate(published.rows[:-1]) if (r, 2) not in published.suppressed]

@@ -109,3 +109,55 @@ def test_gender_x_has_its_column_so_women_men_and_the_rest_make_the_total(sqlite
     assert clients[3] > 0 and clients[1] + clients[2] + clients[3] == clients[4]
     published = next(t for t in report_all(url, options) if t["id"] == "outcome_rate")
     assert [row[0] for row in published["rows"]] == ["Kvinnor", "Män", "Annat/uppgift saknas", "Totalt"]
+
+
+# --- 2. the funnel in process order, the chart as the table ---------------------------------------------
+
+def test_the_funnel_lists_stages_in_process_order_and_its_chart_keeps_that_order(sqlite_stores):
+    from lxml import etree
+    from sedflow.programmes.se.vocabulary import LABELS
+    from sedflow.reports.charts import funnel_chart
+    from sedflow.reports.table import Table
+
+    url, options = sqlite_stores["quickstart"]
+    funnel = next(t for t in report_all(url, options) if t["id"] == "funnel")
+    stages = [row[0]["code"] for row in funnel["rows"] if isinstance(row[0], dict)]
+    assert len(stages) >= 6 and stages == [s for s in LABELS["stage"] if s in stages]  # process order
+    counts = [row[1] for row in funnel["rows"] if isinstance(row[0], dict)]
+    assert counts != sorted(counts, reverse=True)  # the Quick start's counts are not in count order: a real check
+    table = Table("funnel", funnel["title"], tuple(funnel["columns"]),
+                  tuple((row[0]["label"] if isinstance(row[0], dict) else row[0], row[1]) for row in funnel["rows"]))
+    root = etree.fromstring(funnel_chart(table, "svg"))
+    bars = [g.get("id") for g in root.iter("{http://www.w3.org/2000/svg}g") if (g.get("id") or "").startswith("bar-")]
+    assert bars == [f"bar-{r}-1" for r in range(len(table.rows))]  # drawn top to bottom in the table's order
+
+
+# --- 4. Swedish labels for every code a reader sees ----------------------------------------------------------
+
+def _codes():
+    """Every code of the vocabularies but the Swedish abbreviations readers use themselves (AF, FK, LSS)."""
+    from sedflow.programmes.se.vocabulary import LABELS
+    return {code for vocabulary in LABELS.values() for code in vocabulary} - {"AF", "FK", "LSS"}
+
+
+def test_no_code_is_shown_to_a_reader_and_json_keeps_it_beside_the_label(sqlite_stores, tmp_path):
+    import re
+
+    from lxml import html
+    pattern = re.compile(r"\b(" + "|".join(sorted(map(re.escape, _codes()), key=len, reverse=True)) + r")\b")
+    for name, (url, options) in sqlite_stores.items():
+        text = cli(url, "report", "all", *options)
+        assert pattern.findall(text) == [], name
+        assert "Nådde steget: Yrkesprofil" in text and "Yrkesprofil" in text
+        cli(url, "report", "html", tmp_path / name, *options)
+        page = html.fromstring((tmp_path / name / "index.html").read_bytes())
+        for hidden in [*page.iter("style"), *page.iter("{http://www.w3.org/2000/svg}svg", "svg")]:
+            hidden.drop_tree()  # the heatmaps' tooltips name diagram element ids, for whoever edits the diagram
+        assert pattern.findall(page.text_content()) == [], name
+    url, options = sqlite_stores["quickstart"]
+    closures = next(t for t in report_all(url, options, "--unsuppressed") if t["id"] == "closures")
+    coded = {cell["code"]: cell["label"] for row in closures["rows"] for cell in row[:2] if isinstance(cell, dict)}
+    assert coded["GOAL_ACHIEVED"] == "Målet uppnått / avslut enligt plan" and coded["EMPLOYMENT"] == "Arbete"
+    assert coded["PARTICIPANT_CHOICE"] == "Avbrott på eget initiativ" and coded["NO_OUTCOME"].startswith("Ingen")
+    sources = next(t for t in report_all(url, options) if t["id"] == "referral_sources")
+    assert any(isinstance(row[1], dict) and row[1]["code"] == "PSYCHIATRY" for row in sources["rows"])

@@ -57,8 +57,8 @@ def write_html_report(definitions: Iterable[ProcessDefinition], reports: Reports
     drawn: dict[str, ProcessDefinition] = {}
     for definition in definitions:  # one heatmap per process: the first definition given of it
         drawn.setdefault(definition.process_id, definition)
-    for pid, definition in drawn.items():
-        heatmaps[f"{definition.name} ({pid})"] = heatmap_svg(definition, waiting=waiting, completed=done,
+    for definition in drawn.values():
+        heatmaps[definition.name] = heatmap_svg(definition, waiting=waiting, completed=done,
                                                             title=definition.name)
     html = render_html(tables, title="sedflow – rapport", charts=charts, heatmaps=heatmaps,
                        generated_at=datetime.now(UTC), synthetic=reports.synthetic,

@@ -22,7 +22,7 @@ from ..store import Store
 from .privacy import suppress, with_sums
 from .profile import GENERIC_REPORTS, CountingRule, ReportProfile
 from .sql import CaseSelection, ReportFilter, quote, stage_map
-from .table import Table
+from .table import Code, Table
 
 if TYPE_CHECKING:
     from ..profile import Profile
@@ -113,9 +113,9 @@ class Reports:
         has_result = "result" in self.sql.columns
         referred, enrolled, result = self.store.query(
             f"SELECT count(*), count(enrolled), {'sum(result)' if has_result else 'NULL'} FROM ({sql}) x", args)[0]
-        rows: list[tuple[str, int]] = [("Remitterade / förfrågningar", referred),
-                                       ("Inskrivna (överenskommelse)", enrolled)]
-        rows += [(f"Nådde steget: {stage}", reached[stage])
+        rows: list[tuple[Code | str, int]] = [("Remitterade / förfrågningar", referred),
+                                              ("Inskrivna (överenskommelse)", enrolled)]
+        rows += [(self.profile.code("stage", stage, "Nådde steget: "), reached[stage])
                  for stage in sorted(reached, key=lambda s: (self._stage_key(s), s))]
         if has_result:
             rows.append((self.profile.result_label, int(result or 0)))
@@ -131,7 +131,8 @@ class Reports:
                     f"SELECT s.stage AS name, max({day}) - min({day} - d.duration / 86400.0) AS days FROM journal d "
                     f"JOIN s ON s.process_id = d.process_id AND s.element_id = d.element_id "
                     f"WHERE d.kind = 'task_completed' AND d.duration IS NOT NULL{scope} GROUP BY d.case_id, s.stage")
-        rows = sorted(self.sql.quartiles(per_case, args), key=lambda r: self._stage_key(r[0]))
+        rows = [(self.profile.code("stage", stage), *rest) for stage, *rest in
+                sorted(self.sql.quartiles(per_case, args), key=lambda r: (self._stage_key(r[0]), r[0]))]
         return self.finish(Table("stage_durations", "Tid per steg (dagar per ärende)",
                                  ("Steg", "Ärenden", "Median", "Kvartil 1", "Kvartil 3"), tuple(rows),
                                  self.period_note(where, "remissdatum")), count_columns=(1,))
@@ -175,8 +176,9 @@ class Reports:
             args.append(where.process_id)
         names = {ref: info.label for d in self.definitions for ref, info in d.elements.items()}
         kinds = {"stalled": "Fastnat (inget kan föra det vidare)", "failed": "Steget misslyckas (försök slut)"}
-        rows = tuple((process, names.get((inner, element), element or "–"), kinds.get(kind or "stalled", kind),
-                      int(n), str(since)[:16].replace("T", " "))
+        processes = {d.process_id: d.name for d in self.definitions}
+        rows = tuple((Code(process, processes.get(process) or process), names.get((inner, element), element or "–"),
+                      kinds.get(kind or "stalled", kind), int(n), str(since)[:16].replace("T", " "))
                      for process, inner, element, kind, n, since in self.store.query(
                          sql + " GROUP BY c.process_id, c.incident_process, c.incident_element, c.incident_kind "
                          "ORDER BY 6, 1, 3", args))

@@ -8,7 +8,7 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from .table import SYNTHETIC_MARK, Table, format_cell
+from .table import SYNTHETIC_MARK, Code, Table, format_cell
 
 
 def to_text(table: Table) -> str:
@@ -66,7 +66,7 @@ def to_xlsx(tables: Sequence[Table], path: Path) -> None:
             sheet.append([SYNTHETIC_MARK])
         sheet.append(list(table.columns))
         for row in table.display_rows():
-            sheet.append(row)
+            sheet.append([str(v) if isinstance(v, Code) else v for v in row])
         for note in table.notes:
             sheet.append([note])
     book.save(path)

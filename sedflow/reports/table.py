@@ -22,6 +22,17 @@ SYNTHETIC_MARK = "SYNTETISKA DATA – ej för publicering"
 
 
 @dataclass(frozen=True)
+class Code:
+    """A controlled code in a cell: a reader sees its Swedish ``label``; CSV and JSON keep ``code`` beside it."""
+
+    code: str
+    label: str
+
+    def __str__(self) -> str:
+        return self.label
+
+
+@dataclass(frozen=True)
 class Table:
     id: str                                  # stable report id, e.g. "outcomes_by_gender"
     title: str                               # shown above the table (Swedish where the source is)
@@ -48,10 +59,11 @@ class Table:
             for r in body)
 
     def value(self, row_label: Any, column: str) -> Any:
-        """The value in the row labelled ``row_label`` and the named column (None when suppressed)."""
+        """The value in the row labelled ``row_label`` (a coded label by its code or its label) and the named
+        column (None when suppressed)."""
         col = self.columns.index(column)
         for r, row in enumerate(self.rows):
-            if row[0] == row_label:
+            if row[0] == row_label or (isinstance(row[0], Code) and row_label in (row[0].code, row[0].label)):
                 return None if (r, col) in self.suppressed else row[col]
         raise KeyError(row_label)
 
@@ -61,7 +73,9 @@ class Table:
                 for r, row in enumerate(self.rows)]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "title": self.title, "columns": list(self.columns), "rows": self.display_rows(),
+        rows = [[{"code": v.code, "label": v.label} if isinstance(v, Code) else v for v in row]
+                for row in self.display_rows()]
+        return {"id": self.id, "title": self.title, "columns": list(self.columns), "rows": rows,
                 "notes": list(self.notes), "synthetic": self.synthetic,
                 "suppressed_cells": sorted(list(cell) for cell in self.suppressed),
                 "count_columns": list(self.count_columns),

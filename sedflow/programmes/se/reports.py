@@ -28,6 +28,7 @@ from ...reports.profile import (
 )
 from ...reports.sql import quote
 from ...reports.table import Table, percent
+from .vocabulary import LABELS
 
 if TYPE_CHECKING:
     from ...reports.catalogue import Reports
@@ -35,8 +36,7 @@ if TYPE_CHECKING:
 
 #: The gender columns of the tables: every case is in one of them (no gender recorded counts as X).
 GENDERS = (("F", "Kvinnor"), ("M", "Män"), ("X", "Annat/uppgift saknas"))
-STAGE_ORDER = ("referral", "agreement", "vocational_profile", "supported_training", "job_search",
-               "employer_engagement", "support", "followup", "closure")
+STAGE_ORDER = tuple(LABELS["stage"])
 
 
 def _load_rules() -> tuple[dict[str, CountingRule], str]:
@@ -76,8 +76,8 @@ def outcomes_by_gender(r: Reports, where: ReportFilter) -> Table:
     rows = tuple((label, *(t.get(code, [0, 0, 0])[i] for code, _ in GENDERS), t["ALL"][i])
                  for i, label in enumerate(labels))
     types = r.rule.only.get("employment_type")
-    rule = ("alla anställningar räknas" if types is None
-            else "endast " + ", ".join(sorted(types)) + " räknas som arbete")
+    rule = ("alla anställningar räknas" if types is None else "endast " + ", ".join(
+        str(r.profile.code("employment_type", t)).lower() for t in sorted(types)) + " räknas som arbete")
     return r.finish(Table("outcomes_by_gender", "Klienter och utfall per kön",
                           ("", *(label for _, label in GENDERS), "Totalt"), rows,
                           r.period_note(where) + (f"Räkneregel ({r.rule.name}): {rule}; "
@@ -129,7 +129,8 @@ def referral_sources(r: Reports, where: ReportFilter) -> Table:
     sql, args = r.sql.cases(where, enrolled=False)
     rows = r.store.query(f"SELECT coalesce(referral_source, '-'), coalesce(referral_unit, '-'), count(*) "
                          f"FROM ({sql}) x GROUP BY 1, 2 ORDER BY 1, 2", args)
-    body = tuple((unit, group, n) for group, unit, n in rows)
+    body = tuple((unit, r.profile.code("referral_source", None if group == "-" else group), n)
+                 for group, unit, n in rows)
     total = sum(n for *_, n in body)
     return r.finish(Table("referral_sources", "Intresseförfrågningar och remisser per källa",
                           ("Källa", "Grupp", "Antal"), (*body, ("Totalt", "", total)),
@@ -193,7 +194,8 @@ def closures(r: Reports, where: ReportFilter) -> Table:
     for value, n in r.store.query(f"SELECT forward_plan, count(*) FROM ({sql}) x WHERE {_ENDED} "
                                   "AND forward_plan IS NOT NULL GROUP BY forward_plan", args):
         plans[str(value).lower() in ("true", "1")] += n  # JSON true: 1 from SQLite, 'true' from PostgreSQL
-    body = tuple((reason, outcome, n) for reason, outcome, n in rows)
+    body = tuple((r.profile.code("end_reason", reason), r.profile.code("outcome", outcome), n)
+                 for reason, outcome, n in rows)
     ended = sum(n for *_, n in body)
     total = len(body)
     body += (("Avslutade totalt", "", ended), ("Planering framåt: ja", "", plans[True]),
@@ -247,6 +249,7 @@ REPORTS = ReportProfile(
     order=("outcomes_by_gender", "outcome_rate", "outcomes_by_year", "intake_by_year", "referral_sources",
            "closure_split", "employment_forms", "closures", "funnel", "stage_durations", "task_durations",
            "caseload", "first_employer_contact"),
+    labels=LABELS,
     charts={"outcomes_by_gender": Chart(), "outcomes_by_year": Chart(),
             "closure_split": Chart(value_columns=("Jobb och studier", "Mot annan plan", "Kvar med insats AF",
                                                   "Avslutade"))},

@@ -161,3 +161,41 @@ def test_no_code_is_shown_to_a_reader_and_json_keeps_it_beside_the_label(sqlite_
     assert coded["PARTICIPANT_CHOICE"] == "Avbrott på eget initiativ" and coded["NO_OUTCOME"].startswith("Ingen")
     sources = next(t for t in report_all(url, options) if t["id"] == "referral_sources")
     assert any(isinstance(row[1], dict) and row[1]["code"] == "PSYCHIATRY" for row in sources["rows"])
+
+
+# --- 3. every report states its scope; the HTML report has a section per programme ---------------------
+
+def test_every_report_states_programmes_versions_and_period(sqlite_stores):
+    import re
+    version = re.compile(r"version [0-9a-f]{12}")
+    url, options = sqlite_stores["quickstart"]
+    for table in report_all(url, options):
+        scope = table["scope"]
+        assert "Supported Employment" in scope and "IPS Arbetsstödet Håbo" in scope, table["id"]
+        assert len(version.findall(scope)) == 2 and "Period: alla datum." in scope, scope
+    url, options = sqlite_stores["natkraft"]
+    for table in report_all(url, options, "--gender", "F"):
+        assert "Period: 2006-05-01 – 2013-12-31" in table["scope"] and "Urval: gender = F." in table["scope"]
+        assert "Håbo" not in table["scope"]
+    lines = cli(url, "report", "funnel", *options).splitlines()
+    assert lines[1].startswith("Tratt") and lines[2].startswith("Program: Supported Employment, version ")
+
+
+def test_the_html_report_has_a_section_per_programme_with_its_own_scope(sqlite_stores, tmp_path):
+    from lxml import html
+    url, options = sqlite_stores["quickstart"]
+    cli(url, "report", "html", tmp_path / "r", *options)
+    page = html.fromstring((tmp_path / "r" / "index.html").read_bytes())
+    header = page.find_class("report")[0].text_content()
+    assert "Supported Employment" in header and "IPS Arbetsstödet Håbo" in header and "Period: alla datum" in header
+    sections = page.find_class("programme")
+    names = [s.findtext("h2") for s in sections if s.tag == "section"]
+    assert sorted(names) == ["IPS Arbetsstödet Håbo", "Supported Employment"]
+    for section in (s for s in sections if s.tag == "section"):
+        name = section.findtext("h2")
+        other = next(n for n in names if n != name)
+        scopes = [p.text_content() for p in section.find_class("scope")]
+        assert len(scopes) >= 14 and all(name in s and other not in s for s in scopes)  # its own cases only
+        assert {t.get("data-table") for t in section.iterfind(".//section[@data-table]")} >= {"funnel", "closures"}
+    for pid in ("supported_employment", "habo_ips"):
+        assert (tmp_path / "r" / pid / "funnel.png").read_bytes()[:4] == b"\x89PNG"

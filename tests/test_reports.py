@@ -182,8 +182,8 @@ def test_report_and_export_commands(store_url, tmp_path):
     assert "wrote" in cli("report", "html", tmp_path / "html", "--rule", "gavle")
     page = (tmp_path / "html" / "index.html").read_text(encoding="utf-8")
     assert "SYNTETISKA DATA" in page and "Resultat vid avslut per kön" in page and "<svg" in page
-    assert (tmp_path / "html" / "closure_split.png").read_bytes()[:4] == b"\x89PNG"
-    assert (tmp_path / "html" / "funnel.svg").exists()
+    assert (tmp_path / "html" / "supported_employment" / "closure_split.png").read_bytes()[:4] == b"\x89PNG"
+    assert (tmp_path / "html" / "supported_employment" / "funnel.svg").exists()
     assert "traces 38" in cli("export", "xes", tmp_path / "log.xes")
     assert "objects" in cli("export", "ocel", tmp_path / "log.json")
 
@@ -303,7 +303,8 @@ def test_heatmap_counts_belong_to_their_own_process(engine, definitions, tmp_pat
     older_se = load_sources(dict(definitions.get(se).sources)).get(se)  # another version of the same process
     bundle.write_html_report([definitions.get(se), definitions.get(habo), older_se], rep, ReportFilter(), tmp_path,
                              tables=[])
-    assert [d for d, _ in drawn] == [definitions.get(se), definitions.get(habo)]  # one heatmap per process, the first
+    # one heatmap per process, from the first definition given of it, in its programme's section (most cases first)
+    assert [d for d, _ in drawn] == [definitions.get(habo), definitions.get(se)]
     for definition, counts in drawn:  # each process's heatmap shows that process's counts only
         svg = etree.fromstring(heatmap_svg(definition, **counts).encode())
         [node] = svg.xpath("//*[@data-element='study_application']")

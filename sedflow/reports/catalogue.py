@@ -73,7 +73,34 @@ class Reports:
             report = catalogue[name]
         except KeyError:
             raise ReportError(f"unknown report '{name}' (reports: {', '.join(catalogue)})") from None
-        return report(where or ReportFilter())
+        where = where or ReportFilter()
+        return replace(report(where), scope=self.scope(where))
+
+    def programmes(self, where: ReportFilter) -> list[str]:
+        """The processes of the cases in the selection, most cases first."""
+        sql, args = self.sql.cases(where, enrolled=False)
+        return [pid for pid, _ in self.store.query(
+            f"SELECT c.process_id, count(*) FROM ({sql}) x JOIN cases c ON c.case_id = x.case_id "
+            "GROUP BY c.process_id ORDER BY 2 DESC, 1", args)]
+
+    def scope(self, where: ReportFilter) -> str:
+        """What a report covers, for its heading: the programmes and definition versions of the cases in the
+        selection (a store may mix programmes, and versions count differently), the period and the filters."""
+        sql, args = self.sql.cases(where, enrolled=False)
+        names = {d.process_id: d.name or d.process_id for d in self.definitions}
+        versions: dict[str, list[str]] = {}
+        for pid, version, _ in self.store.query(
+                f"SELECT c.process_id, c.definition_version, count(*) FROM ({sql}) x JOIN cases c "
+                "ON c.case_id = x.case_id GROUP BY c.process_id, c.definition_version ORDER BY 3 DESC, 1, 2", args):
+            versions.setdefault(pid, []).append((version or "–")[:12])
+        programmes = "; ".join(f"{names.get(pid, pid)}, version {', '.join(v)}" for pid, v in versions.items())
+        period = (f"{where.period[0]} – {where.period[1]} (inskrivningsdatum; remissdatum för förfrågningar, "
+                  "tratt och tider)" if where.period else "alla datum")
+        chosen = [f"{name} {value}" for name, value in (("inskrivningsår", where.enrolment_year),
+                                                          ("coach", where.coach)) if value is not None]
+        chosen += [f"{name} = {value}" for name, value in sorted(where.fields.items())]
+        return (f"Program: {programmes or 'inga ärenden'}. Period: {period}."
+                + (f" Urval: {', '.join(chosen)}." if chosen else ""))
 
     # ------------------------------------------------------------------------------------- publishing
 
@@ -176,8 +203,7 @@ class Reports:
             args.append(where.process_id)
         names = {ref: info.label for d in self.definitions for ref, info in d.elements.items()}
         kinds = {"stalled": "Fastnat (inget kan föra det vidare)", "failed": "Steget misslyckas (försök slut)"}
-        processes = {d.process_id: d.name for d in self.definitions}
-        rows = tuple((Code(process, processes.get(process) or process), names.get((inner, element), element or "–"),
+        rows = tuple((process, names.get((inner, element), element or "–"),
                       kinds.get(kind or "stalled", kind), int(n), str(since)[:16].replace("T", " "))
                      for process, inner, element, kind, n, since in self.store.query(
                          sql + " GROUP BY c.process_id, c.incident_process, c.incident_element, c.incident_kind "

@@ -18,7 +18,7 @@ def to_text(table: Table) -> str:
     rather than print a column of marks.
     """
     shown = table.display_rows()
-    lines = [table.title, ""]
+    lines = [table.title, *([table.scope] if table.scope else []), ""]
     if table.synthetic:
         lines.insert(0, f"*** {SYNTHETIC_MARK} ***")
     if table.all_suppressed:

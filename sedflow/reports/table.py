@@ -39,6 +39,7 @@ class Table:
     columns: tuple[str, ...]                 # header; columns[0] labels the rows
     rows: tuple[tuple[Any, ...], ...]        # row[0] is the row label, the rest are values
     notes: tuple[str, ...] = ()              # counting rules, periods, filters: printed under the table
+    scope: str = ""                          # programmes, versions, period and filters: printed under the title
     synthetic: bool = False
     suppressed: frozenset[tuple[int, int]] = field(default_factory=frozenset)  # (row index, column index)
     total_row: bool = False                  # the last row holds the column totals
@@ -75,7 +76,7 @@ class Table:
     def to_dict(self) -> dict[str, Any]:
         rows = [[{"code": v.code, "label": v.label} if isinstance(v, Code) else v for v in row]
                 for row in self.display_rows()]
-        return {"id": self.id, "title": self.title, "columns": list(self.columns), "rows": rows,
+        return {"id": self.id, "title": self.title, "scope": self.scope, "columns": list(self.columns), "rows": rows,
                 "notes": list(self.notes), "synthetic": self.synthetic,
                 "suppressed_cells": sorted(list(cell) for cell in self.suppressed),
                 "count_columns": list(self.count_columns),

@@ -199,3 +199,66 @@ def test_the_html_report_has_a_section_per_programme_with_its_own_scope(sqlite_s
         assert {t.get("data-table") for t in section.iterfind(".//section[@data-table]")} >= {"funnel", "closures"}
     for pid in ("supported_employment", "habo_ips"):
         assert (tmp_path / "r" / pid / "funnel.png").read_bytes()[:4] == b"\x89PNG"
+
+
+# --- 6. exports: CSV blocks with titles for Swedish Excel, one styled sheet per report -------------------
+
+def test_csv_gives_each_table_a_title_and_writes_values_as_the_table_shows_them(sqlite_stores, tmp_path):
+    import csv
+    url, options = sqlite_stores["quickstart"]
+    tables = report_all(url, options)
+    cli(url, "report", "all", "--format", "csv", "-o", tmp_path / "r.csv", *options)
+    raw = (tmp_path / "r.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # a byte-order mark: Excel reads the file as UTF-8
+    blocks, block = [], []
+    for row in csv.reader(raw.decode("utf-8-sig").splitlines(), delimiter=";"):
+        if row:
+            block.append(row)
+        elif block:
+            blocks.append(block)
+            block = []
+    blocks.append(block)
+    assert [b[0] for b in blocks] == [[t["title"]] for t in tables]  # one titled block per table, in order
+    assert all(b[1] == [t["scope"]] for b, t in zip(blocks, tables, strict=True))
+    rate = blocks[[t["id"] for t in tables].index("outcome_rate")]
+    cells = [cell for row in rate for cell in row]
+    assert "Ja" in cells and not {"True", "False"} & set(cells)
+    assert any("," in c and c.replace(",", "").isdigit() for c in cells) and not any(
+        "." in c and c.replace(".", "").isdigit() for c in cells)  # 45,5, never 45.5
+    closures = blocks[[t["id"] for t in tables].index("closures")]
+    header = closures[3]
+    assert header[:4] == ["Avslutsanledning", "Avslutsanledning (kod)", "Utfall", "Utfall (kod)"]
+    first = closures[4]
+    assert first[1] in _codes() and first[0] != first[1] and first[3] in _codes()
+
+
+def test_xlsx_has_a_styled_sheet_per_report_named_by_its_swedish_title(sqlite_stores, tmp_path):
+    from openpyxl import load_workbook
+    url, options = sqlite_stores["quickstart"]
+    tables = report_all(url, options)
+    cli(url, "report", "all", "--format", "xlsx", "-o", tmp_path / "r.xlsx", *options)
+    book = load_workbook(tmp_path / "r.xlsx")
+    assert len(book.sheetnames) == len(tables) == len({n.lower() for n in book.sheetnames})
+    for name, table in zip(book.sheetnames, tables, strict=True):
+        assert len(name) <= 31 and not set("[]:*?/\\") & set(name)
+        assert table["title"].replace(":", " ").replace("  ", " ").startswith(name), (name, table["title"])
+        sheet = book[name]
+        assert sheet["A1"].value == table["title"] and sheet["A2"].value == table["scope"]
+        header = next(r for r in range(1, 6) if (sheet.cell(r, 1).value or "") == table["columns"][0] and
+                      sheet.cell(r, 2).value == table["columns"][1])
+        assert sheet.freeze_panes == f"A{header + 1}"
+        assert all(cell.font.bold and cell.fill.fgColor.rgb.endswith("EEF1F5") for cell in sheet[header])
+        assert sheet.column_dimensions["A"].width >= 8
+    rate = book[book.sheetnames[[t["id"] for t in tables].index("outcome_rate")]]
+    values = [c.value for row in rate.iter_rows(min_row=5, max_row=8) for c in row]
+    assert any(isinstance(v, float) and not v.is_integer() for v in values) and "Ja" in values
+    assert all(not isinstance(v, bool) for v in values)
+
+
+def test_sheet_names_drop_what_excel_forbids_and_stay_unique():
+    from sedflow.reports.output import sheet_names
+    from sedflow.reports.table import Table
+    names = sheet_names([Table("a", "Tratt: hur många [ärenden] nådde varje steg / fas?", ("",), ()),
+                         Table("b", "Tratt: hur många [ärenden] nådde varje steg / fas?", ("",), ()),
+                         Table("c", "Kort", ("",), ())])
+    assert names == ["Tratt hur många ärenden nådde", "Tratt hur många ärenden nåd (2)", "Kort"]

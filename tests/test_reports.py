@@ -171,13 +171,13 @@ def test_report_and_export_commands(store_url, tmp_path):
     text = cli("report", "closure_split", "--rule", "gavle", "--from", "2017-09-01", "--to", "2019-10-31")
     assert "SYNTETISKA DATA" in text and "Kvinnor" in text and ".." in text  # suppressed by default
     rows = list(csv.reader(io.StringIO(cli("report", "outcomes_by_gender", "--rule", "gavle", "--unsuppressed",
-                                           "--format", "csv"))))
-    assert rows[0] == ["SYNTETISKA DATA – ej för publicering"]
-    assert rows[2] == ["Totalt antal klienter", "17", "21", "0", "38"]
+                                           "--format", "csv")), delimiter=";"))
+    assert rows[0] == ["Klienter och utfall per kön"] and rows[2] == ["SYNTETISKA DATA – ej för publicering"]
+    assert rows[4] == ["Totalt antal klienter", "17", "21", "0", "38"]
     data = json.loads(cli("report", "outcome_rate", "--rule", "gavle", "--format", "json"))
     assert data[0]["id"] == "outcome_rate" and data[0]["synthetic"] is True
     cli("report", "all", "--rule", "gavle", "--format", "xlsx", "-o", tmp_path / "r.xlsx")
-    assert "closure_split" in load_workbook(tmp_path / "r.xlsx").sheetnames
+    assert "Resultat vid avslut per kön" in load_workbook(tmp_path / "r.xlsx").sheetnames
     assert "unknown report 'nope'" in cli("report", "nope", code=10)  # ReportError's exit code
     assert "wrote" in cli("report", "html", tmp_path / "html", "--rule", "gavle")
     page = (tmp_path / "html" / "index.html").read_text(encoding="utf-8")

@@ -80,10 +80,10 @@ def report(settings: Settings, /, name: str, out_dir: str | None, fmt: str, outp
         to_xlsx(tables, Path(output))
         click.echo(f"wrote {output}")
         return
-    text = to_json(tables) if fmt == "json" else "\n".join(
-        to_csv(t) if fmt == "csv" else to_text(t) + "\n" for t in tables)
-    if output:
-        Path(output).write_text(text, encoding="utf-8")
+    text = to_json(tables) if fmt == "json" else to_csv(tables) if fmt == "csv" else "\n".join(
+        to_text(t) + "\n" for t in tables)
+    if output:  # a CSV file starts with a byte-order mark: Excel then reads it as UTF-8 (å, ä, ö)
+        Path(output).write_text(text, encoding="utf-8-sig" if fmt == "csv" else "utf-8")
         click.echo(f"wrote {output}")
     else:
         click.echo(text)

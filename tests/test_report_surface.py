@@ -262,3 +262,96 @@ def test_sheet_names_drop_what_excel_forbids_and_stay_unique():
                          Table("b", "Tratt: hur många [ärenden] nådde varje steg / fas?", ("",), ()),
                          Table("c", "Kort", ("",), ())])
     assert names == ["Tratt hur många ärenden nådde", "Tratt hur många ärenden nåd (2)", "Kort"]
+
+
+# --- 5. the HTML page laid out for reading and printing -------------------------------------------------
+
+@pytest.fixture(scope="module")
+def quickstart_html(build, tmp_path_factory):
+    url, options = build("sqlite")["quickstart"]
+    out = tmp_path_factory.mktemp("html")
+    cli(url, "report", "html", out, *options)
+    return out, report_all(url, options)
+
+
+def test_the_page_scrolls_nowhere_sideways_and_prints_on_a4(quickstart_html):
+    import re
+
+    from lxml import html
+    out, _ = quickstart_html
+    page = (out / "index.html").read_text(encoding="utf-8")
+    css = "".join(html.fromstring(page.encode()).xpath("//style/text()"))
+    assert not re.search(r"overflow(-x)?\s*:\s*(auto|scroll)", css)  # no scroll box: printing shows all of it
+    assert re.search(r"@page\{size:A4", css) and "@media print{" in css
+    assert re.search(r"\.heatmap svg\{[^}]*width:100%;height:auto", css)  # a diagram scales to the page width
+    assert "Rulla i sidled" not in page
+
+
+def test_caseload_rows_that_are_all_suppressed_fold_into_one_line(quickstart_html):
+    from lxml import html
+    out, tables = quickstart_html
+    page = html.fromstring((out / "index.html").read_bytes())
+    caseload = next(t for t in tables if t["id"] == "caseload")
+    hidden = [r for r in range(len(caseload["rows"])) if [r, 2] in caseload["suppressed_cells"]]
+    assert len(hidden) >= 3
+    for section in page.xpath("//section[@data-table='caseload']"):
+        rows = section.xpath(".//tbody/tr")
+        folded = [tr for tr in rows if tr.get("class") == "folded"]
+        assert len(folded) == 1 and ".." not in "".join(td.text_content() for td in section.xpath(".//td"))
+        count = int(folded[0].text_content().split()[0])
+        assert count + len(rows) - 1 <= len(caseload["rows"]) and count >= 1
+
+
+def test_heatmaps_come_with_their_programme_data_first_and_scale_to_their_own_maximum(quickstart_html):
+    import re
+
+    from lxml import html
+    out, _ = quickstart_html
+    page = html.fromstring((out / "index.html").read_bytes())
+    programmes = page.xpath("//section[@class='programme']")
+    idle = page.xpath("//section[@id='processkartor']")
+    assert len(programmes) == 2 and len(idle) == 1
+    order = list(page.iter())
+    assert all(order.index(p) < order.index(idle[0]) for p in programmes)  # programmes with data first
+    assert all("(inga ärenden)" in h.text for h in idle[0].iter("h3"))
+    maxima = []
+    for section in programmes:
+        svg = section.xpath(".//svg")[0]
+        completed = [int(v) for v in svg.xpath(".//@data-completed")]
+        legend = re.search(r"flest: (\d+)", svg.text_content())
+        assert completed and int(legend.group(1)) == max(completed)  # the legend's maximum is the programme's
+        maxima.append(max(completed))
+    assert maxima[0] != maxima[1]
+
+
+def test_the_bar_chart_legend_lies_inside_the_figure(quickstart_html):
+    from lxml import etree
+    out, _ = quickstart_html
+    root = etree.parse(str(out / "supported_employment" / "closure_split.svg")).getroot()
+    _, _, width, height = map(float, root.get("viewBox").split())
+    [legend] = root.xpath("//*[@id='legend_1']")
+    texts = legend.xpath(".//*[local-name()='text']")
+    assert [t.text for t in texts] == ["Jobb och studier", "Mot annan plan", "Kvar med insats AF", "Övriga avslut",
+                                       "Avslutade"]
+    for t in texts:  # the label starts inside, and a label of 10-px DejaVu (< 7 px a letter) ends inside
+        x, y = float(t.get("x")), float(t.get("y"))
+        assert x > 0 and x + 7 * len(t.text) < width and 0 < y < height
+
+
+def test_a_screenshot_and_an_a4_print_in_headless_chromium(quickstart_html, tmp_path):
+    import shutil
+    import subprocess
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    if chromium is None:
+        pytest.skip("no Chromium on this machine (apt-get install -y chromium): the HTML/CSS checks above still ran")
+    out, _ = quickstart_html
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+             f"--user-data-dir={tmp_path / 'profile'}"]
+    shot, pdf = tmp_path / "shot.png", tmp_path / "page.pdf"
+    page = (out / "index.html").as_uri()
+    subprocess.run([chromium, *flags, "--window-size=1000,2000", f"--screenshot={shot}", page],
+                   check=True, capture_output=True, timeout=120)
+    subprocess.run([chromium, *flags, "--no-pdf-header-footer", f"--print-to-pdf={pdf}", page],
+                   check=True, capture_output=True, timeout=120)
+    assert shot.read_bytes()[:4] == b"\x89PNG"
+    assert b"/MediaBox [0 0 595" in pdf.read_bytes() or b"/MediaBox[0 0 595" in pdf.read_bytes()  # A4 pages

@@ -187,7 +187,7 @@ class Reports:
             f"WHERE j.kind = 'task_completed'{' AND j.lane = ?' if lane else ''} AND j.actor IS NOT NULL{scope} "
             f"GROUP BY j.actor, {month} ORDER BY 1, 2", lane + args)
         return self.finish(Table("caseload", spec.title, (spec.actor_label, "Månad", "Ärenden"), tuple(rows),
-                                 spec.notes))
+                                 spec.notes), count_columns=(2,))
 
     def open_incidents(self, where: ReportFilter | None = None) -> Table:
         """Active cases that cannot advance on their own now, per process, element and kind (the HTML report

@@ -91,8 +91,8 @@ def bar_chart(table: Table, *, value_columns: Sequence[str] | None = None, fmt: 
         ax.yaxis.grid(True, color="#dddddd", zorder=0)
         ax.set_axisbelow(True)
         ax.set_title(_wrap(table.title, 90), loc="left")
-        if len(columns) > 1:
-            ax.legend(frameon=False, ncols=min(len(columns), 4), loc="upper right")
+        if len(columns) > 1:  # under the axes, where it covers no bar and the layout makes room for all of it
+            ax.legend(frameon=False, ncols=min(len(columns), 3), loc="upper center", bbox_to_anchor=(0.5, -0.16))
         _footer(fig, table)
         return _save(fig, table, fmt)
 

@@ -53,12 +53,21 @@ ul.notes{padding-left:18px}
 padding:1px 6px;margin-left:8px;vertical-align:middle}
 figure.chart{margin:14px 0 4px}
 figure.chart img{max-width:100%;height:auto;border:1px solid var(--line)}
-.heatmap{overflow-x:auto;overflow-y:hidden;border:1px solid var(--line);background:#ffffff;margin:8px 0 4px}
-.heatmap svg{display:block}
+.heatmap{border:1px solid var(--line);background:#ffffff;margin:8px 0 4px}
+.heatmap svg{display:block;width:100%;height:auto}
+table.data{max-width:100%}
+table.data thead th{white-space:normal}
+tr.folded th{font-style:italic;color:var(--muted)}
+p.scope{color:var(--muted);font-size:13px;margin:0 0 8px}
+section.programme{margin:28px 0}
+section.programme>h2.programme{font-size:24px;border-bottom:2px solid var(--accent);margin:0 0 4px}
 p.hint{color:var(--muted);font-size:13px;margin:2px 0 10px}
 footer.report{color:var(--muted);font-size:12px;text-align:center;padding:0 0 24px}
-@media print{body{background:#ffffff}.heatmap{overflow:visible;max-height:none}
-.heatmap svg{max-width:100%;height:auto}section{break-inside:avoid}}
+@page{size:A4;margin:14mm 12mm}
+@media print{body{background:#ffffff;font-size:11pt}main{max-width:none;padding:0}nav.toc{break-after:page}
+section.report-table,section.heatmaps{border:none;padding:0;margin:0 0 8mm}
+section.report-table{break-inside:avoid}section.programme{break-before:page}h2,h3{break-after:avoid}
+.heatmap{border:none;break-inside:avoid}.synthetic-banner{print-color-adjust:exact;-webkit-print-color-adjust:exact}}
 """
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
@@ -157,6 +166,19 @@ def render_html(tables: Sequence[Table], *, title: str, charts: Mapping[str, byt
     return "\n".join(out)
 
 
+#: From this many rows that disclosure control hid entirely, the HTML folds them into one line.
+FOLD_FROM = 3
+
+
+def _folded_rows(table: Table) -> set[int]:
+    """Rows whose every count is suppressed and that no total is built from, when there are ``FOLD_FROM`` of
+    them: a column of marks tells the reader nothing (the caseload would run to hundreds of them)."""
+    totals = {total for _, total in table.row_sums}
+    hidden = {r for r in range(len(table.rows)) if r not in totals and table.count_columns
+              and all((r, c) in table.suppressed for c in table.count_columns)}
+    return hidden if len(hidden) >= FOLD_FROM else set()
+
+
 def _heatmaps(heatmaps: Mapping[str, str], anchor: str) -> list[str]:
     out = [f'<section class="heatmaps" id="{anchor}">', "<h2>Processkartor (värmekartor)</h2>",
            '<p class="hint">Blå bricka: ärenden som väntar i steget nu. '
@@ -177,7 +199,14 @@ def _table_section(table: Table, anchor: str, chart: bytes | None, footnote: str
            '<table class="data">', "<thead><tr>"]
     out += [f'<th scope="col">{escape(str(col))}</th>' for col in table.columns]
     out += ["</tr></thead>", "<tbody>"]
+    folded = _folded_rows(table)
     for r, row in enumerate(table.rows):
+        if r in folded:
+            if r == min(folded):
+                out.append(f'<tr class="folded"><th scope="row" colspan="{len(table.columns)}">'
+                           f"{len(folded)} rader till visas inte: varje tal i dem gäller för få personer "
+                           f"({escape(SUPPRESSED_MARK)}).</th></tr>")
+            continue
         cells = []
         for c, value in enumerate(row):
             if c == 0:

@@ -252,5 +252,5 @@ REPORTS = ReportProfile(
     labels=LABELS,
     charts={"outcomes_by_gender": Chart(), "outcomes_by_year": Chart(),
             "closure_split": Chart(value_columns=("Jobb och studier", "Mot annan plan", "Kvar med insats AF",
-                                                  "Avslutade"))},
+                                                  "Övriga avslut", "Avslutade"))},
     export=EXPORT)

@@ -101,6 +101,14 @@ def test_every_table_of_report_all_adds_up(stores, unsuppressed):
     assert checked >= 3 * 8
 
 
+def test_the_sum_check_catches_a_missing_category_and_excuses_a_suppressed_one():
+    """The Quick start's outcomes_by_gender as it was: Kvinnor 35 + Män 24 shown against Totalt 95."""
+    table = {"id": "t", "rows": [["Totalt antal klienter", 35, 24, 95]], "suppressed_cells": [],
+             "count_columns": [1, 2, 3], "row_sums": [], "column_sums": [[[1, 2], 3]]}
+    assert sum_mismatches(table) == [("t", [(0, 1), (0, 2)], (0, 3))]
+    assert sum_mismatches({**table, "suppressed_cells": [[0, 2]]}) == []
+
+
 def test_gender_x_has_its_column_so_women_men_and_the_rest_make_the_total(sqlite_stores):
     url, options = sqlite_stores["quickstart"]
     table = next(t for t in report_all(url, options, "--unsuppressed") if t["id"] == "outcomes_by_gender")

@@ -33,7 +33,8 @@ def _profile_filters(command: Callable[..., None]) -> Callable[..., None]:
 @click.argument("name")
 @click.argument("out_dir", required=False, type=click.Path(file_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "xlsx"]), default="table",
-              show_default=True)
+              show_default=True, help="csv: for Swedish Excel (semicolons, decimal comma, a titled block per "
+              "table); json: codes beside labels; xlsx: a sheet per report.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to this file (xlsx needs one).")
 @click.option("--rule", type=click.Choice(list(REPORTS.rules)), default=REPORTS.default_rule, show_default=True,
               help="The programme's counting rule and target.")

@@ -171,19 +171,19 @@ def test_report_and_export_commands(store_url, tmp_path):
     text = cli("report", "closure_split", "--rule", "gavle", "--from", "2017-09-01", "--to", "2019-10-31")
     assert "SYNTETISKA DATA" in text and "Kvinnor" in text and ".." in text  # suppressed by default
     rows = list(csv.reader(io.StringIO(cli("report", "outcomes_by_gender", "--rule", "gavle", "--unsuppressed",
-                                           "--format", "csv"))))
-    assert rows[0] == ["SYNTETISKA DATA – ej för publicering"]
-    assert rows[2] == ["Totalt antal klienter", "17", "21", "38"]
+                                           "--format", "csv")), delimiter=";"))
+    assert rows[0] == ["Klienter och utfall per kön"] and rows[2] == ["SYNTETISKA DATA – ej för publicering"]
+    assert rows[4] == ["Totalt antal klienter", "17", "21", "0", "38"]
     data = json.loads(cli("report", "outcome_rate", "--rule", "gavle", "--format", "json"))
     assert data[0]["id"] == "outcome_rate" and data[0]["synthetic"] is True
     cli("report", "all", "--rule", "gavle", "--format", "xlsx", "-o", tmp_path / "r.xlsx")
-    assert "closure_split" in load_workbook(tmp_path / "r.xlsx").sheetnames
+    assert "Resultat vid avslut per kön" in load_workbook(tmp_path / "r.xlsx").sheetnames
     assert "unknown report 'nope'" in cli("report", "nope", code=10)  # ReportError's exit code
     assert "wrote" in cli("report", "html", tmp_path / "html", "--rule", "gavle")
     page = (tmp_path / "html" / "index.html").read_text(encoding="utf-8")
     assert "SYNTETISKA DATA" in page and "Resultat vid avslut per kön" in page and "<svg" in page
-    assert (tmp_path / "html" / "closure_split.png").read_bytes()[:4] == b"\x89PNG"
-    assert (tmp_path / "html" / "funnel.svg").exists()
+    assert (tmp_path / "html" / "supported_employment" / "closure_split.png").read_bytes()[:4] == b"\x89PNG"
+    assert (tmp_path / "html" / "supported_employment" / "funnel.svg").exists()
     assert "traces 38" in cli("export", "xes", tmp_path / "log.xes")
     assert "objects" in cli("export", "ocel", tmp_path / "log.json")
 
@@ -303,7 +303,8 @@ def test_heatmap_counts_belong_to_their_own_process(engine, definitions, tmp_pat
     older_se = load_sources(dict(definitions.get(se).sources)).get(se)  # another version of the same process
     bundle.write_html_report([definitions.get(se), definitions.get(habo), older_se], rep, ReportFilter(), tmp_path,
                              tables=[])
-    assert [d for d, _ in drawn] == [definitions.get(se), definitions.get(habo)]  # one heatmap per process, the first
+    # one heatmap per process, from the first definition given of it, in its programme's section (most cases first)
+    assert [d for d, _ in drawn] == [definitions.get(habo), definitions.get(se)]
     for definition, counts in drawn:  # each process's heatmap shows that process's counts only
         svg = etree.fromstring(heatmap_svg(definition, **counts).encode())
         [node] = svg.xpath("//*[@data-element='study_application']")

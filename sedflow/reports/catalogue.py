@@ -19,10 +19,10 @@ from ..definitions import ProcessDefinition
 from ..errors import ReportError
 from ..journal import JournalKind
 from ..store import Store
-from .privacy import suppress
+from .privacy import suppress, with_sums
 from .profile import GENERIC_REPORTS, CountingRule, ReportProfile
 from .sql import CaseSelection, ReportFilter, quote, stage_map
-from .table import Table
+from .table import Code, Table
 
 if TYPE_CHECKING:
     from ..profile import Profile
@@ -73,7 +73,34 @@ class Reports:
             report = catalogue[name]
         except KeyError:
             raise ReportError(f"unknown report '{name}' (reports: {', '.join(catalogue)})") from None
-        return report(where or ReportFilter())
+        where = where or ReportFilter()
+        return replace(report(where), scope=self.scope(where))
+
+    def programmes(self, where: ReportFilter) -> list[str]:
+        """The processes of the cases in the selection, most cases first."""
+        sql, args = self.sql.cases(where, enrolled=False)
+        return [pid for pid, _ in self.store.query(
+            f"SELECT c.process_id, count(*) FROM ({sql}) x JOIN cases c ON c.case_id = x.case_id "
+            "GROUP BY c.process_id ORDER BY 2 DESC, 1", args)]
+
+    def scope(self, where: ReportFilter) -> str:
+        """What a report covers, for its heading: the programmes and definition versions of the cases in the
+        selection (a store may mix programmes, and versions count differently), the period and the filters."""
+        sql, args = self.sql.cases(where, enrolled=False)
+        names = {d.process_id: d.name or d.process_id for d in self.definitions}
+        versions: dict[str, list[str]] = {}
+        for pid, version, _ in self.store.query(
+                f"SELECT c.process_id, c.definition_version, count(*) FROM ({sql}) x JOIN cases c "
+                "ON c.case_id = x.case_id GROUP BY c.process_id, c.definition_version ORDER BY 3 DESC, 1, 2", args):
+            versions.setdefault(pid, []).append((version or "–")[:12])
+        programmes = "; ".join(f"{names.get(pid, pid)}, version {', '.join(v)}" for pid, v in versions.items())
+        period = (f"{where.period[0]} – {where.period[1]} (inskrivningsdatum; remissdatum för förfrågningar, "
+                  "tratt och tider)" if where.period else "alla datum")
+        chosen = [f"{name} {value}" for name, value in (("inskrivningsår", where.enrolment_year),
+                                                          ("coach", where.coach)) if value is not None]
+        chosen += [f"{name} = {value}" for name, value in sorted(where.fields.items())]
+        return (f"Program: {programmes or 'inga ärenden'}. Period: {period}."
+                + (f" Urval: {', '.join(chosen)}." if chosen else ""))
 
     # ------------------------------------------------------------------------------------- publishing
 
@@ -82,11 +109,11 @@ class Reports:
         """The table as it may be published: marked synthetic or not, small counts suppressed."""
         notes = table.notes + ((f"Celler med färre än {self.k} personer visas som '..' "
                                 "(och en till där summan annars avslöjar dem).",) if self.suppress else ())
-        table = replace(table, synthetic=self.synthetic, notes=notes, total_row=total_row)
+        table = with_sums(replace(table, synthetic=self.synthetic, notes=notes), count_columns=count_columns,
+                          total_row=total_row, total_column=total_column)
         if not self.suppress:
             return table
-        return suppress(table, self.k, count_columns=count_columns, total_row=total_row, total_column=total_column,
-                        derived=derived)
+        return suppress(table, self.k, derived=derived)
 
     @staticmethod
     def period_note(where: ReportFilter, what: str = "inskrivningsdatum") -> tuple[str, ...]:
@@ -113,9 +140,9 @@ class Reports:
         has_result = "result" in self.sql.columns
         referred, enrolled, result = self.store.query(
             f"SELECT count(*), count(enrolled), {'sum(result)' if has_result else 'NULL'} FROM ({sql}) x", args)[0]
-        rows: list[tuple[str, int]] = [("Remitterade / förfrågningar", referred),
-                                       ("Inskrivna (överenskommelse)", enrolled)]
-        rows += [(f"Nådde steget: {stage}", reached[stage])
+        rows: list[tuple[Code | str, int]] = [("Remitterade / förfrågningar", referred),
+                                              ("Inskrivna (överenskommelse)", enrolled)]
+        rows += [(self.profile.code("stage", stage, "Nådde steget: "), reached[stage])
                  for stage in sorted(reached, key=lambda s: (self._stage_key(s), s))]
         if has_result:
             rows.append((self.profile.result_label, int(result or 0)))
@@ -131,7 +158,8 @@ class Reports:
                     f"SELECT s.stage AS name, max({day}) - min({day} - d.duration / 86400.0) AS days FROM journal d "
                     f"JOIN s ON s.process_id = d.process_id AND s.element_id = d.element_id "
                     f"WHERE d.kind = 'task_completed' AND d.duration IS NOT NULL{scope} GROUP BY d.case_id, s.stage")
-        rows = sorted(self.sql.quartiles(per_case, args), key=lambda r: self._stage_key(r[0]))
+        rows = [(self.profile.code("stage", stage), *rest) for stage, *rest in
+                sorted(self.sql.quartiles(per_case, args), key=lambda r: (self._stage_key(r[0]), r[0]))]
         return self.finish(Table("stage_durations", "Tid per steg (dagar per ärende)",
                                  ("Steg", "Ärenden", "Median", "Kvartil 1", "Kvartil 3"), tuple(rows),
                                  self.period_note(where, "remissdatum")), count_columns=(1,))
@@ -159,7 +187,7 @@ class Reports:
             f"WHERE j.kind = 'task_completed'{' AND j.lane = ?' if lane else ''} AND j.actor IS NOT NULL{scope} "
             f"GROUP BY j.actor, {month} ORDER BY 1, 2", lane + args)
         return self.finish(Table("caseload", spec.title, (spec.actor_label, "Månad", "Ärenden"), tuple(rows),
-                                 spec.notes))
+                                 spec.notes), count_columns=(2,))
 
     def open_incidents(self, where: ReportFilter | None = None) -> Table:
         """Active cases that cannot advance on their own now, per process, element and kind (the HTML report
@@ -175,8 +203,8 @@ class Reports:
             args.append(where.process_id)
         names = {ref: info.label for d in self.definitions for ref, info in d.elements.items()}
         kinds = {"stalled": "Fastnat (inget kan föra det vidare)", "failed": "Steget misslyckas (försök slut)"}
-        rows = tuple((process, names.get((inner, element), element or "–"), kinds.get(kind or "stalled", kind),
-                      int(n), str(since)[:16].replace("T", " "))
+        rows = tuple((process, names.get((inner, element), element or "–"),
+                      kinds.get(kind or "stalled", kind), int(n), str(since)[:16].replace("T", " "))
                      for process, inner, element, kind, n, since in self.store.query(
                          sql + " GROUP BY c.process_id, c.incident_process, c.incident_element, c.incident_kind "
                          "ORDER BY 6, 1, 3", args))

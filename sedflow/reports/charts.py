@@ -91,28 +91,27 @@ def bar_chart(table: Table, *, value_columns: Sequence[str] | None = None, fmt: 
         ax.yaxis.grid(True, color="#dddddd", zorder=0)
         ax.set_axisbelow(True)
         ax.set_title(_wrap(table.title, 90), loc="left")
-        if len(columns) > 1:
-            ax.legend(frameon=False, ncols=min(len(columns), 4), loc="upper right")
+        if len(columns) > 1:  # under the axes, where it covers no bar and the layout makes room for all of it
+            ax.legend(frameon=False, ncols=min(len(columns), 3), loc="upper center", bbox_to_anchor=(0.5, -0.16))
         _footer(fig, table)
         return _save(fig, table, fmt)
 
 
 def funnel_chart(table: Table, fmt: Formats = "png", *, value_column: str | None = None) -> Image:
-    """Horizontal bars, largest at the top, each labelled with its value and its share of the largest.
+    """Horizontal bars in the table's row order, each labelled with its value and its share of the largest.
 
-    Rows are sorted by value, descending (stable, so a funnel keeps its stage order); rows whose value
-    is suppressed come last, marked ``..``. ``value_column`` defaults to the first numeric column.
+    A funnel's rows are its stages in process order, and the chart keeps that order so that chart and
+    table read alike (sorting by count would put a late stage reached by many before an early one); a
+    row whose value is suppressed keeps its place, marked ``..``. ``value_column`` defaults to the first
+    numeric column.
     """
     _check_fmt(fmt)
     col = value_column or next(iter(_numeric_columns(table)), None)
     if col is None or col not in table.columns:
         raise ValueError(f"table '{table.id}' has no numeric column for a funnel")
     c = table.columns.index(col)
-    known = [(r, _num(table, r, c)) for r in range(len(table.rows))]
-    shown = sorted([(r, v) for r, v in known if v is not None], key=lambda rv: -rv[1])
-    hidden = [(r, None) for r, v in known if v is None]
-    order = shown + hidden
-    top = max([v for _, v in shown] + [0])
+    order = [(r, _num(table, r, c)) for r in range(len(table.rows))]
+    top = max([v for _, v in order if v is not None] + [0])
     Figure, _ = _mpl()
     with _rc():
         fig = Figure(figsize=(8.5, max(2.6, 1.3 + 0.48 * len(order))), dpi=DPI)

@@ -13,6 +13,7 @@ import base64
 import datetime as _dt
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from html import escape
 
 from lxml import etree
@@ -52,12 +53,21 @@ ul.notes{padding-left:18px}
 padding:1px 6px;margin-left:8px;vertical-align:middle}
 figure.chart{margin:14px 0 4px}
 figure.chart img{max-width:100%;height:auto;border:1px solid var(--line)}
-.heatmap{overflow-x:auto;overflow-y:hidden;border:1px solid var(--line);background:#ffffff;margin:8px 0 4px}
-.heatmap svg{display:block}
+.heatmap{border:1px solid var(--line);background:#ffffff;margin:8px 0 4px}
+.heatmap svg{display:block;width:100%;height:auto}
+table.data{max-width:100%}
+table.data thead th{white-space:normal}
+tr.folded th{font-style:italic;color:var(--muted)}
+p.scope{color:var(--muted);font-size:13px;margin:0 0 8px}
+section.programme{margin:28px 0}
+section.programme>h2.programme{font-size:24px;border-bottom:2px solid var(--accent);margin:0 0 4px}
 p.hint{color:var(--muted);font-size:13px;margin:2px 0 10px}
 footer.report{color:var(--muted);font-size:12px;text-align:center;padding:0 0 24px}
-@media print{body{background:#ffffff}.heatmap{overflow:visible;max-height:none}
-.heatmap svg{max-width:100%;height:auto}section{break-inside:avoid}}
+@page{size:A4;margin:14mm 12mm}
+@media print{body{background:#ffffff;font-size:11pt}main{max-width:none;padding:0}nav.toc{break-after:page}
+section.report-table,section.heatmaps{border:none;padding:0;margin:0 0 8mm}
+section.report-table{break-inside:avoid}section.programme{break-before:page}h2,h3{break-after:avoid}
+.heatmap{border:none;break-inside:avoid}.synthetic-banner{print-color-adjust:exact;-webkit-print-color-adjust:exact}}
 """
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
@@ -65,10 +75,26 @@ SUPPRESSED_FOOTNOTE = f"{SUPPRESSED_MARK}: färre än k personer"
 _PNG = b"\x89PNG\r\n\x1a\n"
 
 
+@dataclass(frozen=True)
+class Programme:
+    """One programme's part of the page: its name and scope as the heading, its tables with their charts
+    (by table id) and its heatmaps (heading -> SVG). A store may mix programmes, and a reader compares
+    one programme's figures with its own targets, not with a sum over programmes."""
+
+    name: str
+    scope: str
+    tables: Sequence[Table]
+    charts: Mapping[str, bytes] = field(default_factory=dict)
+    heatmaps: Mapping[str, str] = field(default_factory=dict)
+
+
 def render_html(tables: Sequence[Table], *, title: str, charts: Mapping[str, bytes] | None = None,
                 heatmaps: Mapping[str, str] | None = None, generated_at: _dt.datetime, synthetic: bool,
-                suppression_k: int | None = None) -> str:
+                suppression_k: int | None = None, scope: str = "", programmes: Sequence[Programme] = ()) -> str:
     """The report as one HTML document (a string; write it as UTF-8).
+
+    ``tables`` (and ``heatmaps``) cover the whole selection; each of ``programmes`` follows as a section
+    of its own, with its scope under its heading. ``scope`` says what the whole page covers.
 
     ``charts`` maps table ids to chart images (PNG, or SVG bytes), shown under their table;
     ``heatmaps`` maps a heading to an SVG document, inlined in the last section. The synthetic-data
@@ -78,8 +104,9 @@ def render_html(tables: Sequence[Table], *, title: str, charts: Mapping[str, byt
     """
     charts = charts or {}
     heatmaps = heatmaps or {}
-    synthetic = synthetic or any(t.synthetic for t in tables)
-    anchors = _anchors([t.id for t in tables])
+    synthetic = synthetic or any(t.synthetic for t in [*tables, *(t for p in programmes for t in p.tables)])
+    anchors = _anchors([t.id for t in tables] + [t.id for p in programmes for t in p.tables])
+    own, anchors = anchors[:len(tables)], anchors[len(tables):]
     out: list[str] = [
         "<!DOCTYPE html>",
         '<html lang="sv">',
@@ -101,29 +128,37 @@ def render_html(tables: Sequence[Table], *, title: str, charts: Mapping[str, byt
         f"<h1>{escape(title)}</h1>",
         f'<p class="meta">Skapad <time datetime="{escape(generated_at.isoformat())}">'
         f"{escape(format_datetime(generated_at))}</time></p>",
+        *([f'<p class="meta scope">{escape(scope)}</p>'] if scope else []),
         "</header>",
         "<main>",
     ]
-    if tables or heatmaps:
+    sections = [(p, anchors[sum(len(q.tables) for q in programmes[:i]):][:len(p.tables)], f"program-{i + 1}")
+                for i, p in enumerate(programmes)]
+    if tables or heatmaps or programmes:
         out += ['<nav class="toc" aria-label="Innehåll">', "<h2>Innehåll</h2>", "<ol>"]
-        for table, anchor in zip(tables, anchors, strict=True):
+        for table, anchor in zip(tables, own, strict=True):
             out.append(f'<li><a href="#{anchor}">{escape(table.title)}</a></li>')
+        for programme, table_anchors, anchor in sections:
+            out.append(f'<li><a href="#{anchor}">{escape(programme.name)}</a><ol>'
+                       + "".join(f'<li><a href="#{a}">{escape(t.title)}</a></li>'
+                                 for t, a in zip(programme.tables, table_anchors, strict=True)) + "</ol></li>")
         if heatmaps:
             out.append('<li><a href="#processkartor">Processkartor (värmekartor)</a></li>')
         out += ["</ol>", "</nav>"]
     footnote = (f"{SUPPRESSED_MARK}: färre än {suppression_k} personer" if suppression_k is not None
                 else SUPPRESSED_FOOTNOTE)
-    for table, anchor in zip(tables, anchors, strict=True):
+    for table, anchor in zip(tables, own, strict=True):
         out += _table_section(table, anchor, charts.get(table.id), footnote, mark=table.synthetic)
-    if heatmaps:
-        out += ['<section class="heatmaps" id="processkartor">', "<h2>Processkartor (värmekartor)</h2>",
-                '<p class="hint">Blå bricka: ärenden som väntar i steget nu. '
-                "Grå bricka: avslutade i steget under perioden. Rött sken: ju fler avslutade i steget, desto rödare. "
-                "Rulla i sidled för att se hela processen.</p>"]
-        for name, svg in heatmaps.items():
-            out += [f"<h3>{escape(name)}</h3>",
-                    f'<div class="heatmap" role="figure" aria-label="{escape(name)}">{_clean_svg(svg)}</div>']
+    for programme, table_anchors, anchor in sections:
+        out += [f'<section class="programme" id="{anchor}">', f"<h2 class=\"programme\">{escape(programme.name)}</h2>",
+                f'<p class="scope">{escape(programme.scope)}</p>']
+        for table, table_anchor in zip(programme.tables, table_anchors, strict=True):
+            out += _table_section(table, table_anchor, programme.charts.get(table.id), footnote, mark=table.synthetic)
+        if programme.heatmaps:
+            out += _heatmaps(programme.heatmaps, f"{anchor}-processkartor")
         out.append("</section>")
+    if heatmaps:
+        out += _heatmaps(heatmaps, "processkartor")
     out += ["</main>",
             f'<footer class="report">sedflow · {escape(format_datetime(generated_at))}'
             f"{' · ' + escape(SYNTHETIC_MARK) if synthetic else ''}</footer>",
@@ -131,14 +166,47 @@ def render_html(tables: Sequence[Table], *, title: str, charts: Mapping[str, byt
     return "\n".join(out)
 
 
+#: From this many rows that disclosure control hid entirely, the HTML folds them into one line.
+FOLD_FROM = 3
+
+
+def _folded_rows(table: Table) -> set[int]:
+    """Rows whose every count is suppressed and that no total is built from, when there are ``FOLD_FROM`` of
+    them: a column of marks tells the reader nothing (the caseload would run to hundreds of them)."""
+    totals = {total for _, total in table.row_sums}
+    hidden = {r for r in range(len(table.rows)) if r not in totals and table.count_columns
+              and all((r, c) in table.suppressed for c in table.count_columns)}
+    return hidden if len(hidden) >= FOLD_FROM else set()
+
+
+def _heatmaps(heatmaps: Mapping[str, str], anchor: str) -> list[str]:
+    out = [f'<section class="heatmaps" id="{anchor}">', "<h2>Processkartor (värmekartor)</h2>",
+           '<p class="hint">Blå bricka: ärenden som väntar i steget nu. '
+           "Grå bricka: avslutade i steget under perioden. Rött sken: ju fler avslutade i steget, desto rödare "
+           "(skalan går till processens eget högsta värde).</p>"]
+    for name, svg in heatmaps.items():
+        out += [f"<h3>{escape(name)}</h3>",
+                f'<div class="heatmap" role="figure" aria-label="{escape(name)}">{_clean_svg(svg)}</div>']
+    out.append("</section>")
+    return out
+
+
 def _table_section(table: Table, anchor: str, chart: bytes | None, footnote: str, *, mark: bool) -> list[str]:
     out = [f'<section class="report-table" id="{anchor}" data-table="{escape(table.id)}">',
            f"<h2>{escape(table.title)}"
            + (f'<span class="table-mark">{escape(SYNTHETIC_MARK)}</span>' if mark else "") + "</h2>",
+           *([f'<p class="scope">{escape(table.scope)}</p>'] if table.scope else []),
            '<table class="data">', "<thead><tr>"]
     out += [f'<th scope="col">{escape(str(col))}</th>' for col in table.columns]
     out += ["</tr></thead>", "<tbody>"]
+    folded = _folded_rows(table)
     for r, row in enumerate(table.rows):
+        if r in folded:
+            if r == min(folded):
+                out.append(f'<tr class="folded"><th scope="row" colspan="{len(table.columns)}">'
+                           f"{len(folded)} rader till visas inte: varje tal i dem gäller för få personer "
+                           f"({escape(SUPPRESSED_MARK)}).</th></tr>")
+            continue
         cells = []
         for c, value in enumerate(row):
             if c == 0:
@@ -217,4 +285,4 @@ def _external(text: str) -> bool:
     return any(not target.strip().strip("'\"").startswith("#") for target in re.findall(r"url\(([^)]*)\)", text))
 
 
-__all__ = ["render_html"]
+__all__ = ["Programme", "render_html"]

@@ -18,24 +18,20 @@ def suppress(table: Table, k: int, *, count_columns: Iterable[int] | None = None
              total_column: bool = False, derived: Mapping[int, Iterable[int]] | None = None) -> Table:
     """Hide small counts in ``count_columns`` (and what would reveal them); return the table with ``suppressed``.
 
-    ``total_column``: the last count column is each row's total. ``total_row``: the last row holds the
-    column totals. ``derived``: column -> the count columns it is computed from (a percentage is hidden
-    where one of those is); without it, every other column of a row with a hidden count is hidden.
+    The lines that add up are the table's ``row_sums`` and ``column_sums``, and those ``with_sums``
+    adds for ``total_row``/``total_column``. ``derived``: column -> the count columns it is computed from
+    (a percentage is hidden where one of those is); without it, every other column of a row with a
+    hidden count is hidden.
     """
-    total_row = total_row or table.total_row
-    columns = list(count_columns if count_columns is not None else range(1, len(table.columns)))
+    table = with_sums(table, count_columns=count_columns, total_row=total_row, total_column=total_column)
+    columns = list(table.count_columns)
     hidden = {(r, c) for r, row in enumerate(table.rows) for c in columns
               if isinstance(row[c], int) and not isinstance(row[c], bool) and 0 < row[c] < k}
-    body_rows = range(len(table.rows) - 1) if total_row else range(len(table.rows))
-    parts_columns = columns[:-1] if total_column else columns
+    lines = [[(r, c) for c in parts] for parts, _ in table.column_sums for r in range(len(table.rows))]
+    lines += [[(r, c) for r in parts] for parts, _ in table.row_sums for c in columns]
     changed = True
     while changed:  # hiding one cell can expose another line: repeat until stable
         changed = False
-        lines = []
-        if total_column:
-            lines += [[(r, c) for c in parts_columns] for r in range(len(table.rows))]
-        if total_row:
-            lines += [[(r, c) for r in body_rows] for c in columns]
         for line in lines:
             line_hidden = [cell for cell in line if cell in hidden]
             if len(line_hidden) == 1:
@@ -46,7 +42,22 @@ def suppress(table: Table, k: int, *, count_columns: Iterable[int] | None = None
     others = [c for c in range(1, len(table.columns)) if c not in columns]
     sources = {c: set((derived or {}).get(c, columns)) for c in others}
     hidden |= {(r, c) for r, source in list(hidden) for c in others if source in sources[c]}
-    return replace(table, suppressed=frozenset(hidden), total_row=total_row)
+    return replace(table, suppressed=frozenset(hidden))
+
+
+def with_sums(table: Table, *, count_columns: Iterable[int] | None = None, total_row: bool = False,
+              total_column: bool = False) -> Table:
+    """The table with its count columns and the lines that add up recorded: ``total_row``, the last row
+    totals the rows above it; ``total_column``, the last count column totals the other count columns."""
+    columns = tuple(count_columns if count_columns is not None else
+                    table.count_columns or range(1, len(table.columns)))
+    row_sums, column_sums = table.row_sums, table.column_sums
+    if total_row or table.total_row:
+        row_sums = (*row_sums, (tuple(range(len(table.rows) - 1)), len(table.rows) - 1))
+    if total_column:
+        column_sums = (*column_sums, (columns[:-1], columns[-1]))
+    return replace(table, count_columns=columns, total_row=total_row or table.total_row,
+                   row_sums=tuple(dict.fromkeys(row_sums)), column_sums=tuple(dict.fromkeys(column_sums)))
 
 
 def _count(table: Table, cell: tuple[int, int]) -> int:

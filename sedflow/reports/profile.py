@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
+from .table import Code
+
 if TYPE_CHECKING:
     from .catalogue import Reports
     from .sql import ReportFilter
@@ -113,6 +115,15 @@ class ReportProfile:
     #: The catalogue's order, the programme's reports and the generic ones together (unnamed ones follow).
     order: tuple[str, ...] = ()
     export: ExportFields = field(default_factory=ExportFields)
+    #: vocabulary ("stage", "outcome", ...) -> code -> the label a reader sees.
+    labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def code(self, vocabulary: str, code: str | None, prefix: str = "") -> Code | str:
+        """``code`` of ``vocabulary`` as a cell: its label (after ``prefix``) with the code beside it; a code
+        the vocabulary lacks keeps itself as its label, and no code is "–"."""
+        if code is None:
+            return "–"
+        return Code(code, prefix + self.labels.get(vocabulary, {}).get(code, code))
 
     def rule(self, name: str | None) -> CountingRule | None:
         """The counting rule called ``name`` (None: the default), or None when there is no such rule."""

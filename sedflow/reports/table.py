@@ -3,6 +3,10 @@
 Every report is computed into a ``Table``; the outputs (terminal table, CSV, JSON, XLSX, charts, the
 HTML report) only render tables. Cells hidden by disclosure control are listed in ``suppressed`` and
 render as ``SUPPRESSED_MARK``; a table computed from a synthetic store says so in ``synthetic``.
+
+Which cells add up to which is part of the table (``row_sums``, ``column_sums``): disclosure control
+needs it (a total gives a lone hidden part back), and so does a reader's check that the parts make the
+total. A table shows every category its totals count, so parts and totals agree unless a cell is hidden.
 """
 
 from __future__ import annotations
@@ -18,15 +22,32 @@ SYNTHETIC_MARK = "SYNTETISKA DATA – ej för publicering"
 
 
 @dataclass(frozen=True)
+class Code:
+    """A controlled code in a cell: a reader sees its Swedish ``label``; CSV and JSON keep ``code`` beside it."""
+
+    code: str
+    label: str
+
+    def __str__(self) -> str:
+        return self.label
+
+
+@dataclass(frozen=True)
 class Table:
     id: str                                  # stable report id, e.g. "outcomes_by_gender"
     title: str                               # shown above the table (Swedish where the source is)
     columns: tuple[str, ...]                 # header; columns[0] labels the rows
     rows: tuple[tuple[Any, ...], ...]        # row[0] is the row label, the rest are values
     notes: tuple[str, ...] = ()              # counting rules, periods, filters: printed under the table
+    scope: str = ""                          # programmes, versions, period and filters: printed under the title
     synthetic: bool = False
     suppressed: frozenset[tuple[int, int]] = field(default_factory=frozenset)  # (row index, column index)
     total_row: bool = False                  # the last row holds the column totals
+    #: (part rows, total row): in every count column, the parts add up to the total row.
+    row_sums: tuple[tuple[tuple[int, ...], int], ...] = ()
+    #: (part columns, total column): in every row, the parts add up to the total column.
+    column_sums: tuple[tuple[tuple[int, ...], int], ...] = ()
+    count_columns: tuple[int, ...] = ()      # the columns holding counts of people or cases
 
     @property
     def all_suppressed(self) -> bool:
@@ -39,10 +60,11 @@ class Table:
             for r in body)
 
     def value(self, row_label: Any, column: str) -> Any:
-        """The value in the row labelled ``row_label`` and the named column (None when suppressed)."""
+        """The value in the row labelled ``row_label`` (a coded label by its code or its label) and the named
+        column (None when suppressed)."""
         col = self.columns.index(column)
         for r, row in enumerate(self.rows):
-            if row[0] == row_label:
+            if row[0] == row_label or (isinstance(row[0], Code) and row_label in (row[0].code, row[0].label)):
                 return None if (r, col) in self.suppressed else row[col]
         raise KeyError(row_label)
 
@@ -52,9 +74,14 @@ class Table:
                 for r, row in enumerate(self.rows)]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "title": self.title, "columns": list(self.columns), "rows": self.display_rows(),
+        rows = [[{"code": v.code, "label": v.label} if isinstance(v, Code) else v for v in row]
+                for row in self.display_rows()]
+        return {"id": self.id, "title": self.title, "scope": self.scope, "columns": list(self.columns), "rows": rows,
                 "notes": list(self.notes), "synthetic": self.synthetic,
-                "suppressed_cells": sorted(list(cell) for cell in self.suppressed)}
+                "suppressed_cells": sorted(list(cell) for cell in self.suppressed),
+                "count_columns": list(self.count_columns),
+                "row_sums": [[list(parts), total] for parts, total in self.row_sums],
+                "column_sums": [[list(parts), total] for parts, total in self.column_sums]}
 
 
 def is_number(v: Any) -> bool:

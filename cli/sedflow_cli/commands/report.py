@@ -33,7 +33,8 @@ def _profile_filters(command: Callable[..., None]) -> Callable[..., None]:
 @click.argument("name")
 @click.argument("out_dir", required=False, type=click.Path(file_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "xlsx"]), default="table",
-              show_default=True)
+              show_default=True, help="csv: for Swedish Excel (semicolons, decimal comma, a titled block per "
+              "table); json: codes beside labels; xlsx: a sheet per report.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to this file (xlsx needs one).")
 @click.option("--rule", type=click.Choice(list(REPORTS.rules)), default=REPORTS.default_rule, show_default=True,
               help="The programme's counting rule and target.")
@@ -80,10 +81,10 @@ def report(settings: Settings, /, name: str, out_dir: str | None, fmt: str, outp
         to_xlsx(tables, Path(output))
         click.echo(f"wrote {output}")
         return
-    text = to_json(tables) if fmt == "json" else "\n".join(
-        to_csv(t) if fmt == "csv" else to_text(t) + "\n" for t in tables)
-    if output:
-        Path(output).write_text(text, encoding="utf-8")
+    text = to_json(tables) if fmt == "json" else to_csv(tables) if fmt == "csv" else "\n".join(
+        to_text(t) + "\n" for t in tables)
+    if output:  # a CSV file starts with a byte-order mark: Excel then reads it as UTF-8 (å, ä, ö)
+        Path(output).write_text(text, encoding="utf-8-sig" if fmt == "csv" else "utf-8")
         click.echo(f"wrote {output}")
     else:
         click.echo(text)

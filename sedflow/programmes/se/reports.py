@@ -3,8 +3,9 @@
 Outcomes are the outcome recorded when a case closed, so a person who went from studies to a job is
 counted once, by the outcome at closure. Whether an employment counts as work is the programme's
 counting rule (Nätkraft: any employment; Gävle: only permanent, *tillsvidare*, employment), read from
-``data/counting_rules.json`` with each funder's target, decimals and planned intake. Gender X is
-counted in totals and never shown as its own column.
+``data/counting_rules.json`` with each funder's target, decimals and planned intake. Gender X (and a
+case with no gender recorded) has its own column or row, so that women and men and the rest add up
+to the total; disclosure control hides it, and what would give it back, when it is small.
 """
 
 from __future__ import annotations
@@ -27,15 +28,15 @@ from ...reports.profile import (
 )
 from ...reports.sql import quote
 from ...reports.table import Table, percent
+from .vocabulary import LABELS
 
 if TYPE_CHECKING:
     from ...reports.catalogue import Reports
     from ...reports.sql import ReportFilter
 
-#: The gender columns of the tables (X is in the totals only).
-GENDERS = (("F", "Kvinnor"), ("M", "Män"))
-STAGE_ORDER = ("referral", "agreement", "vocational_profile", "supported_training", "job_search",
-               "employer_engagement", "support", "followup", "closure")
+#: The gender columns of the tables: every case is in one of them (no gender recorded counts as X).
+GENDERS = (("F", "Kvinnor"), ("M", "Män"), ("X", "Annat/uppgift saknas"))
+STAGE_ORDER = tuple(LABELS["stage"])
 
 
 def _load_rules() -> tuple[dict[str, CountingRule], str]:
@@ -58,7 +59,7 @@ def case_columns(field: FieldSQL, rule: CountingRule) -> dict[str, str]:
         work += f" AND {field(name)} IN ({codes})"
     work_flag = f"CASE WHEN {work} THEN 1 ELSE 0 END"
     studies_flag = "CASE WHEN c.outcome = 'STUDIES' THEN 1 ELSE 0 END"
-    return {"gender": field("gender"), "work": work_flag, "studies": studies_flag,
+    return {"gender": f"coalesce({field('gender')}, 'X')", "work": work_flag, "studies": studies_flag,
             "result": f"{work_flag} + {studies_flag}", "forward_plan": field("forward_plan"),
             "referral_source": field("referral_source"), "referral_unit": field("referral_unit")}
 
@@ -75,12 +76,13 @@ def outcomes_by_gender(r: Reports, where: ReportFilter) -> Table:
     rows = tuple((label, *(t.get(code, [0, 0, 0])[i] for code, _ in GENDERS), t["ALL"][i])
                  for i, label in enumerate(labels))
     types = r.rule.only.get("employment_type")
-    rule = ("alla anställningar räknas" if types is None
-            else "endast " + ", ".join(sorted(types)) + " räknas som arbete")
-    return r.finish(Table("outcomes_by_gender", "Klienter och utfall per kön", ("", "Kvinnor", "Män", "Totalt"), rows,
+    rule = ("alla anställningar räknas" if types is None else "endast " + ", ".join(
+        str(r.profile.code("employment_type", t)).lower() for t in sorted(types)) + " räknas som arbete")
+    return r.finish(Table("outcomes_by_gender", "Klienter och utfall per kön",
+                          ("", *(label for _, label in GENDERS), "Totalt"), rows,
                           r.period_note(where) + (f"Räkneregel ({r.rule.name}): {rule}; "
                                                   "utfall vid avslut, en person räknas en gång.",)),
-                    count_columns=(1, 2, 3), total_column=True)
+                    count_columns=tuple(range(1, len(GENDERS) + 2)), total_column=True)
 
 
 def outcome_rate(r: Reports, where: ReportFilter) -> Table:
@@ -127,7 +129,8 @@ def referral_sources(r: Reports, where: ReportFilter) -> Table:
     sql, args = r.sql.cases(where, enrolled=False)
     rows = r.store.query(f"SELECT coalesce(referral_source, '-'), coalesce(referral_unit, '-'), count(*) "
                          f"FROM ({sql}) x GROUP BY 1, 2 ORDER BY 1, 2", args)
-    body = tuple((unit, group, n) for group, unit, n in rows)
+    body = tuple((unit, r.profile.code("referral_source", None if group == "-" else group), n)
+                 for group, unit, n in rows)
     total = sum(n for *_, n in body)
     return r.finish(Table("referral_sources", "Intresseförfrågningar och remisser per källa",
                           ("Källa", "Grupp", "Antal"), (*body, ("Totalt", "", total)),
@@ -149,13 +152,16 @@ def closure_split(r: Reports, where: ReportFilter) -> Table:
     rows = []
     for code, label in (*GENDERS, ("ALL", "Totalt")):
         closed, result, other, af = t.get(code, [0, 0, 0, 0])
-        rows.append((label, result, other, af, closed, percent(result, closed, r.rule.decimals),
-                     percent(result + af, closed, r.rule.decimals)))
+        rows.append((label, result, other, af, closed - result - other - af, closed,
+                     percent(result, closed, r.rule.decimals), percent(result + af, closed, r.rule.decimals)))
     return r.finish(Table("closure_split", "Resultat vid avslut per kön",
-                          ("", "Jobb och studier", "Mot annan plan", "Kvar med insats AF", "Avslutade",
+                          ("", "Jobb och studier", "Mot annan plan", "Kvar med insats AF", "Övriga avslut", "Avslutade",
                            "Andel jobb/studier (%)", "Andel inkl. kvar hos AF (%)"), tuple(rows),
-                          r.period_note(where)), count_columns=(1, 2, 3, 4), total_row=True,
-                    total_column=True, derived={5: (1, 4), 6: (1, 3, 4)})
+                          r.period_note(where) + (
+                              "Övriga avslut: varken arbete eller studier som räkneregeln räknar, annan plan eller "
+                              "kvar hos AF (t.ex. avbrutna, ingen sysselsättning eller okänt).",)),
+                    count_columns=(1, 2, 3, 4, 5), total_row=True, total_column=True,
+                    derived={6: (1, 5), 7: (1, 3, 5)})
 
 
 def employment_forms(r: Reports, where: ReportFilter) -> Table:
@@ -169,14 +175,14 @@ def employment_forms(r: Reports, where: ReportFilter) -> Table:
         f"GROUP BY CASE WHEN {trad} THEN 1 ELSE 0 END", args)
     by_form = {int(form): (n, low, high) for form, n, low, high in rows}
     traditional, other = by_form.get(1, (0, None, None)), by_form.get(0, (0, None, None))
-    body = (("Anställning i någon form", traditional[0] + other[0],
+    body = (("Traditionell anställning (utan anställningsstöd)", *traditional),
+            ("Annan anställningsform (med stöd)", *other),
+            ("Anställning i någon form", traditional[0] + other[0],
              min((v for v in (traditional[1], other[1]) if v is not None), default=None),
-             max((v for v in (traditional[2], other[2]) if v is not None), default=None)),
-            ("Traditionell anställning (utan anställningsstöd)", *traditional),
-            ("Annan anställningsform (med stöd)", *other))
+             max((v for v in (traditional[2], other[2]) if v is not None), default=None)))
     return r.finish(Table("employment_forms", "Anställningsform och arbetstid vid avslut mot arbete",
                           ("", "Antal", "Arbetstid lägst (%)", "Arbetstid högst (%)"), body,
-                          r.period_note(where)), count_columns=(1,), derived={2: (1,), 3: (1,)})
+                          r.period_note(where)), count_columns=(1,), total_row=True, derived={2: (1,), 3: (1,)})
 
 
 def closures(r: Reports, where: ReportFilter) -> Table:
@@ -188,10 +194,19 @@ def closures(r: Reports, where: ReportFilter) -> Table:
     for value, n in r.store.query(f"SELECT forward_plan, count(*) FROM ({sql}) x WHERE {_ENDED} "
                                   "AND forward_plan IS NOT NULL GROUP BY forward_plan", args):
         plans[str(value).lower() in ("true", "1")] += n  # JSON true: 1 from SQLite, 'true' from PostgreSQL
-    body = tuple((reason, outcome, n) for reason, outcome, n in rows)
-    body += (("Planering framåt: ja", "", plans[True]), ("Planering framåt: nej", "", plans[False]))
-    return r.finish(Table("closures", "Avslut per avslutsanledning och utfall", ("Avslutsanledning", "Utfall", "Antal"),
-                          body, r.period_note(where, "remissdatum")), count_columns=(2,))
+    body = tuple((r.profile.code("end_reason", reason), r.profile.code("outcome", outcome), n)
+                 for reason, outcome, n in rows)
+    ended = sum(n for *_, n in body)
+    total = len(body)
+    body += (("Avslutade totalt", "", ended), ("Planering framåt: ja", "", plans[True]),
+             ("Planering framåt: nej", "", plans[False]),
+             ("Planering framåt: uppgift saknas", "", ended - plans[True] - plans[False]))
+    table = Table("closures", "Avslut per avslutsanledning och utfall", ("Avslutsanledning", "Utfall", "Antal"),
+                  body, r.period_note(where, "remissdatum")
+                  + ("Avslutade totalt delas upp två gånger: per anledning och utfall (raderna ovanför) och "
+                     "per planering framåt (raderna nedanför).",),
+                  row_sums=((tuple(range(total)), total), ((total + 1, total + 2, total + 3), total)))
+    return r.finish(table, count_columns=(2,))
 
 
 def first_employer_contact(r: Reports, where: ReportFilter) -> Table:
@@ -234,7 +249,8 @@ REPORTS = ReportProfile(
     order=("outcomes_by_gender", "outcome_rate", "outcomes_by_year", "intake_by_year", "referral_sources",
            "closure_split", "employment_forms", "closures", "funnel", "stage_durations", "task_durations",
            "caseload", "first_employer_contact"),
+    labels=LABELS,
     charts={"outcomes_by_gender": Chart(), "outcomes_by_year": Chart(),
             "closure_split": Chart(value_columns=("Jobb och studier", "Mot annan plan", "Kvar med insats AF",
-                                                  "Avslutade"))},
+                                                  "Övriga avslut", "Avslutade"))},
     export=EXPORT)

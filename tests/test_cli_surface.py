@@ -250,3 +250,19 @@ def test_a_unique_prefix_names_a_case_and_the_shell_completes_case_and_task_ids(
         return [line.split(",", 1)[1] for line in run.stdout.splitlines() if "," in line]
     assert complete(["case", "show", target[:3]]) == sorted(i for i in ids if i.startswith(target[:3]))
     assert complete(["case", "complete", target, ""]) == ["first_contact"]
+
+
+def test_every_option_of_every_command_has_help():
+    import click
+
+    ctx = click.Context(main)
+    missing = []
+
+    def walk(command, path):
+        if isinstance(command, click.Group):
+            for name in command.list_commands(ctx):
+                walk(command.get_command(ctx, name), [*path, name])
+        missing.extend(f"{' '.join(path)} {p.opts[0]}" for p in command.params
+                       if isinstance(p, click.Option) and not p.help and not p.hidden)
+    walk(main, ["sedflow"])
+    assert missing == []

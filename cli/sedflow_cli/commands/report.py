@@ -40,11 +40,11 @@ def _profile_filters(command: Callable[..., None]) -> Callable[..., None]:
               help="The programme's counting rule and target.")
 @click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="Period start (enrolment date).")
 @click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Period end.")
-@click.option("--process", "process_id")
-@click.option("--version", "definition_version")
+@click.option("--process", "process_id", help="Only cases of this process.")
+@click.option("--version", "definition_version", help="Only cases on this version of the diagram (a prefix).")
 @_profile_filters
-@click.option("--year", "enrolment_year", type=int)
-@click.option("--coach")
+@click.option("--year", "enrolment_year", type=int, help="Only cases enrolled in this year.")
+@click.option("--coach", help="Only cases where this actor completed a task.")
 @click.option("--k", default=5, show_default=True, help="Suppress counts below k (at least 3).")
 @click.option("--unsuppressed", is_flag=True, help="No disclosure control (synthetic stores only).")
 @pass_settings
@@ -93,7 +93,7 @@ def report(settings: Settings, /, name: str, out_dir: str | None, fmt: str, outp
 @click.command("export")
 @click.argument("fmt", metavar="xes|ocel", type=click.Choice(["xes", "ocel"]))
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--process", "process_id")
+@click.option("--process", "process_id", help="Only cases of this process.")
 @click.option("--include-personal", is_flag=True,
               help="Also gender, birth year, participant key (left out by default).")
 @pass_settings

@@ -266,3 +266,15 @@ def test_every_option_of_every_command_has_help():
                        if isinstance(p, click.Option) and not p.help and not p.hidden)
     walk(main, ["sedflow"])
     assert missing == []
+
+
+def test_data_from_standard_input_and_store_info_in_json(tmp_path):
+    runner = CliRunner()
+    store = str(tmp_path / "d.db")
+    runner.invoke(main, ["--store", store, "init"])
+    started = runner.invoke(main, ["--store", store, "case", "start", "supported_employment", "--participant", "p-1",
+                                   "--data", "-", "--json"], input=json.dumps(REFERRAL))
+    assert started.exit_code == 0, started.output
+    assert json.loads(started.output)["data"]["gender"] == REFERRAL["gender"]
+    info = json.loads(runner.invoke(main, ["--store", store, "store", "info", "--json"]).output)
+    assert info["schema_version"] == info["sedflow_schema_version"] and info["url"].endswith("d.db")

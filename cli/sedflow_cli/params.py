@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,8 +27,8 @@ actor_option = click.option("--actor", help="Who does this (recorded in the jour
 
 #: ``--set``/``--data``: form fields; read them with ``form_data(sets, data_file)``.
 set_option = click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Form field (repeatable).")
-data_option = click.option("--data", "data_file", type=click.Path(exists=True, dir_okay=False),
-                           help="JSON object of fields.")
+data_option = click.option("--data", "data_file", type=click.Path(exists=True, dir_okay=False, allow_dash=True),
+                           help="JSON object of fields, from a file or '-' for standard input.")
 
 #: ``--var NAME=JSON``: process variables no form declares (``sedflow.definitions.variables``); read them with
 #: ``variables(pairs)``.
@@ -65,7 +66,8 @@ def form_data(pairs: tuple[str, ...], data_file: str | None) -> dict[str, Any]:
     data: dict[str, Any] = {}
     if data_file:
         try:
-            text = Path(data_file).read_text(encoding="utf-8-sig")
+            text = (sys.stdin.buffer.read().decode("utf-8-sig") if data_file == "-"
+                    else Path(data_file).read_text(encoding="utf-8-sig"))
         except (OSError, UnicodeDecodeError) as exc:
             raise TaskDataError(f"--data {printable(data_file)}: cannot read it as UTF-8 text ({exc})",
                                 field="--data") from exc

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import click
 
+from .. import render
 from ..context import Settings, pass_settings
+from ..params import json_option
 
 
-def _describe(settings: Settings, *, create: bool = False, migrate: bool = False) -> None:
+def _describe(settings: Settings, *, create: bool = False, migrate: bool = False, as_json: bool = False) -> None:
     from sedflow import SCHEMA_VERSION
     opened = settings.store(create=create, migrate=migrate)
-    click.echo(f"{opened.url}  schema version {opened.schema_version()} (this sedflow: {SCHEMA_VERSION})")
+    about = {"url": opened.url, "schema_version": opened.schema_version(), "sedflow_schema_version": SCHEMA_VERSION,
+             "synthetic": opened.is_synthetic()}
+    render.emit(about, as_json, lambda: click.echo(
+        f"{opened.url}  schema version {opened.schema_version()} (this sedflow: {SCHEMA_VERSION})"))
 
 
 @click.command()
@@ -26,10 +31,11 @@ def store() -> None:
 
 
 @store.command("info")
+@json_option
 @pass_settings
-def store_info(settings: Settings) -> None:
+def store_info(settings: Settings, as_json: bool) -> None:
     """Where the store is and its schema version."""
-    _describe(settings)
+    _describe(settings, as_json=as_json)
 
 
 @store.command("check")

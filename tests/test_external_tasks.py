@@ -194,9 +194,10 @@ def test_handle_failure_then_retry_after_the_timeout(camunda_engine):
     assert engine.store.get_case(case.case_id).revision == 1     # a failure is no step of the case
 
 
-def test_no_retries_left_leaves_the_task_unfetchable_with_its_failure(camunda_engine):
-    """ExternalTaskServiceTest#testHandleFailureZeroRetries: the task is fetched no more. (The incident that
-    opens for it is the incidents work's; the row keeps retries 0 and the journal the failure.)"""
+def test_no_retries_left_leaves_the_task_unfetchable_with_its_failure_and_opens_an_incident(camunda_engine):
+    """ExternalTaskServiceTest#testHandleFailureZeroRetries: the task is fetched no more, and (as Camunda 7's
+    failedExternalTask incident) the case is in incident, journaled in the same transaction; retrying the
+    incident gives the task one more retry (setRetries), and a worker completes it."""
     engine = camunda_engine("oneExternalTaskProcess")
     case = engine.start_case("oneExternalTaskProcess", "p-1")
     [locked] = engine.fetch_and_lock([TOPIC], WORKER)
@@ -205,6 +206,41 @@ def test_no_retries_left_leaves_the_task_unfetchable_with_its_failure(camunda_en
     assert engine.fetch_and_lock([TOPIC], WORKER) == []
     [row] = engine.external_tasks(case_id=case.case_id)
     assert (row.retries, row.error_message, row.lock_owner) == (0, "gave up", None)
+    [incident] = engine.incidents()
+    assert (incident.case_id, incident.kind, incident.element_id) == (case.case_id, "external", row.element_id)
+    assert "gave up" in incident.reason
+    kinds = [e.kind for e in engine.case_history(case.case_id)]
+    assert kinds[-2:] == ["external_task_failed", "incident_opened"]
+    retried = engine.retry_incident(case.case_id, actor="admin")
+    assert retried.incident is None and engine.incidents() == []
+    [again] = engine.fetch_and_lock([TOPIC], WORKER)
+    assert again.id == locked.id and again.retries == 1
+    assert engine.complete_external_task(again.id, WORKER).status == CaseStatus.COMPLETED
+    assert [e.kind for e in engine.case_history(case.case_id)].count("incident_resolved") == 1
+
+
+def test_an_external_incident_stays_through_other_steps_and_resolving_it_by_hand_retries_the_task(store, clock):
+    engine = Engine(store, load_sources(diagram(PARALLEL)), clock=clock)
+    case = engine.start_case("p", "p-1")
+    [locked] = engine.fetch_and_lock(["sms"], WORKER)
+    engine.fail_external_task(locked.id, WORKER, "down", retries=0)
+    other = [t.element_id for t in engine.show_case(case.case_id).tasks]
+    assert other and engine.show_case(case.case_id).incident.kind == "external"
+    after = engine.complete_task(case.case_id, other[0])  # another step of the case: the incident stays
+    assert after.incident is not None and after.incident.kind == "external"
+    resolved = engine.resolve_incident(case.case_id, "tjänsten är uppe igen", actor="admin")
+    assert resolved.incident is None
+    assert [t.retries for t in engine.fetch_and_lock(["sms"], WORKER)] == [1]
+    # In incident, the case's timers still fire (as in Camunda 7): the boundary timer takes the task away,
+    # and with it the incident.
+    late = engine.start_case("p", "p-2")
+    [locked] = [t for t in engine.fetch_and_lock(["sms"], WORKER) if t.case_id == late.case_id]
+    engine.fail_external_task(locked.id, WORKER, "down", retries=0)
+    clock.advance(hours=2)
+    assert late.case_id in engine.tick().fired
+    shown = engine.show_case(late.case_id)
+    assert shown.incident is None and "call_instead" in [t.element_id for t in shown.tasks]
+    assert engine.external_tasks(case_id=late.case_id) == []
 
 
 def test_fetch_multiple_topics_and_limits(camunda_engine):

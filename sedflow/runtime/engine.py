@@ -785,12 +785,18 @@ class Engine:
     def retry_incident(self, case_id: str, *, actor: str | None = None) -> Case:
         """Try the case again now. A failed case's timers' step runs at once: if it succeeds the incident is
         resolved (journaled); if it fails again the incident stays, one more attempt counted, and the
-        EngineError is raised. A stalled case is run once more; if it is still stuck, CaseStateError
-        (nothing written): migrate it to a version it can advance on, or cancel it."""
+        EngineError is raised. An external task out of retries gets one more, fetchable at once (Camunda 7's
+        setRetries), and the incident is resolved. A stalled case is run once more; if it is still stuck,
+        CaseStateError (nothing written): migrate it to a version it can advance on, or cancel it."""
         incident = self._open_incident(case_id)
         now = self.clock.now()
         loaded = self._load(case_id, None)
         ctx = StepContext(case_id=case_id, at=now, definition=loaded.workflow.definition, actor=actor)
+        if incident.kind == IncidentKind.EXTERNAL:
+            result = plan_step(loaded, ctx, [], rules=self.profile.rules,
+                               resolution=f"retried by {actor or 'someone'}: the external task has one more retry")
+            self._commit(result, then=lambda tx: tx.retry_external_tasks(case_id))
+            return result.view()
         try:
             entries = (loaded.workflow.fire_due_timers(ctx) if incident.kind == IncidentKind.FAILED
                        else loaded.workflow.run(ctx))
@@ -810,8 +816,9 @@ class Engine:
 
     def resolve_incident(self, case_id: str, note: str, *, actor: str | None = None) -> Case:
         """Close a failed case's incident by hand (``note``: what was mended), journaled: the next ``tick``
-        tries the case again, with its attempts counted afresh. A stalled case's incident is not closed
-        by hand: only a step that gives the case something to wait for closes it (CaseStateError)."""
+        tries the case again, with its attempts counted afresh; an external task out of retries gets one
+        more, fetchable at once. A stalled case's incident is not closed by hand: only a step that gives
+        the case something to wait for closes it (CaseStateError)."""
         if not note:
             raise TaskDataError("resolving an incident needs a note (what was done about it)", field="note")
         incident = self._open_incident(case_id)
@@ -821,7 +828,10 @@ class Engine:
                                  "migrate), retry it (incident retry), or cancel it; nothing was written")
         loaded = self._load(case_id, None)
         ctx = StepContext(case_id=case_id, at=self.clock.now(), definition=loaded.workflow.definition, actor=actor)
-        return self._finish(loaded, ctx, [], resolution=f"resolved by {actor or 'someone'}: {note}")
+        result = plan_step(loaded, ctx, [], rules=self.profile.rules,
+                           resolution=f"resolved by {actor or 'someone'}: {note}")
+        self._commit(result, then=lambda tx: tx.retry_external_tasks(case_id))
+        return result.view()
 
     def _open_incident(self, case_id: str) -> Incident:
         record = self.store.get_case(case_id, with_state=False)
@@ -890,14 +900,18 @@ class Engine:
         self._commit(result)
         return result.view()
 
-    def _commit(self, *results: StepResult, then: Callable[[Transaction], object] | None = None) -> None:
-        """Write the steps, the signals they threw and ``then`` in one transaction. If the store's connection
+    def _commit(self, *results: StepResult, first: Callable[[Transaction], object] | None = None,
+                then: Callable[[Transaction], object] | None = None) -> None:
+        """Write ``first`` (a check, such as a worker's lock), the steps, the signals they threw and ``then``
+        in one transaction. If the store's connection
         is lost before the commit, nothing was written and the transaction is made again on a new connection
         (the revision guard still holds); lost during the commit, the step counts as written when its first
         case reads back at the new revision with the new state, and is made again otherwise."""
         for attempt in range(3):
             try:
                 with self.store.transaction() as tx:
+                    if first is not None:
+                        first(tx)
                     for result in results:
                         result.write(tx)
                         self._record_signals(tx, result)

@@ -22,7 +22,7 @@ from ..definitions.variables import check_variables
 from ..errors import CaseStateError, ExternalTaskLockError, SedflowError, TaskDataError
 from ..journal import JournalEntry, JournalKind
 from ..spiff.transitions import StepContext
-from ..store import CaseStatus, ExternalTaskRecord
+from ..store import CaseStatus, ExternalTaskRecord, Incident, IncidentKind
 from .step import LoadedCase, StepResult, plan_step
 from .views import Case
 
@@ -122,10 +122,22 @@ class ExternalTasks:
             data={"external_task": row.id, "topic": row.topic, "worker": worker_id, "error": error,
                   "details": details, "retries": retries,
                   "retry_at": retry_at.isoformat(timespec="seconds") if retries else None})
+        entries = [entry]
+        incident = None
+        if retries == 0 and record.incident is None:  # out of retries: the case is in incident, journaled
+            incident = Incident(process_id=row.process_id, element_id=row.element_id, kind=IncidentKind.EXTERNAL,
+                                since=now, reason=f"external task '{row.element_id}' (topic '{row.topic}') failed "
+                                f"with no retries left: {error}")
+            entries.append(replace(entry, kind=JournalKind.INCIDENT_OPENED, task_id=row.task_id, data={
+                "kind": incident.kind, "reason": incident.reason, "error": error, "external_task": row.id,
+                "topic": row.topic}))
         with engine.store.transaction() as tx:
             tx.fail_external_task(row.id, worker_id, now, error=error, details=details, retries=retries,
                                   retry_at=retry_at)
-            tx.append_journal([entry])
+            if incident is not None:
+                tx.record_failure(row.case_id, record.revision, failures=record.failures, retry_at=None,
+                                  incident=incident)
+            tx.append_journal(entries)
         return replace(row, lock_owner=None, lock_until=None, retries=retries, error_message=error,
                        error_details=details, retry_at=retry_at)
 
@@ -159,9 +171,8 @@ class ExternalTasks:
 
     def _commit(self, row: ExternalTaskRecord, worker_id: str, result: StepResult) -> Case:
         """The step and the check that the worker still holds the task, in one transaction."""
-        with self._engine.store.transaction() as tx:
-            tx.hold_external_task(row.id, worker_id, result.record.updated_at)
-            result.write(tx)
+        self._engine._commit(result, first=lambda tx: tx.hold_external_task(row.id, worker_id,
+                                                                           result.record.updated_at))
         return result.view()
 
 

@@ -130,7 +130,11 @@ def plan_step(loaded: LoadedCase, ctx: StepContext, entries: Sequence[JournalEnt
     # A live wait in hand costs nothing more; only a case with none is walked again.
     stuck = None if completed or open_tasks or timers or external else workflow.stuck()
     incident = None
-    failed = record.incident is not None and record.incident.kind == IncidentKind.FAILED
+    failed = record.incident is not None and (
+        record.incident.kind == IncidentKind.FAILED
+        or (record.incident.kind == IncidentKind.EXTERNAL  # while its external task still waits
+            and any((e.process_id, e.element_id) == (record.incident.process_id, record.incident.element_id)
+                    for e in external)))
     if failed and stuck is None and not completed and resolution is None:
         incident = record.incident  # only a retry, a person, or the case's end closes it
     elif stuck is not None or record.incident is not None:

@@ -86,11 +86,14 @@ TASK, TIMER, INCIDENT = OpenKind
 
 
 class IncidentKind(StrEnum):
-    """Why a case is in incident: a step left it with nothing that can advance it (``stalled``), or a
-    step a worker runs for it kept failing until its retries ran out (``failed``)."""
+    """Why a case is in incident: a step left it with nothing that can advance it (``stalled``), the step
+    ``tick`` runs for it kept failing until its attempts ran out (``failed``), or a worker failed one of
+    its external tasks until no retries were left (``external``)."""
 
     STALLED = "stalled"
     FAILED = "failed"
+    #: An external task a worker failed until no retries were left (the case's timers still fire).
+    EXTERNAL = "external"
 
 
 @dataclass(frozen=True)
@@ -286,6 +289,9 @@ class Transaction(Protocol):
     def hold_external_task(self, task_id: str, worker: str, now: datetime) -> None:
         """Check, for the rest of the transaction, that ``worker`` holds external task ``task_id``'s lock at
         ``now`` (ExternalTaskLockError: not, or not any more)."""
+
+    def retry_external_tasks(self, case_id: str) -> None:
+        """Give each of the case's external tasks that has no retries left one more, fetchable now."""
 
     def fail_external_task(self, task_id: str, worker: str, now: datetime, *, error: str, details: str | None,
                            retries: int, retry_at: datetime) -> None:

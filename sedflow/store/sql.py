@@ -678,6 +678,10 @@ class _SQLTransaction(Transaction):
                    "AND lock_until > ?", (task_id, worker, self._store._ts(now)))
         self._held(task_id, worker)
 
+    def retry_external_tasks(self, case_id: str) -> None:
+        self._exec("UPDATE external_tasks SET retries = 1, retry_at = NULL WHERE case_id = ? AND retries = 0",
+                   (case_id,))
+
     def fail_external_task(self, task_id: str, worker: str, now: datetime, *, error: str, details: str | None,
                            retries: int, retry_at: datetime) -> None:
         s = self._store

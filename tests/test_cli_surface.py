@@ -278,3 +278,16 @@ def test_data_from_standard_input_and_store_info_in_json(tmp_path):
     assert json.loads(started.output)["data"]["gender"] == REFERRAL["gender"]
     info = json.loads(runner.invoke(main, ["--store", store, "store", "info", "--json"]).output)
     assert info["schema_version"] == info["sedflow_schema_version"] and info["url"].endswith("d.db")
+
+
+def test_without_the_reports_extra_a_report_that_needs_it_says_what_to_install_and_writes_nothing(tmp_path):
+    store = str(tmp_path / "x.db")
+    CliRunner().invoke(main, ["--store", store, "init"])
+    blocked = ("import sys; sys.modules['matplotlib'] = None; sys.modules['openpyxl'] = None; "
+               "from sedflow_cli.main import main; main(prog_name='sedflow')")
+    for args, target in ((["report", "html", str(tmp_path / "out")], tmp_path / "out"),
+                         (["report", "all", "--format", "xlsx", "-o", str(tmp_path / "r.xlsx")], tmp_path / "r.xlsx")):
+        run = subprocess.run([sys.executable, "-c", blocked, "--store", store, *args], capture_output=True, text=True)
+        assert run.returncode == 10, run.stderr
+        assert run.stderr.strip().splitlines() == [run.stderr.strip()] and "pip install 'sedflow[reports]'" in run.stderr
+        assert "Traceback" not in run.stderr and not target.exists()

@@ -16,6 +16,7 @@ from .catalogue import Reports
 from .charts import bar_chart, duration_chart, funnel_chart
 from .heatmap import heatmap_svg
 from .html import Programme, render_html
+from .output import needs_extra
 from .profile import Chart
 from .sql import ReportFilter
 from .table import Table
@@ -41,6 +42,7 @@ def write_html_report(definitions: Iterable[ProcessDefinition], reports: Reports
     first definition given of its process (the loaded one, when ``Engine.known_definitions()`` is passed)
     and shows only its own process's counts. ``tables``, every report already computed over ``where``,
     are reused when the selection holds one programme. Charts go to ``<process id>/<report id>.png|svg``."""
+    needs_extra("matplotlib", "the HTML report (its charts)")
     out_dir.mkdir(parents=True, exist_ok=True)
     drawn: dict[str, ProcessDefinition] = {}
     for definition in definitions:  # one heatmap per process: the first definition given of it

@@ -7,12 +7,14 @@ codes for programs; XLSX keeps numbers as numbers for a reader who goes on compu
 from __future__ import annotations
 
 import csv
+import importlib.util
 import io
 import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..errors import ReportError
 from .table import SYNTHETIC_MARK, Code, Table, format_cell, is_number
 
 
@@ -104,10 +106,18 @@ def sheet_names(tables: Sequence[Table]) -> list[str]:
     return names
 
 
+def needs_extra(module: str, what: str) -> None:
+    """Refuse, before anything is written, what needs the ``[reports]`` extra when it is not installed: a
+    ReportError saying what to install, not an ImportError."""
+    if importlib.util.find_spec(module) is None:
+        raise ReportError(f"{what} needs {module}, which is not installed: pip install 'sedflow[reports]'")
+
+
 def to_xlsx(tables: Sequence[Table], path: Path) -> None:
     """One worksheet per table, named by its Swedish title: title, scope and synthetic mark above a bold,
     shaded, frozen header row; numbers as numbers, Ja/Nej, ``..`` for a suppressed cell; columns as wide
     as their text; the notes under the table (needs openpyxl: pip install 'sedflow[reports]')."""
+    needs_extra("openpyxl", "an xlsx export")
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter

@@ -289,5 +289,6 @@ def test_without_the_reports_extra_a_report_that_needs_it_says_what_to_install_a
                          (["report", "all", "--format", "xlsx", "-o", str(tmp_path / "r.xlsx")], tmp_path / "r.xlsx")):
         run = subprocess.run([sys.executable, "-c", blocked, "--store", store, *args], capture_output=True, text=True)
         assert run.returncode == 10, run.stderr
-        assert run.stderr.strip().splitlines() == [run.stderr.strip()] and "pip install 'sedflow[reports]'" in run.stderr
+        assert run.stderr.strip().splitlines() == [run.stderr.strip()]
+        assert "pip install 'sedflow[reports]'" in run.stderr
         assert "Traceback" not in run.stderr and not target.exists()

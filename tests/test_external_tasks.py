@@ -589,14 +589,16 @@ def test_four_workers_and_two_ticks_do_every_task_once_even_when_one_is_killed(s
         subprocess.run([sys.executable, HELPER, serial_url, "start", str(cases)], check=True, timeout=300)
         subprocess.run([sys.executable, HELPER, serial_url, "serial"], check=True, timeout=300)
         log = tmp_path / "handled.log"
+        # w0 starts alone, so that it surely takes three tasks (a loaded machine could otherwise leave it
+        # fewer), and hangs on the third holding its lock; then the others start, beside it.
         hung = subprocess.Popen([sys.executable, HELPER, store_url, "work", "w0", str(log), "--hang-at", "3"])
-        procs = [subprocess.Popen([sys.executable, HELPER, store_url, "work", f"w{k}", str(log)]) for k in (1, 2, 3)]
-        procs += [subprocess.Popen([sys.executable, HELPER, store_url, "tick"]) for _ in range(2)]
         marker = log.with_suffix(".hung")
         deadline = time.monotonic() + 120
         while not marker.exists() and time.monotonic() < deadline:
             time.sleep(0.02)
         assert marker.exists(), "worker w0 never took its third task"
+        procs = [subprocess.Popen([sys.executable, HELPER, store_url, "work", f"w{k}", str(log)]) for k in (1, 2, 3)]
+        procs += [subprocess.Popen([sys.executable, HELPER, store_url, "tick"]) for _ in range(2)]
         with open_store(store_url) as store:   # it holds the lock of the task it hangs on
             assert store.get_external_task(marker.read_text()).lock_owner == "w0"
         hung.send_signal(signal.SIGKILL)

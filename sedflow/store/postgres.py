@@ -230,8 +230,11 @@ class PostgresStore(SQLStore):
                 yield cur
         except BaseException as exc:
             if not self._lost():
-                self._conn.execute("ROLLBACK")
-            elif isinstance(exc, psycopg.OperationalError):
+                try:
+                    self._conn.execute("ROLLBACK")
+                except psycopg.Error:  # the server went in the middle of a batch (psycopg's pipeline): unusable
+                    self._conn.close()
+            if self._lost() and isinstance(exc, psycopg.Error):
                 raise ConnectionLostError(f"{self._label}: the connection was lost before the commit; nothing was "
                                           f"written ({' '.join(str(exc).split())})", in_commit=False) from exc
             raise

@@ -111,7 +111,7 @@ def due(items: Sequence[TaskView]) -> None:
         click.echo("nothing due")
     for t in items:
         if t.kind == "incident":
-            click.echo(f"{t.case_id}  INCIDENT {t.element_id or '-':<23} stuck since {when(t.since)}  {t.reason}")
+            click.echo(f"{t.case_id}  INCIDENT {t.element_id or '-':<23} since {when(t.since)}  {t.reason}")
             continue
         at = f"fires {when(t.due_at)}" if t.kind == "timer" and t.due_at else f"ready since {when(t.since)}"
         click.echo(f"{t.case_id}  {t.kind:<5} {t.element_id:<26} {at}  [{t.lane or '-'}]  {t.name}")

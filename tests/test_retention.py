@@ -35,21 +35,26 @@ def cli(url, *args, code=0):
 
 
 def text_columns(store):
-    """(table, column) of every column of every table in the store, to search for what must be gone."""
+    """(table, column) of every column of every table in the store, to search for what must be gone; but the
+    workflow state, which is compressed: an anonymised case's is checked to be empty instead."""
     if store.PARAM == "?":
         tables = [r[0] for r in store.query("SELECT name FROM sqlite_master WHERE type = 'table' "
                                             "AND name NOT LIKE 'sqlite_%'")]
-        return [(t, r[1]) for t in tables for r in store.query(f"PRAGMA table_info({t})")]
-    return [tuple(r) for r in store.query("SELECT table_name, column_name FROM information_schema.columns "
-                                          "WHERE table_schema = current_schema()")]
+        columns = [(t, r[1]) for t in tables for r in store.query(f"PRAGMA table_info({t})")]
+    else:
+        columns = [tuple(r) for r in store.query("SELECT table_name, column_name FROM information_schema.columns "
+                                                 "WHERE table_schema = current_schema()")]
+    return [c for c in columns if c != ("cases", "state")]
 
 
-def found(store, needle):
-    """Where ``needle`` occurs in any column of any row, as (table, column)."""
-    return [(t, c) for t, c in text_columns(store)
-            if store.query(f"SELECT count(*) FROM {t} WHERE strpos(CAST({c} AS TEXT), ?) > 0"
-                           if store.PARAM != "?" else
-                           f"SELECT count(*) FROM {t} WHERE instr(CAST({c} AS TEXT), ?) > 0", (needle,))[0][0]]
+def found(store, *needles):
+    """Where any of ``needles`` occurs in any column of any row, as (table, column, needle): each column is
+    read once, as text."""
+    hits = []
+    for table, column in text_columns(store):
+        values = [str(r[0]) for r in store.query(f"SELECT CAST({column} AS TEXT) FROM {table}") if r[0] is not None]
+        hits += [(table, column, n) for n in needles if any(n in v for v in values)]
+    return hits
 
 
 def ended_case(engine, participant, free_text):
@@ -159,8 +164,7 @@ def test_purging_every_natkraft_case_keeps_every_report_and_no_participant(natkr
         assert store.query("SELECT count(*) FROM cases WHERE (length(state) = 0) <> (purged_at IS NOT NULL)")[0][0] == 0
         kept = SE_PROFILE.reports.kept_fields()
         assert all(set(c.data) <= kept for c in left)
-        for key in sorted(keys)[:5] + sorted(ids)[:5]:
-            assert found(store, key) == [], key
+        assert found(store, *keys, *ids) == []
     assert cli(url, "store", "check").splitlines() == ["integrity: ok", "consistency: ok", "cases: ok"]
     assert json.loads(cli(url, "store", "purge", "--now", "2100-01-01T00:00:00Z", "--json"))["cases"] == []
 
@@ -176,8 +180,7 @@ def test_erasing_a_participant_leaves_nothing_of_them_in_any_table(engine):
     out = cli(engine.store.url, "participant", "erase", "p-erase-q7", "--reason", "begäran art. 17",
               "--actor", "dpo-1")
     assert out.strip() == "1 case(s) anonymised"
-    for needle in ("p-erase-q7", ended.case_id, "snickeri-zx9"):
-        assert found(engine.store, needle) == [], needle
+    assert found(engine.store, "p-erase-q7", ended.case_id, "snickeri-zx9") == []
     assert found(engine.store, "vävning") != []  # another participant's data stays
     assert engine.show_case(other.case_id).participant == "p-other"
     [anon] = [c for c in engine.list_cases() if c.participant.startswith("anon-")]
@@ -187,6 +190,7 @@ def test_erasing_a_participant_leaves_nothing_of_them_in_any_table(engine):
     assert [e.kind for e in engine.case_history(anon.case_id)] == [e.kind for e in engine.case_history(
         other.case_id)]  # the same steps, journaled
     assert all(e.data == {} for e in engine.case_history(anon.case_id))
+    assert engine.store.get_case(anon.case_id).state == b""
     with pytest.raises(CaseStateError, match="anonymised"):
         engine.variables(anon.case_id)
     [record] = engine.store.erasures()

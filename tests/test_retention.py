@@ -89,6 +89,7 @@ def test_purge_waits_for_the_time_to_live_from_the_day_the_case_ended(engine, de
     running = engine.start_case(SE, "p-running", REFERRAL)
     day = ended.ended_at
     assert engine.purge(day + timedelta(days=179, hours=23)).cases == ()
+    assert engine.purge((day + timedelta(days=180)).replace(tzinfo=None), dry_run=True).cases == (ended.case_id,)
     assert engine.purge(day + timedelta(days=180), dry_run=True).cases == (ended.case_id,)
     assert engine.show_case(ended.case_id).participant == "p-ttl"  # a dry run changes nothing
     assert engine.store.erasures() == []

@@ -14,7 +14,7 @@ import re
 import uuid
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..bpmn import ElementRef
@@ -578,9 +578,10 @@ class Engine:
 
     def purge(self, now: datetime | None = None, dry_run: bool = False, *, actor: str | None = None) -> Anonymised:
         """Anonymise every ended case past its retention at ``now`` (default: the clock's now), in one
-        transaction, and record the purge; ``dry_run``: only say which. The reports count them as before."""
+        transaction, and record the purge; ``dry_run``: only say which. The reports count them as before. A
+        ``now`` without a time zone is UTC, as dates are everywhere in sedflow."""
         actor = self._who(actor)
-        now = now or self.clock.now()
+        now = self.clock.now() if now is None else now if now.tzinfo else now.replace(tzinfo=UTC)
         default = self.default_retention()
         due = [r for r in self.store.unpurged_ended_cases()
                if past_retention(r, self._retention(r.definition_version, default), now)]

@@ -40,6 +40,7 @@ from .errors import (
 from .journal import JournalEntry, JournalKind
 from .profile import GENERIC, DomainRules, Profile, PropertyRule
 from .runtime import (
+    Anonymised,
     Case,
     Consumer,
     Deployment,
@@ -57,6 +58,7 @@ from .runtime import (
 from .store import (
     SCHEMA_VERSION,
     CaseStatus,
+    ErasureRecord,
     ExternalTaskRecord,
     Incident,
     IncidentKind,
@@ -83,8 +85,8 @@ except PackageNotFoundError:  # a source tree that was never installed
     __version__ = "0+unknown"
 
 __all__ = [
-    "GENERIC", "MAX_TEXT", "PROCESSES_DIR", "SCHEMA_VERSION", "Case", "CaseStateError", "CaseStatus", "Clock",
-    "ConnectionLostError", "Consumer", "DuplicateCaseError", "ImportResult",
+    "GENERIC", "MAX_TEXT", "PROCESSES_DIR", "SCHEMA_VERSION", "Anonymised", "Case", "CaseStateError", "CaseStatus",
+    "Clock", "ConnectionLostError", "Consumer", "DuplicateCaseError", "ErasureRecord", "ImportResult",
     "DefinitionChanges", "DefinitionError", "Definitions", "Deployment", "DomainRules", "ElementChange",
     "ElementInfo", "ElementRef", "Engine", "EngineError", "ExpressionError", "ExternalTaskLockError",
     "ExternalTaskRecord", "LockedTask", "UnknownExternalTaskError", "Form", "FormField", "Incident",

@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from sedflow import (
+    SCHEMA_VERSION,
     CaseStateError,
     CaseStatus,
     DefinitionError,
@@ -629,7 +630,7 @@ def test_a_store_before_external_tasks_is_upgraded_to_hold_them(store_url, clock
     with pytest.raises(StoreError, match="run 'sedflow store upgrade'"):
         open_store(store_url)
     with open_store(store_url, migrate=True) as store:
-        assert store.schema_version() == 10
+        assert store.schema_version() == SCHEMA_VERSION
         engine = Engine(store, camunda("oneExternalTaskProcess"), clock=clock)
         engine.start_case("oneExternalTaskProcess", "p-1")
         [locked] = engine.fetch_and_lock([TOPIC], WORKER)

@@ -256,10 +256,10 @@ def test_upgrading_a_version_7_store_keeps_its_open_incidents_as_stalled(store_u
     definitions = load_sources({"unbalanced_join.bpmn": UNBALANCED}, profile=SE_PROFILE)
     with open_store(store_url, create=True) as store:
         case = stall(Engine(store, definitions, clock=ManualClock("2026-02-02T08:00:00Z"), profile=SE_PROFILE))
-        with store._write() as cur:  # back to version 7: without what versions 8, 9 and 10 added
-            for table in ("external_tasks", "signal_deliveries", "signals", "signal_waits"):
+        with store._write() as cur:  # back to version 7: without what versions 8 to 12 added
+            for table in ("erasures", "external_tasks", "signal_deliveries", "signals", "signal_waits"):
                 cur.execute(f"DROP TABLE {table}")
-            for column in ("incident_kind", "failures", "retry_at"):
+            for column in ("purged_at", "incident_kind", "failures", "retry_at"):
                 cur.execute(f"ALTER TABLE cases DROP COLUMN {column}")
             cur.execute(store._sql("UPDATE sedflow_meta SET value = ? WHERE key = ?"), ("7", "schema_version"))
     with open_store(store_url, migrate=True) as store:

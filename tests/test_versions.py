@@ -258,6 +258,8 @@ def test_an_upgraded_store_counts_the_versions_cases_ran_on_as_deployed(store_ur
     with open_store(store_url) as store:
         version_row = store.query("SELECT version, process_id FROM definitions")
         with store._write() as cur:
+            cur.execute("DROP TABLE erasures")  # v12's retention and erasure
+            cur.execute("ALTER TABLE cases DROP COLUMN purged_at")
             cur.execute("DROP TABLE external_tasks")  # v10's external tasks
             for table in ("signal_deliveries", "signals", "signal_waits"):  # v9's signals across cases
                 cur.execute(f"DROP TABLE {table}")

@@ -27,7 +27,8 @@ _COMMANDS = "sedflow_cli.commands"
 #: Every command: where it lives and the short help ``sedflow --help`` lists (a test keeps them in step).
 COMMANDS = {
     "init": LazyCommand(f"{_COMMANDS}.store.init", "Create the store (default ./sedflow.db)."),
-    "store": LazyCommand(f"{_COMMANDS}.store.store", "The store: schema version, upgrades and checks."),
+    "store": LazyCommand(f"{_COMMANDS}.store.store", "The store: schema version, upgrades, checks and retention."),
+    "participant": LazyCommand(f"{_COMMANDS}.participant.participant", "A participant's data across their cases."),
     "processes": LazyCommand(f"{_COMMANDS}.processes.processes", "The process definitions (diagrams)."),
     "case": LazyCommand(f"{_COMMANDS}.case.case", "Start, inspect and advance cases."),
     "message": LazyCommand(f"{_COMMANDS}.message.message", "Deliver a message to the case waiting for it."),

@@ -9,6 +9,7 @@ Each problem names the file, element and line.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from lxml import etree
@@ -83,6 +84,23 @@ def _external_problems(el: etree._Element) -> Iterator[str]:
 _AFTER_EVENT_GATEWAY = frozenset({"intermediateCatchEvent", "receiveTask"})
 
 
+_TTL = f"{{{CAMUNDA_NS}}}historyTimeToLive"
+_DAYS = re.compile(r"(?:P(\d{1,6})D|(\d{1,6}))")
+
+
+def days_of(text: str) -> int | None:
+    """Whole days as Camunda 7 writes a time to live (``180`` or ``P180D``), or None when ``text`` is not that."""
+    match = _DAYS.fullmatch(text.strip())
+    return None if match is None else int(match.group(1) or match.group(2))
+
+
+def history_days(process: etree._Element) -> int | None:
+    """The days an ended case of ``process`` keeps its personal data (``camunda:historyTimeToLive``), or None
+    when the process sets none (or a value that is not days, which ``camunda_problems`` refuses).
+    ``sedflow store purge`` acts on it."""
+    return days_of(process.get(_TTL) or "")
+
+
 def camunda_problems(process: etree._Element, file: str) -> list[DefinitionError]:
     """Every shape of ``process`` Camunda 7 refuses at deployment or sedflow does not run."""
     flows = list(process.iter(bpmn("sequenceFlow")))
@@ -98,6 +116,10 @@ def camunda_problems(process: etree._Element, file: str) -> list[DefinitionError
         return DefinitionError(message, file=file, element=el.get("id"), line=el.sourceline)
 
     found: list[DefinitionError] = []
+    ttl = process.get(_TTL)
+    if ttl is not None and history_days(process) is None:
+        found.append(problem(process, f"camunda:historyTimeToLive '{ttl}' on process '{process.get('id')}' is "
+                                      "not a number of days: write whole days, as '180' or 'P180D'"))
     if process.get(f"{{{CAMUNDA_NS}}}taskPriority") is not None:
         found.append(problem(process, f"camunda:taskPriority on process '{process.get('id')}' is refused: "
                                       f"{_NO_PRIORITY}"))
@@ -220,4 +242,4 @@ def _condition(flow: etree._Element) -> etree._Element | None:
     return flow.find(bpmn("conditionExpression"))
 
 
-__all__ = ["EXTERNAL_KINDS", "camunda_problems", "external_work"]
+__all__ = ["EXTERNAL_KINDS", "camunda_problems", "days_of", "external_work", "history_days"]

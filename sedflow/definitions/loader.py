@@ -23,7 +23,7 @@ from ..bpmn.xml import NS, name_anonymous_flows, parse_diagram, schema_problems
 from ..errors import DefinitionError
 from ..profile import Profile
 from ..spiff.parser import XSD_PATH, SpecBuilder
-from .camunda import camunda_problems
+from .camunda import camunda_problems, history_days
 from .checks import NamesUsed, UniqueScopes, check_process, layout_warnings, unknown_names
 from .forms import read_form
 from .model import Definitions, ProcessDefinition
@@ -116,7 +116,7 @@ def load_sources(sources: Mapping[str, bytes], *, profile: Profile | None = None
         drafts.append(ProcessDefinition(
             process_id=pid, name=process.get("name") or pid, version=content_version(needed), sources=needed,
             spec=None, subprocess_specs={}, elements={k: v for k, v in index.items() if k[0] in {pid, *called}},
-            properties=properties(process)))
+            properties=properties(process), history_days=history_days(process)))
     if profile is not None:  # without one, which messages the engine delivers is checked by the Engine
         problems.extend(profile.rules.check_definitions(drafts))
     if problems:

@@ -32,6 +32,8 @@ class ProcessDefinition:
     subprocess_specs: Mapping[str, Any]
     elements: Mapping[tuple[str, str], ElementInfo]   # (process id, element id) -> info
     properties: Mapping[str, str]
+    #: Days an ended case keeps its personal data (``camunda:historyTimeToLive``); None: the store's default.
+    history_days: int | None = None
 
     def element(self, process_id: str, element_id: str) -> ElementInfo | None:
         return self.elements.get((process_id, element_id))

@@ -115,6 +115,9 @@ class ReportProfile:
     #: The catalogue's order, the programme's reports and the generic ones together (unnamed ones follow).
     order: tuple[str, ...] = ()
     export: ExportFields = field(default_factory=ExportFields)
+    #: Case-data fields the programme's reports read beyond its filters and counting rules: with those, what
+    #: a case keeps of its data when its personal data is purged or erased (:meth:`kept_fields`).
+    retained: tuple[str, ...] = ()
     #: vocabulary ("stage", "outcome", ...) -> code -> the label a reader sees.
     labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
@@ -124,6 +127,12 @@ class ReportProfile:
         if code is None:
             return "–"
         return Code(code, prefix + self.labels.get(vocabulary, {}).get(code, code))
+
+    def kept_fields(self) -> frozenset[str]:
+        """The case-data fields a purged or erased case keeps, so that every report counts it as before: the
+        filters', the counting rules' and :attr:`retained`. Every other field is personal data to remove."""
+        return frozenset(self.retained) | {f.field for f in self.filters} | {
+            name for rule in self.rules.values() for name in rule.only}
 
     def rule(self, name: str | None) -> CountingRule | None:
         """The counting rule called ``name`` (None: the default), or None when there is no such rule."""

@@ -14,7 +14,7 @@ import re
 import uuid
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..bpmn import ElementRef
@@ -63,6 +63,7 @@ from .feed import Consumer, read_events
 from .importing import CASE_ID, ImportResult, Skipped, case_id_of, cell, start_fields
 from .migration import Deployment, Migration, MigrationPlan
 from .registry import DefinitionRegistry
+from .retention import RETENTION_KEY, Anonymised, kept_data, parse_days, past_retention
 from .scheduler import DEFAULT_RETRY, Fired, RetryPolicy, TickResult, run_tick
 from .signals import BROADCAST, FanOut, SignalResult, received_data, thrown
 from .step import COMPLETE, Ending, LoadedCase, StepResult, failure_incident, plan_step
@@ -132,6 +133,8 @@ class Engine:
         record = self.store.get_case(case_id)
         if record.state is None:
             raise StoreError(f"case '{case_id}': the store returned no state")
+        if not record.state and record.status not in (CaseStatus.ACTIVE, CaseStatus.SUSPENDED):
+            raise CaseStateError(f"case '{case_id}' was anonymised (retention or erasure): its variables are gone")
         definition = self.definition(record.definition_version)
         workflow, _ = CaseWorkflow.restore(record.state, definition, self._registry.environment(definition))
         target = None if task is None else _resolve(workflow.ready_tasks(), case_id, task).task_id
@@ -560,6 +563,62 @@ class Engine:
         entries = loaded.workflow.cancel(ctx)
         return self._finish(loaded, ctx, entries, ending=Ending(CaseStatus.CANCELLED,
                                                                 self.profile.rules.cancel_outcome, reason))
+
+    # ------------------------------------------------------------------ retention and erasure (retention.py)
+
+    def default_retention(self) -> int | None:
+        """Days an ended case of a process without ``camunda:historyTimeToLive`` keeps its personal data
+        (None: for ever, the default: nothing is purged that no one decided to purge)."""
+        value = self.store.get_meta(RETENTION_KEY)
+        return None if value in (None, "") else int(value)
+
+    def set_default_retention(self, days: int | str | None) -> None:
+        """Set the store-wide retention (whole days, ``180`` or ``P180D``; None: keep for ever)."""
+        self.store.set_meta(RETENTION_KEY, "" if days is None else str(parse_days(days)))
+
+    def purge(self, now: datetime | None = None, dry_run: bool = False, *, actor: str | None = None) -> Anonymised:
+        """Anonymise every ended case past its retention at ``now`` (default: the clock's now), in one
+        transaction, and record the purge; ``dry_run``: only say which. The reports count them as before. A
+        ``now`` without a time zone is UTC, as dates are everywhere in sedflow."""
+        actor = self._who(actor)
+        now = self.clock.now() if now is None else now if now.tzinfo else now.replace(tzinfo=UTC)
+        default = self.default_retention()
+        due = [r for r in self.store.unpurged_ended_cases()
+               if past_retention(r, self._retention(r.definition_version, default), now)]
+        if not dry_run and due:
+            self._anonymise(due, "purge", actor, "retention period passed")
+        return Anonymised(tuple(r.case_id for r in due), dry_run)
+
+    def _retention(self, version: str, default: int | None) -> int | None:
+        days = self.definition(version).history_days
+        return default if days is None else days
+
+    def erase_participant(self, participant: str, reason: str, *, actor: str | None = None) -> Anonymised:
+        """Anonymise every case of ``participant`` now, in one transaction, recording who, when and why
+        (never whom). A running case is refused (CaseStateError naming it): end it first (withdraw or cancel),
+        so that its ending is journaled and counted like any other."""
+        actor = self._who(actor)
+        reason = self._reason(reason)
+        if participant and participant in reason:
+            raise TaskDataError("the reason names the participant, whose key the erasure removes", field="reason")
+        cases = self.store.list_cases(CaseFilter(participant=participant))
+        if not cases:
+            raise UnknownCaseError(f"no case of participant '{participant}' (already erased or purged, or never "
+                                   "started)")
+        running = [c.case_id for c in cases if c.status in (CaseStatus.ACTIVE, CaseStatus.SUSPENDED)]
+        if running:
+            raise CaseStateError(f"participant '{participant}' has running cases ({', '.join(running)}): end them "
+                                 "first (sedflow case withdraw or case cancel); nothing was erased")
+        self._anonymise(cases, "erasure", actor, reason)
+        return Anonymised(tuple(c.case_id for c in cases))
+
+    def _anonymise(self, records: list[CaseRecord], kind: str, actor: str | None, reason: str) -> None:
+        kept = self.profile.reports.kept_fields() if self.profile.reports is not None else frozenset()
+        at = self.clock.now()
+        with self.store.transaction() as tx:
+            for record in records:
+                tx.anonymise_case(record, uuid.uuid4().hex[:12], kept_data(record.data, kept), at)
+            tx.record_erasure(kind, at, actor, reason, len(records))
 
     # --------------------------------------------------------------------- external tasks (external.py)
 

@@ -28,6 +28,7 @@ from .persistence import (
     DeliveryKind,
     DeliveryState,
     DeploymentRecord,
+    ErasureRecord,
     ExternalTaskRecord,
     Incident,
     IncidentKind,
@@ -61,6 +62,6 @@ def open_store(url: str | Path | None = None, *, create: bool = False, migrate: 
 
 __all__ = ["ACTIVE", "CANCELLED", "COMPLETED", "DEFAULT_STORE", "INCIDENT", "SCHEMA_VERSION", "STATUSES", "SUSPENDED",
            "TASK", "TIMER", "WITHDRAWN", "CaseFilter", "CaseRecord", "CaseStatus", "CaseStore", "DeliveryKind",
-           "DeliveryState", "DeploymentRecord", "ExternalTaskRecord", "Incident", "IncidentKind", "OpenKind",
-           "OpenTask", "ReportQueries", "Row", "SQLiteStore", "Signal", "SignalDelivery", "Store", "StoreMeta",
-           "Transaction", "open_store"]
+           "DeliveryState", "DeploymentRecord", "ErasureRecord", "ExternalTaskRecord", "Incident", "IncidentKind",
+           "OpenKind", "OpenTask", "ReportQueries", "Row", "SQLiteStore", "Signal", "SignalDelivery", "Store",
+           "StoreMeta", "Transaction", "open_store"]

@@ -38,6 +38,12 @@ its case waits for (``signal_waits``, beside its open tasks); a throw or a broad
 it then, and each process the signal starts for a participant) in the throwing transaction; each delivery
 is then done in the receiver's own transaction, which also marks it done, so that a crash between
 deliveries neither loses nor doubles one.
+
+A case's personal data can be removed while what the reports count stays (``sedflow.runtime.retention``):
+``anonymise_case`` gives the ended case a new random id everywhere it is named (its row, journal, signals),
+a participant key made from that id (no mapping back is kept), only the case-data fields the reports read,
+no workflow state, no incident text, and journal rows without their data; ``cases.purged_at`` marks it. Each
+purge or erasure is one row of ``erasures`` (kind, when, who, why, how many cases), never what was removed.
 """
 
 from __future__ import annotations
@@ -51,7 +57,7 @@ from typing import Any, Protocol, Self
 
 from ..journal import JournalEntry
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 12
 
 #: A row of a report query: its columns in the order selected.
 Row = tuple[Any, ...]
@@ -256,6 +262,19 @@ class SignalDelivery:
     reason: str | None = None
 
 
+@dataclass(frozen=True)
+class ErasureRecord:
+    """A purge or an erasure as the store remembers it: what kind, when, by whom, why, how many cases. Never
+    whose cases, nor what they held."""
+
+    seq: int
+    kind: str                    # "purge" (retention ran out) or "erasure" (a participant's data on request)
+    at: datetime
+    actor: str | None
+    reason: str
+    cases: int
+
+
 class Transaction(Protocol):
     """The writes of one store transaction (see :meth:`CaseStore.transaction`)."""
 
@@ -305,6 +324,16 @@ class Transaction(Protocol):
     def record_deployment(self, process_id: str, version: str, at: datetime, actor: str | None,
                           changes: Mapping[str, Any]) -> None:
         """Make a saved ``version`` the one new cases of ``process_id`` start on."""
+
+    def anonymise_case(self, case: CaseRecord, new_id: str, data: Mapping[str, Any], at: datetime) -> None:
+        """Remove the personal data of ended ``case`` (read without state) and keep what reports count: the case
+        becomes ``new_id`` in every table that names it, its participant key a pseudonym made from ``new_id``,
+        its data ``data``, its state and incident text empty, its journal rows without data (nor an actor that
+        is the participant), its signals without data or participant; marked purged at ``at``.
+        RecordConflictError if the case changed since it was read."""
+
+    def record_erasure(self, kind: str, at: datetime, actor: str | None, reason: str, cases: int) -> None:
+        """Record that ``cases`` cases lost their personal data (an :class:`ErasureRecord`)."""
 
     def record_failure(self, case_id: str, expected_revision: int, *, failures: int, retry_at: datetime | None,
                        incident: Incident | None) -> None:
@@ -388,6 +417,12 @@ class CaseStore(Protocol):
 
     def deployed_version(self, process_id: str) -> str | None:
         """The version new cases of ``process_id`` start on: the latest deployed (None: never deployed)."""
+
+    def unpurged_ended_cases(self) -> list[CaseRecord]:
+        """Ended cases (without state) that still hold their personal data, oldest end first."""
+
+    def erasures(self) -> list[ErasureRecord]:
+        """Every purge and erasure, oldest first."""
 
 
 class ReportQueries(Protocol):

@@ -127,6 +127,15 @@ _V10 = [
         retry_at TIMESTAMPTZ, UNIQUE (case_id, task_id))""",
     "CREATE INDEX external_tasks_fetch ON external_tasks(topic, created_at, id)"]
 
+# v11: reserved for the schema change being made beside this one (task owners); the merge fills it in.
+_V11: list[str] = []
+
+# v12: retention and erasure (see persistence.py): when a case's personal data was purged, and the record of
+# each purge or erasure (never what it removed).
+_V12 = ["ALTER TABLE cases ADD COLUMN purged_at TIMESTAMPTZ",
+        "CREATE TABLE erasures (seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, kind TEXT NOT NULL, "
+        "at TIMESTAMPTZ NOT NULL, actor TEXT, reason TEXT NOT NULL, cases INTEGER NOT NULL)"]
+
 #: The transaction of the row at or before cursor ``?``: where the cursor is in feed order.
 _CURSOR_XID = "(SELECT j.writer_xid FROM journal j WHERE j.seq <= ? ORDER BY j.seq DESC LIMIT 1)"
 
@@ -134,7 +143,7 @@ _CURSOR_XID = "(SELECT j.writer_xid FROM journal j WHERE j.seq <= ? ORDER BY j.s
 class PostgresStore(SQLStore):
     """A store in schema ``schema`` of a PostgreSQL database (see the module)."""
 
-    MIGRATIONS = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9, _V10)
+    MIGRATIONS = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9, _V10, _V11, _V12)
     # Only rows of transactions below the snapshot's xmin (each has committed or aborted: nothing can still
     # appear among them), after the cursor's (writer_xid, seq).
     FEED_AFTER = ("writer_xid < pg_snapshot_xmin(pg_current_snapshot()) "

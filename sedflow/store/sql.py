@@ -32,6 +32,7 @@ from .persistence import (
     DeliveryKind,
     DeliveryState,
     DeploymentRecord,
+    ErasureRecord,
     ExternalTaskRecord,
     Incident,
     IncidentKind,
@@ -483,6 +484,17 @@ class SQLStore(Store):
                                          "LIMIT 1"), (process_id,))
         return str(rows[0][0]) if rows else None
 
+    def unpurged_ended_cases(self) -> list[CaseRecord]:
+        sql = (f"SELECT {', '.join(CASE_COLUMNS)} FROM cases WHERE status NOT IN ('active', 'suspended') "
+               "AND purged_at IS NULL ORDER BY ended_at, case_id")
+        with self._guard():
+            return [self._case(row) for row in self._query(sql)]
+
+    def erasures(self) -> list[ErasureRecord]:
+        with self._guard():
+            rows = self._query("SELECT seq, kind, at, actor, reason, cases FROM erasures ORDER BY seq")
+        return [ErasureRecord(r[0], r[1], self._dt(r[2]), r[3], r[4], r[5]) for r in rows]
+
     # ---------------------------------------------------------------------------- checks
 
     #: sedflow's own consistency checks, one query each: the case ids it finds, and what is wrong with them.
@@ -715,6 +727,35 @@ class _SQLTransaction(Transaction):
         if self._cur.rowcount != 1:
             raise RecordConflictError(f"case '{case_id}' was changed by someone else (expected revision "
                                       f"{expected_revision}); its failure was not recorded")
+
+    def anonymise_case(self, case: CaseRecord, new_id: str, data: Mapping[str, Any], at: datetime) -> None:
+        # The new row first, then everything that names the case moves to it, then the old row goes: the
+        # foreign keys hold at every statement. Ended cases have no open tasks, waits or external tasks; any
+        # left over are deleted rather than moved.
+        s, old = self._store, case.case_id
+        others = [c for c in CASE_COLUMNS if c not in ("case_id", "participant", "data", "incident_reason")]
+        self._exec(f"INSERT INTO cases (case_id, participant, data, incident_reason, state, purged_at, "
+                   f"{', '.join(others)}) SELECT ?, ?, ?, NULL, ?, ?, {', '.join(others)} FROM cases "
+                   "WHERE case_id = ? AND revision = ?",
+                   (new_id, f"anon-{new_id}", s._json(dict(data)), b"", s._ts(at), old, case.revision))
+        if self._cur.rowcount != 1:
+            raise RecordConflictError(f"case '{old}' was changed by someone else (expected revision "
+                                      f"{case.revision}); nothing was written")
+        self._exec("UPDATE journal SET case_id = ?, data = ?, actor = CASE WHEN actor = ? THEN NULL ELSE actor END "
+                   "WHERE case_id = ?", (new_id, s._json({}), case.participant, old))
+        self._exec("UPDATE signals SET participant = NULL WHERE participant = ? AND seq IN "
+                   "(SELECT signal_seq FROM signal_deliveries WHERE case_id = ?)", (case.participant, old))
+        self._exec("UPDATE signals SET source = ?, participant = NULL, data = ? WHERE source = ?",
+                   (new_id, s._json({}), old))
+        self._exec("UPDATE signal_deliveries SET receiver = ? WHERE kind = 'case' AND receiver = ?", (new_id, old))
+        self._exec("UPDATE signal_deliveries SET case_id = ?, reason = NULL WHERE case_id = ?", (new_id, old))
+        for table in ("open_tasks", "signal_waits", "external_tasks"):
+            self._exec(f"DELETE FROM {table} WHERE case_id = ?", (old,))
+        self._exec("DELETE FROM cases WHERE case_id = ?", (old,))
+
+    def record_erasure(self, kind: str, at: datetime, actor: str | None, reason: str, cases: int) -> None:
+        self._exec("INSERT INTO erasures (kind, at, actor, reason, cases) VALUES (?, ?, ?, ?, ?)",
+                   (kind, self._store._ts(at), actor, reason, cases))
 
     def record_deployment(self, process_id: str, version: str, at: datetime, actor: str | None,
                           changes: Mapping[str, Any]) -> None:

@@ -152,12 +152,25 @@ CREATE INDEX external_tasks_fetch ON external_tasks(topic, created_at, id)
 """
 
 
+# v11: reserved for the schema change being made beside this one (task owners); the merge fills it in.
+_V11 = ""
+
+# v12: retention and erasure (see persistence.py): when a case's personal data was purged, and the record of
+# each purge or erasure (never what it removed).
+_V12 = """
+ALTER TABLE cases ADD COLUMN purged_at TEXT;
+CREATE TABLE erasures (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, at TEXT NOT NULL, actor TEXT, reason TEXT NOT NULL,
+    cases INTEGER NOT NULL)
+"""
+
+
 class SQLiteStore(SQLStore):
     """A store in one SQLite file at ``path`` (``synchronous``: FULL for an fsync per commit)."""
 
     MIGRATIONS = (_statements(_V1), _statements(_V2), _statements(_V3), _statements(_V4), _statements(_V5),
                   _statements(_V6), _statements(_V7), _statements(_V8), _statements(_V9),
-                  _statements(_V10))
+                  _statements(_V10), _statements(_V11), _statements(_V12))
     STAGE_FILTER = "EXISTS (SELECT 1 FROM json_each(c.stages) WHERE value = ?)"
     # SQLite raises IntegrityError for every constraint: only a taken key is a lost race.
     ERRORS = (ErrorRule(sqlite3.IntegrityError, RecordConflictError,

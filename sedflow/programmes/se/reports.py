@@ -253,4 +253,8 @@ REPORTS = ReportProfile(
     charts={"outcomes_by_gender": Chart(), "outcomes_by_year": Chart(),
             "closure_split": Chart(value_columns=("Jobb och studier", "Mot annan plan", "Kvar med insats AF",
                                                   "Övriga avslut", "Avslutade"))},
-    export=EXPORT)
+    export=EXPORT,
+    # What case_columns, employment_forms and first_employer_contact read (gender and referral_source are
+    # filters, employment_type a counting rule's): an anonymised case keeps these and nothing else.
+    retained=("gender", "forward_plan", "referral_source", "referral_unit", "subsidy", "work_pct",
+              "first_employer_contact_date"))
